@@ -1,0 +1,19 @@
+# Shopcast server image. Configuration comes from SHOPCAST_* variables (see README).
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+
+# av and aiortc ship manylinux wheels with their codecs: no compiler or ffmpeg packages needed.
+COPY pyproject.toml README.md ./
+COPY server ./server
+COPY media ./media
+COPY chat ./chat
+COPY web ./web
+RUN pip install . && useradd --system --uid 10001 shopcast
+
+USER shopcast
+EXPOSE 8080
+# WebRTC media uses UDP on ephemeral ports: run with host networking or publish a UDP range.
+HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8080/healthz').status != 200)"
+CMD ["shopcast", "serve", "--host", "0.0.0.0", "--port", "8080"]

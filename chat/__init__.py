@@ -1,0 +1,1 @@
+"""Socket.IO real-time layer: rooms, chat, pins and in-stream purchases."""

@@ -1,0 +1,31 @@
+"""Event names on the wire (the same list is in docs/protocol.md) and room names."""
+
+from __future__ import annotations
+
+# client -> server
+JOIN = "join"
+LEAVE = "leave"
+SEND_MESSAGE = "send_message"
+DELETE_MESSAGE = "delete_message"
+PIN_PRODUCT = "pin_product"
+UNPIN_PRODUCT = "unpin_product"
+BUY = "buy"
+
+# server -> client
+CHAT_MESSAGE = "chat_message"
+MESSAGE_DELETED = "message_deleted"
+PRODUCT_PINNED = "product_pinned"
+PRODUCT_UNPINNED = "product_unpinned"
+STOCK_CHANGED = "stock_changed"
+VIEWER_COUNT = "viewer_count"
+ORDER_CONFIRMED = "order_confirmed"
+STREAM_STATUS = "stream_status"
+
+
+def stream_room(stream_id: int) -> str:
+    return f"stream:{stream_id}"
+
+
+def person_room(subject: str) -> str:
+    """Every socket of one person, so an order confirmation reaches all their tabs."""
+    return f"person:{subject}"

@@ -1,0 +1,1 @@
+"""WebRTC ingest (WHIP) and encoded-frame fan-out (WHEP): the media core."""

@@ -1,0 +1,88 @@
+"""The composition root: `create_app(config)` builds every part and keeps it on the app."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import redis.asyncio as aioredis
+from aiohttp import web
+from media.service import MediaService
+
+from chat.realtime import create_socket_server
+from server.auth import Tokens
+from server.config import Config
+from server.db import Database, migrate
+from server.http import api, health, media, openapi, pages
+from server.http.context import CONFIG, DATABASE, MEDIA, REDIS, ROOM, SERVICES, SOCKETS
+from server.http.errors import error_middleware
+from server.services import Services
+
+logger = logging.getLogger(__name__)
+
+MAX_REQUEST_BYTES = 256 * 1024
+
+
+def create_app(config: Config) -> web.Application:
+    config = config.validated()
+    app = web.Application(middlewares=[error_middleware], client_max_size=MAX_REQUEST_BYTES)
+    database = Database(config.database_url)
+    services = Services.build(database, Tokens(config.secret, config.token_ttl_s))
+    sio, room = create_socket_server(services, config.chat, config.redis_url)
+    sio.attach(app)
+
+    app[CONFIG] = config
+    app[DATABASE] = database
+    app[SERVICES] = services
+    app[ROOM] = room
+    app[SOCKETS] = sio
+    app[MEDIA] = MediaService(config.media)
+    app[REDIS] = aioredis.from_url(config.redis_url) if config.redis_url else None
+
+    app.router.add_routes(api.routes)
+    app.router.add_routes(media.routes)
+    app.router.add_routes(health.routes)
+    app.router.add_routes(openapi.routes)
+    pages.add_routes(app)
+    media.relay_publisher_events(app)
+    app.cleanup_ctx.extend([_database, _background, _media, _redis])
+    app.on_shutdown.append(_close_sockets)
+    return app
+
+
+async def _close_sockets(app: web.Application) -> None:
+    """Close live sockets at shutdown: clients reconnect elsewhere instead of holding us open."""
+    await app[ROOM].disconnect_all()
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    await migrate(app[DATABASE].engine)
+    yield
+    await app[DATABASE].close()
+
+
+async def _background(app: web.Application) -> AsyncIterator[None]:
+    task = asyncio.create_task(app[ROOM].run_viewer_counts(), name="viewer-counts")
+    yield
+    await app[SOCKETS].shutdown()
+    # The Redis manager's listener is not stopped by shutdown(): stop it so no task outlives us.
+    listener = getattr(app[SOCKETS].manager, "thread", None)
+    for background in (task, listener):
+        if isinstance(background, asyncio.Task):
+            background.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await background
+
+
+async def _media(app: web.Application) -> AsyncIterator[None]:
+    yield
+    await app[MEDIA].close()
+
+
+async def _redis(app: web.Application) -> AsyncIterator[None]:
+    yield
+    client = app[REDIS]
+    if client is not None:
+        await client.aclose()

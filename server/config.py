@@ -1,0 +1,83 @@
+"""One typed configuration tree, read from the environment only here.
+
+Every subsystem owns its section; defaults live in code. `from_env` takes the
+environment as an argument so tests can hand in their own.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlsplit
+
+from media.service import MediaConfig
+
+from chat.config import ChatConfig
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./shopcast.db"
+SUPPORTED_DB_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(ValueError):
+    """Invalid configuration: the message is printed as the one-line reason at start."""
+
+
+@dataclass(frozen=True)
+class Config:
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    secret: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str | None = None
+    token_ttl_s: int = 7 * 24 * 3600
+    chat: ChatConfig = field(default_factory=ChatConfig)
+    media: MediaConfig = field(default_factory=MediaConfig)
+
+    def validated(self) -> Config:
+        """Return self if every setting is usable, else raise ConfigError naming the setting."""
+        scheme = urlsplit(self.database_url).scheme
+        if scheme not in SUPPORTED_DB_SCHEMES:
+            raise ConfigError(
+                f"SHOPCAST_DATABASE_URL: unsupported scheme {scheme!r}; "
+                f"use one of {', '.join(SUPPORTED_DB_SCHEMES)}"
+            )
+        if self.redis_url is not None and urlsplit(self.redis_url).scheme not in (
+            "redis",
+            "rediss",
+            "unix",
+        ):
+            raise ConfigError("SHOPCAST_REDIS_URL: expected redis://host:port[/db]")
+        if len(self.secret) < MIN_SECRET_LENGTH:
+            raise ConfigError(
+                f"SHOPCAST_SECRET: must be at least {MIN_SECRET_LENGTH} characters "
+                '(generate one with: python3 -c "import secrets; print(secrets.token_urlsafe(48))")'
+            )
+        if not 0 < self.port < 65536:
+            raise ConfigError(f"port: {self.port} is not a TCP port (1-65535)")
+        return self
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+
+def from_env(environ: Mapping[str, str], **overrides: object) -> Config:
+    """Build the config from SHOPCAST_* variables; explicit overrides (CLI flags) win."""
+    ice = tuple(u for u in environ.get("SHOPCAST_ICE_SERVERS", "").split(",") if u.strip())
+    config = Config(
+        database_url=environ.get("SHOPCAST_DATABASE_URL", DEFAULT_DATABASE_URL),
+        redis_url=environ.get("SHOPCAST_REDIS_URL") or None,
+        secret=environ.get("SHOPCAST_SECRET", ""),
+        public_url=environ.get("SHOPCAST_PUBLIC_URL") or None,
+        media=MediaConfig(ice_servers=tuple(u.strip() for u in ice)),
+    )
+    chosen = {k: v for k, v in overrides.items() if v is not None}
+    return replace(config, **chosen)  # type: ignore[arg-type]
+
+
+def demo_secret() -> str:
+    """A per-run secret for `shopcast demo`: tokens die with the process, fine for a demo."""
+    return secrets.token_urlsafe(48)

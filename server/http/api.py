@@ -1,0 +1,183 @@
+"""JSON API for accounts, shops, products, streams and orders (shapes: docs/protocol.md)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from server.auth import bearer
+from server.domain.orders import BuyRequest
+from server.http.context import ROOM, SERVICES
+from server.http.errors import read_json
+from server.http.media import end_show
+from server.http.requests import fields, path_id, principal, query_int
+from server.views import order_view, product_view, stream_view, user_view
+
+routes = web.RouteTableDef()
+
+
+# -- accounts ---------------------------------------------------------------------------------
+
+
+@routes.post("/api/accounts")
+async def register(request: web.Request) -> web.Response:
+    email, password, name, role = fields(
+        await read_json(request), "email", "password", "display_name", "role"
+    )
+    token = bearer(request.headers.get("Authorization"))
+    granted_by = request.app[SERVICES].tokens.verify(token) if token else None
+    user, issued = await request.app[SERVICES].accounts.register(
+        email, password, name, role or "viewer", granted_by=granted_by
+    )
+    return web.json_response({"user": user_view(user), "token": issued}, status=201)
+
+
+@routes.post("/api/auth/login")
+async def login(request: web.Request) -> web.Response:
+    email, password = fields(await read_json(request), "email", "password")
+    user, token = await request.app[SERVICES].accounts.login(email, password)
+    return web.json_response({"user": user_view(user), "token": token})
+
+
+@routes.post("/api/auth/guest")
+async def guest(request: web.Request) -> web.Response:
+    (name,) = fields(await read_json(request), "display_name")
+    who, token = request.app[SERVICES].accounts.guest(name)
+    user = {"id": None, "display_name": who.display_name, "role": who.role, "guest": True}
+    return web.json_response({"user": user, "token": token})
+
+
+@routes.get("/api/me")
+async def me(request: web.Request) -> web.Response:
+    who = principal(request)
+    return web.json_response(
+        {
+            "subject": who.subject,
+            "display_name": who.display_name,
+            "role": who.role,
+            "user_id": who.user_id,
+            "guest": who.is_guest,
+        }
+    )
+
+
+# -- shops and products -----------------------------------------------------------------------
+
+
+@routes.post("/api/sellers")
+async def create_seller(request: web.Request) -> web.Response:
+    name, country = fields(await read_json(request), "name", "country")
+    seller = await request.app[SERVICES].catalog.create_seller(principal(request), name, country)
+    return web.json_response(
+        {"id": seller.id, "name": seller.name, "country": seller.country}, status=201
+    )
+
+
+@routes.get("/api/products")
+async def list_products(request: web.Request) -> web.Response:
+    products = await request.app[SERVICES].catalog.find(query_int(request, "seller_id"))
+    return web.json_response({"products": [product_view(p) for p in products]})
+
+
+@routes.post("/api/products")
+async def create_product(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    product = await request.app[SERVICES].catalog.create_product(principal(request), body)
+    return web.json_response(product_view(product), status=201)
+
+
+@routes.get("/api/products/{id}")
+async def get_product(request: web.Request) -> web.Response:
+    product = await request.app[SERVICES].catalog.get(path_id(request))
+    return web.json_response(product_view(product))
+
+
+@routes.patch("/api/products/{id}")
+async def update_product(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    product = await request.app[SERVICES].catalog.update_product(
+        principal(request), path_id(request), body
+    )
+    return web.json_response(product_view(product))
+
+
+# -- streams ----------------------------------------------------------------------------------
+
+
+async def stream_json(request: web.Request, stream_id: int) -> dict:
+    streams = request.app[SERVICES].streams
+    return stream_view(await streams.get(stream_id), await streams.lineup(stream_id))
+
+
+@routes.get("/api/streams")
+async def list_streams(request: web.Request) -> web.Response:
+    streams = request.app[SERVICES].streams
+    found = await streams.find(request.query.get("status"))
+    return web.json_response(
+        {"streams": [stream_view(s, await streams.lineup(s.id)) for s in found]}
+    )
+
+
+@routes.post("/api/streams")
+async def create_stream(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    stream = await request.app[SERVICES].streams.create(principal(request), body)
+    payload = await stream_json(request, stream.id)
+    payload["stream_key"] = stream.stream_key
+    return web.json_response(payload, status=201)
+
+
+@routes.get("/api/streams/{id}")
+async def get_stream(request: web.Request) -> web.Response:
+    return web.json_response(await stream_json(request, path_id(request)))
+
+
+@routes.put("/api/streams/{id}/lineup")
+async def set_lineup(request: web.Request) -> web.Response:
+    (product_ids,) = fields(await read_json(request), "product_ids")
+    stream_id = path_id(request)
+    await request.app[SERVICES].streams.set_lineup(principal(request), stream_id, product_ids)
+    return web.json_response(await stream_json(request, stream_id))
+
+
+@routes.get("/api/streams/{id}/key")
+async def stream_key(request: web.Request) -> web.Response:
+    stream_id = path_id(request)
+    key = await request.app[SERVICES].streams.stream_key(principal(request), stream_id)
+    whip_url = str(request.url.with_path(f"/whip/{stream_id}").with_query(None))
+    return web.json_response({"stream_key": key, "whip_url": whip_url})
+
+
+@routes.post("/api/streams/{id}/end")
+async def end_stream(request: web.Request) -> web.Response:
+    stream_id = path_id(request)
+    await end_show(request.app, principal(request), stream_id)
+    return web.json_response(await stream_json(request, stream_id))
+
+
+# -- orders -----------------------------------------------------------------------------------
+
+
+@routes.post("/api/streams/{id}/orders")
+async def buy(request: web.Request) -> web.Response:
+    who = principal(request)
+    buy_request = BuyRequest.parse(await read_json(request))
+    stream_id = path_id(request)
+    purchase = await request.app[SERVICES].orders.buy(who, stream_id, buy_request)
+    order = order_view(purchase.order)
+    if purchase.created:
+        await request.app[ROOM].announce_purchase(
+            stream_id, who.subject, order, purchase.stock_left
+        )
+    return web.json_response(order, status=201 if purchase.created else 200)
+
+
+@routes.get("/api/orders")
+async def my_orders(request: web.Request) -> web.Response:
+    orders = await request.app[SERVICES].orders.mine(principal(request))
+    return web.json_response({"orders": [order_view(o) for o in orders]})
+
+
+@routes.get("/api/orders/{id}")
+async def get_order(request: web.Request) -> web.Response:
+    order = await request.app[SERVICES].orders.get(principal(request), path_id(request))
+    return web.json_response(order_view(order))

@@ -1,0 +1,67 @@
+"""The one place that maps errors to HTTP answers: a JSON body naming the problem, no traceback."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from media import exceptions as media_errors
+from server.domain.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+MEDIA_ERRORS: dict[type[media_errors.MediaError], tuple[int, str]] = {
+    media_errors.InvalidOffer: (400, "bad_sdp"),
+    media_errors.UnsupportedCodec: (400, "unsupported_codec"),
+    media_errors.AlreadyPublishing: (409, "already_publishing"),
+    media_errors.NotLive: (409, "not_live"),
+    media_errors.SessionNotFound: (404, "session_not_found"),
+}
+HTTP_CODES = {
+    400: "invalid",
+    401: "auth_required",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def error_response(status: int, code: str, message: str) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message}}, status=status)
+
+
+@web.middleware
+async def error_middleware(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except DomainError as exc:
+        return error_response(exc.status, exc.code, exc.message)
+    except media_errors.MediaError as exc:
+        status, code = MEDIA_ERRORS.get(type(exc), (400, "media_error"))
+        return error_response(status, code, str(exc))
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = HTTP_CODES.get(exc.status, "http_error")
+        return error_response(exc.status, code, exc.reason)
+    except Exception:
+        logger.exception("%s %s failed", request.method, request.path)
+        return error_response(500, "internal", "the server failed; the fault has been logged")
+
+
+async def read_json(request: web.Request) -> object:
+    """The request body as JSON, or a 400 naming what is wrong with it."""
+    try:
+        raw = await request.read()
+        return json.loads(raw) if raw else {}
+    except web.HTTPRequestEntityTooLarge:
+        raise
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise DomainError("the body is not valid JSON", code="bad_json") from None

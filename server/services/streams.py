@@ -1,0 +1,168 @@
+"""Shows: scheduling, line-up, going live, pinning and ending."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import delete, select
+
+from server.db import Database
+from server.domain import streams as rules
+from server.domain.errors import AuthRequired, Forbidden, NotFound, ValidationError
+from server.domain.roles import Principal, Role, can_pin, can_run_stream
+from server.domain.streams import StreamStatus
+from server.models import Product, Stream, StreamProduct, utcnow
+
+
+class StreamService:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(self, principal: Principal, payload: object) -> Stream:
+        if principal.role not in (Role.HOST, Role.ADMIN) or principal.user_id is None:
+            raise Forbidden("only hosts can schedule shows")
+        if not isinstance(payload, dict):
+            raise ValidationError("expected a JSON object")
+        lineup = rules.check_lineup(payload.get("product_ids", []))
+        stream = Stream(
+            host_id=principal.user_id,
+            title=rules.check_title(payload.get("title")),
+            language=rules.check_language(payload.get("language", "en")),
+            scheduled_at=_parse_time(payload.get("scheduled_at")),
+            stream_key=secrets.token_urlsafe(32),
+        )
+        async with self._db.writing() as session:
+            await _require_products(session, lineup)
+            session.add(stream)
+            await session.flush()
+            session.add_all(_lineup_rows(stream.id, lineup))
+        return await self.get(stream.id)
+
+    async def get(self, stream_id: int) -> Stream:
+        async with self._db.reading() as session:
+            stream = await session.get(Stream, stream_id)
+        if stream is None:
+            raise NotFound("no such stream", code="stream_not_found")
+        return stream
+
+    async def find(self, status: str | None = None, limit: int = 100) -> list[Stream]:
+        query = select(Stream).order_by(Stream.id.desc()).limit(limit)
+        if status is not None:
+            if status not in set(StreamStatus):
+                raise ValidationError("status must be scheduled, live or ended", code="bad_status")
+            query = query.where(Stream.status == status)
+        async with self._db.reading() as session:
+            return list(await session.scalars(query))
+
+    async def lineup(self, stream_id: int) -> list[Product]:
+        query = (
+            select(Product)
+            .join(StreamProduct, StreamProduct.product_id == Product.id)
+            .where(StreamProduct.stream_id == stream_id)
+            .order_by(StreamProduct.position)
+        )
+        async with self._db.reading() as session:
+            return list(await session.scalars(query))
+
+    async def in_lineup(self, stream_id: int, product_id: int) -> bool:
+        async with self._db.reading() as session:
+            return await session.get(StreamProduct, (stream_id, product_id)) is not None
+
+    async def set_lineup(self, principal: Principal, stream_id: int, product_ids: object) -> Stream:
+        lineup = rules.check_lineup(product_ids)
+        stream = await self._owned(principal, stream_id)
+        async with self._db.writing() as session:
+            await _require_products(session, lineup)
+            await session.execute(delete(StreamProduct).where(StreamProduct.stream_id == stream.id))
+            session.add_all(_lineup_rows(stream.id, lineup))
+            if stream.pinned_product_id not in lineup:
+                row = await session.get(Stream, stream.id)
+                if row is not None:
+                    row.pinned_product_id = None
+        return await self.get(stream_id)
+
+    async def stream_key(self, principal: Principal, stream_id: int) -> str:
+        return (await self._owned(principal, stream_id)).stream_key
+
+    async def check_stream_key(self, stream_id: int, key: str | None) -> Stream:
+        """The stream a publisher may go live on: unknown stream 404, wrong key 401."""
+        stream = await self.get(stream_id)
+        if not key or not secrets.compare_digest(key.encode(), stream.stream_key.encode()):
+            raise AuthRequired("wrong stream key", code="bad_stream_key")
+        rules.check_can_go_live(stream.status)
+        return stream
+
+    async def mark_live(self, stream_id: int) -> Stream:
+        async with self._db.writing() as session:
+            stream = await _locked(session, stream_id)
+            rules.check_can_go_live(stream.status)
+            if stream.status != StreamStatus.LIVE:
+                stream.status = StreamStatus.LIVE
+                stream.started_at = utcnow()
+        return await self.get(stream_id)
+
+    async def end(self, principal: Principal | None, stream_id: int) -> Stream:
+        """End the show (its host or an admin; None = the system, after the publisher left)."""
+        if principal is not None:
+            await self._owned(principal, stream_id)
+        async with self._db.writing() as session:
+            stream = await _locked(session, stream_id)
+            rules.check_can_end(stream.status)
+            stream.status = StreamStatus.ENDED
+            stream.ended_at = utcnow()
+            stream.pinned_product_id = None
+        return await self.get(stream_id)
+
+    async def pin(self, principal: Principal, stream_id: int, product_id: int | None) -> Stream:
+        stream = await self.get(stream_id)
+        if not can_pin(principal, stream.host_id):
+            raise Forbidden("only the host and moderators can pin products")
+        if product_id is not None and not await self.in_lineup(stream_id, product_id):
+            raise ValidationError("this product is not in the show's line-up", code="not_in_lineup")
+        async with self._db.writing() as session:
+            row = await _locked(session, stream_id)
+            row.pinned_product_id = product_id
+        return await self.get(stream_id)
+
+    async def _owned(self, principal: Principal, stream_id: int) -> Stream:
+        stream = await self.get(stream_id)
+        if not can_run_stream(principal, stream.host_id):
+            raise Forbidden("only this show's host can do that")
+        return stream
+
+
+async def _locked(session, stream_id: int) -> Stream:  # type: ignore[no-untyped-def]
+    query = select(Stream).where(Stream.id == stream_id).with_for_update(of=Stream)
+    stream = await session.scalar(query)
+    if stream is None:
+        raise NotFound("no such stream", code="stream_not_found")
+    return stream
+
+
+async def _require_products(session, product_ids: list[int]) -> None:  # type: ignore[no-untyped-def]
+    if not product_ids:
+        return
+    found = set(await session.scalars(select(Product.id).where(Product.id.in_(product_ids))))
+    missing = sorted(set(product_ids) - found)
+    if missing:
+        raise ValidationError(f"no such products: {missing}", code="bad_lineup")
+
+
+def _lineup_rows(stream_id: int, product_ids: list[int]) -> list[StreamProduct]:
+    return [
+        StreamProduct(stream_id=stream_id, product_id=pid, position=i)
+        for i, pid in enumerate(product_ids)
+    ]
+
+
+def _parse_time(value: object) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise ValidationError("scheduled_at must be an ISO 8601 time", code="bad_time") from None
+    if parsed.tzinfo is None:
+        raise ValidationError("scheduled_at needs a time zone offset", code="bad_time")
+    return parsed

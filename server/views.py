@@ -1,0 +1,88 @@
+"""JSON shapes of the records, shared by the HTTP API and the Socket.IO events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from server.models import ChatMessage, Order, Product, Stream, User
+
+JSON = dict[str, Any]
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def user_view(user: User) -> JSON:
+    return {
+        "id": user.id,
+        "email": user.email,
+        "display_name": user.display_name,
+        "role": user.role,
+    }
+
+
+def product_view(product: Product) -> JSON:
+    return {
+        "id": product.id,
+        "seller_id": product.seller_id,
+        "seller_name": product.seller.name,
+        "title": product.title,
+        "description": product.description,
+        "image_url": product.image_url,
+        "price_minor": product.price_minor,
+        "currency": product.currency,
+        "stock": product.stock,
+    }
+
+
+def stream_view(stream: Stream, lineup: list[Product]) -> JSON:
+    return {
+        "id": stream.id,
+        "title": stream.title,
+        "language": stream.language,
+        "status": stream.status,
+        "host": {"id": stream.host.id, "display_name": stream.host.display_name},
+        "scheduled_at": iso(stream.scheduled_at),
+        "started_at": iso(stream.started_at),
+        "ended_at": iso(stream.ended_at),
+        "pinned_product_id": stream.pinned_product_id,
+        "lineup": [product_view(p) for p in lineup],
+    }
+
+
+def message_view(message: ChatMessage) -> JSON:
+    return {
+        "id": message.id,
+        "stream_id": message.stream_id,
+        "author": message.author,
+        "display_name": message.display_name,
+        "role": message.role,
+        "text": message.text,
+        "created_at": iso(message.created_at),
+    }
+
+
+def order_view(order: Order) -> JSON:
+    return {
+        "id": order.id,
+        "buyer_id": order.buyer_id,
+        "stream_id": order.stream_id,
+        "status": order.status,
+        "idempotency_key": order.idempotency_key,
+        "total_minor": order.total_minor,
+        "currency": order.currency,
+        "created_at": iso(order.created_at),
+        "lines": [
+            {
+                "product_id": line.product_id,
+                "seller_id": line.seller_id,
+                "title": line.title,
+                "unit_price_minor": line.unit_price_minor,
+                "currency": line.currency,
+                "quantity": line.quantity,
+            }
+            for line in order.lines
+        ],
+    }

@@ -1,0 +1,154 @@
+"""Shared fixtures: the app served on a real port, against SQLite and against PostgreSQL + Redis.
+
+PostgreSQL (127.0.0.1:5432, database `test`) and Redis (127.0.0.1:6379) are used when they
+answer; with CI=true they must answer, so a missing service fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import socket
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import socketio
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from server.app import create_app
+from server.config import Config
+
+POSTGRES_URL = os.environ.get(
+    "SHOPCAST_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("SHOPCAST_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+IN_CI = os.environ.get("CI") == "true"
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _require(name: str, host: str, port: int) -> None:
+    if _reachable(host, port):
+        return
+    if IN_CI:
+        pytest.fail(f"{name} at {host}:{port} is not reachable, and CI=true requires it")
+    pytest.skip(f"{name} at {host}:{port} is not reachable")
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str
+    database_url: str
+    redis_url: str | None
+
+
+async def reset_postgres(url: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    finally:
+        await conn.close()
+
+
+async def reset_redis(url: str) -> None:
+    import redis.asyncio as aioredis
+
+    client = aioredis.from_url(url)
+    try:
+        await client.flushdb()
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture(params=["sqlite", "postgres+redis"])
+async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
+    if request.param == "sqlite":
+        return Backend("sqlite", f"sqlite+aiosqlite:///{tmp_path}/shopcast.db", None)
+    _require("PostgreSQL", "127.0.0.1", 5432)
+    _require("Redis", "127.0.0.1", 6379)
+    await reset_postgres(POSTGRES_URL)
+    await reset_redis(REDIS_URL)
+    return Backend("postgres+redis", POSTGRES_URL, REDIS_URL)
+
+
+@pytest.fixture
+async def sqlite_backend(tmp_path: Path) -> Backend:
+    return Backend("sqlite", f"sqlite+aiosqlite:///{tmp_path}/shopcast.db", None)
+
+
+def config_for(backend: Backend, **changes: Any) -> Config:
+    base = Config(
+        database_url=backend.database_url,
+        redis_url=backend.redis_url,
+        secret=secrets.token_urlsafe(48),
+    )
+    return replace(base, **changes)
+
+
+@dataclass
+class Running:
+    app: web.Application
+    server: TestServer
+    http: aiohttp.ClientSession
+    clients: list[socketio.AsyncClient] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return str(self.server.make_url("")).rstrip("/")
+
+    async def call(self, method: str, path: str, token: str | None = None, **kw: Any) -> Any:
+        headers = kw.pop("headers", {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        async with self.http.request(method, self.url + path, headers=headers, **kw) as resp:
+            body = await resp.json(content_type=None) if resp.content_length != 0 else None
+            return resp.status, body
+
+    async def sio(self, token: str | None = None) -> socketio.AsyncClient:
+        client = socketio.AsyncClient(reconnection=False)
+        await client.connect(
+            self.url, auth={"token": token} if token else None, transports=["websocket"]
+        )
+        self.clients.append(client)
+        return client
+
+
+@pytest.fixture
+async def start() -> AsyncIterator[Callable[..., Any]]:
+    """Start apps on real ports; everything started is stopped at the end of the test."""
+    running: list[Running] = []
+
+    async def _start(config: Config) -> Running:
+        app = create_app(config)
+        server = TestServer(app, host="127.0.0.1")
+        await server.start_server()
+        run = Running(app, server, aiohttp.ClientSession())
+        running.append(run)
+        return run
+
+    yield _start
+    for run in reversed(running):
+        for client in run.clients:
+            await client.disconnect()
+        await run.http.close()
+        await run.server.close()
+    await asyncio.sleep(0)
+
+
+@pytest.fixture
+async def running(backend: Backend, start: Callable[..., Any]) -> Running:
+    return await start(config_for(backend))

@@ -1,0 +1,72 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from server.domain.errors import Conflict, ValidationError
+from server.domain.money import Money
+from server.domain.orders import (
+    MAX_QUANTITY_PER_ORDER,
+    BuyRequest,
+    OrderLineDraft,
+    check_buyable,
+    check_same_request,
+)
+
+GOOD = {"product_id": 3, "quantity": 2, "idempotency_key": "abcd1234"}
+
+
+def test_parse_valid_request() -> None:
+    assert BuyRequest.parse(GOOD) == BuyRequest(3, 2, "abcd1234")
+
+
+def test_quantity_defaults_to_one() -> None:
+    assert BuyRequest.parse({"product_id": 3, "idempotency_key": "abcd1234"}).quantity == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"product_id": 0}, "bad_product"),
+        ({"product_id": "3"}, "bad_product"),
+        ({"product_id": True}, "bad_product"),
+        ({"quantity": 0}, "bad_quantity"),
+        ({"quantity": MAX_QUANTITY_PER_ORDER + 1}, "bad_quantity"),
+        ({"quantity": 1.5}, "bad_quantity"),
+        ({"idempotency_key": "short"}, "bad_idempotency_key"),
+        ({"idempotency_key": "has space in it"}, "bad_idempotency_key"),
+        ({"idempotency_key": None}, "bad_idempotency_key"),
+    ],
+)
+def test_bad_requests_name_the_field(change: dict, code: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        BuyRequest.parse(GOOD | change)
+    assert caught.value.code == code
+
+
+@given(st.one_of(st.none(), st.integers(), st.text(), st.lists(st.integers())))
+def test_non_objects_are_refused(payload: object) -> None:
+    with pytest.raises(ValidationError):
+        BuyRequest.parse(payload)
+
+
+@given(price=st.integers(0, 10**9), quantity=st.integers(1, MAX_QUANTITY_PER_ORDER))
+def test_line_total_is_exact_integer_arithmetic(price: int, quantity: int) -> None:
+    line = OrderLineDraft(1, 1, "x", Money(price, "PLN"), quantity)
+    assert line.total == Money(price * quantity, "PLN")
+
+
+def test_only_live_shows_sell_from_their_lineup() -> None:
+    check_buyable("live", True)
+    with pytest.raises(Conflict) as not_live:
+        check_buyable("scheduled", True)
+    assert not_live.value.code == "not_live"
+    with pytest.raises(ValidationError) as outside:
+        check_buyable("live", False)
+    assert outside.value.code == "not_in_lineup"
+
+
+def test_a_reused_key_must_repeat_the_same_purchase() -> None:
+    check_same_request(3, 2, BuyRequest(3, 2, "abcd1234"))
+    with pytest.raises(Conflict) as caught:
+        check_same_request(3, 1, BuyRequest(3, 2, "abcd1234"))
+    assert caught.value.code == "idempotency_reused"

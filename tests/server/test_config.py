@@ -1,0 +1,55 @@
+import subprocess
+import sys
+
+import pytest
+
+from server.config import DEFAULT_DATABASE_URL, ConfigError, from_env
+
+SECRET = "s" * 40
+
+
+def test_defaults_and_environment() -> None:
+    config = from_env({"SHOPCAST_SECRET": SECRET}).validated()
+    assert config.database_url == DEFAULT_DATABASE_URL and config.redis_url is None
+    config = from_env(
+        {
+            "SHOPCAST_SECRET": SECRET,
+            "SHOPCAST_DATABASE_URL": "postgresql+asyncpg://u@db/shop",
+            "SHOPCAST_REDIS_URL": "redis://cache:6379/0",
+            "SHOPCAST_ICE_SERVERS": "stun:stun.example:3478, turn:turn.example:3478",
+        },
+        port=9000,
+    ).validated()
+    assert config.redis_url == "redis://cache:6379/0" and config.port == 9000
+    assert config.media.ice_servers == ("stun:stun.example:3478", "turn:turn.example:3478")
+
+
+@pytest.mark.parametrize(
+    ("env", "words"),
+    [
+        ({}, "SHOPCAST_SECRET"),
+        ({"SHOPCAST_SECRET": "short"}, "SHOPCAST_SECRET"),
+        (
+            {"SHOPCAST_SECRET": SECRET, "SHOPCAST_DATABASE_URL": "mysql://x/y"},
+            "SHOPCAST_DATABASE_URL",
+        ),
+        ({"SHOPCAST_SECRET": SECRET, "SHOPCAST_REDIS_URL": "http://x"}, "SHOPCAST_REDIS_URL"),
+    ],
+)
+def test_invalid_configuration_names_the_setting(env: dict, words: str) -> None:
+    with pytest.raises(ConfigError, match=words):
+        from_env(env).validated()
+
+
+def test_serve_fails_at_start_with_one_clear_line(tmp_path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "server", "serve", "--port", "0"],
+        env={"SHOPCAST_SECRET": "short", "PATH": "/usr/bin:/bin"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "SHOPCAST_SECRET" in lines[0], result.stderr
