@@ -1,0 +1,69 @@
+"""Shared WebRTC plumbing for publisher and viewer sessions: answering an offer safely."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+
+from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc.exceptions import InternalError, InvalidAccessError, InvalidStateError, OperationError
+
+from media.exceptions import InvalidOffer, UnsupportedCodec
+from media.sdp import check_offer
+
+logger = logging.getLogger(__name__)
+
+# aiortc's "Failed to set remote … description send parameters": no codec in common.
+NO_COMMON_CODEC = "send parameters"
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def new_peer(ice_servers: tuple[str, ...]) -> RTCPeerConnection:
+    servers = [RTCIceServer(urls=url) for url in ice_servers]
+    return RTCPeerConnection(RTCConfiguration(iceServers=servers or None))
+
+
+async def answer(pc: RTCPeerConnection, offer_sdp: str) -> str:
+    """Apply the offer and return the complete answer (ICE gathered: WHIP/WHEP do not trickle).
+
+    Any refusal closes the peer and raises InvalidOffer or UnsupportedCodec, never another error.
+    """
+    check_offer(offer_sdp)
+    try:
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
+        await pc.setLocalDescription(await pc.createAnswer())
+    except OperationError as exc:
+        await pc.close()
+        if NO_COMMON_CODEC in str(exc):
+            raise UnsupportedCodec(
+                f"no codec in the offer that the relay can carry: {exc}"
+            ) from None
+        raise InvalidOffer(f"the offer cannot be answered: {exc}") from None
+    except (
+        ValueError,
+        KeyError,
+        IndexError,
+        TypeError,
+        InternalError,
+        InvalidAccessError,
+        InvalidStateError,
+    ) as exc:
+        await pc.close()
+        raise InvalidOffer(f"the offer cannot be answered: {exc}") from None
+    return pc.localDescription.sdp
+
+
+def watch_connection(pc: RTCPeerConnection, on_gone: Callable[[], None]) -> None:
+    """Call `on_gone` once when the peer's connection fails or closes."""
+    done = False
+
+    @pc.on("connectionstatechange")
+    def changed() -> None:
+        nonlocal done
+        if pc.connectionState in ("failed", "closed") and not done:
+            done = True
+            on_gone()

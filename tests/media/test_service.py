@@ -1,0 +1,164 @@
+"""The relay with real aiortc peers: publishers, viewers that decode, errors, teardown."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import av
+import pytest
+
+from media.exceptions import AlreadyPublishing, InvalidOffer, NotLive, SessionNotFound
+from media.forwarded_track import ForwardedTrack
+from media.service import MediaConfig, MediaService
+from tests import peers
+
+
+@pytest.fixture
+async def media():
+    service = MediaService(MediaConfig())
+    yield service
+    await service.close()
+
+
+async def live(media: MediaService, key: str = "1", codec: str | None = None):
+    pc, offer = await peers.publisher_offer(codec)
+    session = await media.publish(key, offer)
+    await peers.accept(pc, session.sdp)
+    return pc, session
+
+
+async def viewer(media: MediaService, key: str = "1"):
+    pc, frames = await peers.viewer_offer()
+    session = await media.watch(key, pc.localDescription.sdp)
+    await peers.accept(pc, session.sdp)
+    return pc, frames, session
+
+
+async def frames_within(frames: asyncio.Queue, count: int, seconds: float = 15.0) -> list:
+    async with asyncio.timeout(seconds):
+        return [await frames.get() for _ in range(count)]
+
+
+@pytest.mark.parametrize("codec", ["h264", "vp8"])
+async def test_two_viewers_decode_the_hosts_picture(media, codec) -> None:
+    host, _ = await live(media, codec=codec)
+    show = media._shows["1"]
+    assert show.publisher.codecs["video"].mimeType.lower() == f"video/{codec}"
+    watchers = [await viewer(media) for _ in range(2)]
+    for _, frames, _ in watchers:
+        got = await frames_within(frames, 5)
+        r, g, b = peers.mean_rgb(got[-1])
+        assert abs(r - 40) < 25 and abs(g - 200) < 25 and abs(b - 90) < 25
+    # Encode-once: the server decoded nothing. The host's receiver track got no frames.
+    receiver_track = show.publisher.transceivers["video"].receiver.track
+    assert receiver_track._queue.qsize() == 0
+    assert show.broadcast.frames_in > 0 and media.viewer_count("1") == 2
+    for pc, _, _ in watchers:
+        await pc.close()
+    await host.close()
+
+
+async def test_h264_is_preferred_when_offered(media) -> None:
+    host, _ = await live(media)  # aiortc offers VP8 first, then H.264
+    assert media._shows["1"].publisher.codecs["video"].mimeType == "video/H264"
+    await host.close()
+
+
+async def test_a_joining_viewer_sees_a_picture_fast(media) -> None:
+    host, _ = await live(media, codec="vp8")
+    first, frames, _ = await viewer(media)
+    await frames_within(frames, 3)
+    await asyncio.sleep(1.0)  # the show is running; aiortc's VP8 keyframes are ~100 s apart
+    late, frames, _ = await viewer(media)
+    started = time.monotonic()
+    await frames_within(frames, 1, seconds=5)
+    # Without a keyframe request the late viewer would wait for the next natural keyframe.
+    assert time.monotonic() - started < 2.0
+    assert media._shows["1"].broadcast.keyframes.sent >= 2
+    for pc in (first, late, host):
+        await pc.close()
+
+
+async def test_a_stalled_viewer_does_not_hold_back_others(media) -> None:
+    host, _ = await live(media, codec="vp8")
+    healthy, frames, _ = await viewer(media)
+    await frames_within(frames, 2)
+    # A second viewer's track that nobody reads: its queue stays bounded and drops instead.
+    stuck = ForwardedTrack("video", capacity=5)
+    stuck.push(av.Packet(b"\x10"), keyframe=True)
+    media._shows["1"].broadcast.add_viewer("stuck", [stuck])
+    await frames_within(frames, 30)  # the healthy viewer keeps getting every frame
+    assert stuck._queue.qsize() <= 5 and stuck.dropped > 0
+    for pc in (healthy, host):
+        await pc.close()
+
+
+async def test_refusals(media) -> None:
+    with pytest.raises(NotLive):
+        await media.watch("1", "v=0\r\n")
+    with pytest.raises(InvalidOffer):
+        await media.publish("1", "not sdp")
+    with pytest.raises(InvalidOffer):
+        await media.publish("1", "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n")
+    host, session = await live(media)
+    second, offer = await peers.publisher_offer()
+    with pytest.raises(AlreadyPublishing):
+        await media.publish("1", offer)
+    with pytest.raises(SessionNotFound):
+        await media.unpublish("1", "nope")
+    with pytest.raises(SessionNotFound):
+        await media.unwatch("1", "nope")
+    with pytest.raises(InvalidOffer):
+        await media.watch("1", "garbage")
+    await media.unpublish("1", session.session_id)
+    assert not media.is_publishing("1")
+    for pc in (host, second):
+        await pc.close()
+
+
+async def test_listeners_hear_the_host_come_and_go(media) -> None:
+    heard = []
+    media.add_listener(lambda key, event: heard.append((key, event)))
+    host, session = await live(media, key="7")
+    await media.unpublish("7", session.session_id)
+    assert heard == [("7", "publisher_connected"), ("7", "publisher_disconnected")]
+    await host.close()
+
+
+async def test_a_host_that_drops_is_noticed_and_can_publish_again(media) -> None:
+    heard = []
+    dropped = asyncio.Event()
+
+    def listen(key: str, event: str) -> None:
+        heard.append(event)
+        if event == "publisher_disconnected":
+            dropped.set()
+
+    media.add_listener(listen)
+    host, _ = await live(media, codec="vp8")
+    watcher, frames, _ = await viewer(media)
+    await frames_within(frames, 2)
+    await host.close()  # no DELETE: the connection just ends
+    await asyncio.wait_for(dropped.wait(), 10)
+    assert (
+        not media.is_publishing("1")
+        and heard[-1] == "publisher_disconnected"
+        and media.viewer_count("1") == 1
+    )
+    again, _ = await live(media, codec="vp8")
+    assert media.is_publishing("1")
+    await watcher.close()
+    await again.close()
+
+
+async def test_end_closes_everyone(media) -> None:
+    host, _ = await live(media)
+    watcher, frames, session = await viewer(media)
+    await frames_within(frames, 1)
+    await media.end("1")
+    assert not media.is_publishing("1") and media.viewer_count("1") == 0
+    with pytest.raises(SessionNotFound):
+        await media.unwatch("1", session.session_id)
+    for pc in (host, watcher):
+        await pc.close()

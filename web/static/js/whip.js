@@ -1,0 +1,48 @@
+// The WHIP/WHEP offer/answer exchange shared by the studio (publish) and the viewer (watch).
+
+import { ApiError } from "./api.js";
+
+function iceGathered(pc) {
+  if (pc.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((resolve) => {
+    const check = () => {
+      if (pc.iceGatheringState === "complete") {
+        pc.removeEventListener("icegatheringstatechange", check);
+        resolve();
+      }
+    };
+    pc.addEventListener("icegatheringstatechange", check);
+    setTimeout(resolve, 3000);  // gathering can stall on odd networks: send what we have
+  });
+}
+
+// POST the offer (ICE gathered: no trickle) and apply the answer. Returns the session URL.
+export async function negotiate(pc, url, bearer) {
+  await pc.setLocalDescription(await pc.createOffer());
+  await iceGathered(pc);
+  const headers = { "Content-Type": "application/sdp" };
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
+  const response = await fetch(url, { method: "POST", headers, body: pc.localDescription.sdp });
+  const text = await response.text();
+  if (response.status !== 201) {
+    let error = { code: "http_" + response.status, message: text };
+    try { error = JSON.parse(text).error; } catch { /* not JSON */ }
+    throw new ApiError(error.code, error.message, response.status);
+  }
+  await pc.setRemoteDescription({ type: "answer", sdp: text });
+  return new URL(response.headers.get("Location"), location.href).toString();
+}
+
+export async function hangUp(sessionUrl, bearer) {
+  if (!sessionUrl) return;
+  const headers = bearer ? { Authorization: `Bearer ${bearer}` } : {};
+  await fetch(sessionUrl, { method: "DELETE", headers }).catch(() => {});
+}
+
+export function preferH264(transceiver) {
+  const caps = RTCRtpSender.getCapabilities ? RTCRtpSender.getCapabilities("video") : null;
+  if (!caps || !transceiver.setCodecPreferences) return;
+  const h264 = caps.codecs.filter((c) => c.mimeType.toLowerCase() === "video/h264");
+  const rest = caps.codecs.filter((c) => c.mimeType.toLowerCase() !== "video/h264");
+  if (h264.length) transceiver.setCodecPreferences([...h264, ...rest]);
+}
