@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 
 import redis.asyncio as aioredis
 from aiohttp import web
-from media.service import MediaService
 
 from chat.realtime import create_socket_server
+from media.service import MediaService
 from server.auth import Tokens
 from server.config import Config
 from server.db import Database, migrate

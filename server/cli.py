@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from server.app import create_app
 from server.config import DEFAULT_DATABASE_URL, ConfigError, demo_secret, from_env
-from server.demo import seeding
+from server.demo import DemoShow, banner, seeding
 
 
 def parser() -> argparse.ArgumentParser:
@@ -46,10 +46,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         app = create_app(config)
     except ConfigError as exc:
         sys.exit(f"shopcast: configuration error: {exc}")
+    show = DemoShow()
     if args.command == "demo":
-        app.cleanup_ctx.append(seeding(config.base_url))  # type: ignore[arg-type]
+        app.cleanup_ctx.append(seeding(show))  # type: ignore[arg-type]
+
+    def announce(_: str) -> None:  # called once the port is open
+        if args.command == "demo":
+            print(banner(config.base_url, show.stream_id), flush=True)
+        else:
+            print(f"shopcast serving on {config.base_url}", flush=True)
+
     try:
-        web.run_app(app, host=config.host, port=config.port, print=None, access_log=None)
+        web.run_app(app, host=config.host, port=config.port, print=announce, access_log=None)
     except (OSError, SQLAlchemyError) as exc:
         sys.exit(f"shopcast: cannot start: {_one_line(exc)}")
 

@@ -11,9 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
-from media.service import MediaConfig
-
 from chat.config import ChatConfig
+from media.service import MediaConfig
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./shopcast.db"
 SUPPORTED_DB_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")

@@ -33,9 +33,9 @@ PRODUCTS = [
 SYSTEM = Principal(subject="u:0", display_name="demo", role=Role.ADMIN, user_id=0)
 
 
-@dataclass(frozen=True)
+@dataclass
 class DemoShow:
-    stream_id: int
+    stream_id: int = 0
 
 
 async def seed(app: web.Application) -> DemoShow:
@@ -79,12 +79,11 @@ async def seed(app: web.Application) -> DemoShow:
     return DemoShow(stream_id=stream.id)
 
 
-def seeding(base_url: str) -> object:
-    """A cleanup_ctx step: seed after migrations, then print where to go."""
+def seeding(show: DemoShow) -> object:
+    """A cleanup_ctx step: seed after migrations; `show` learns which show to point people at."""
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        show = await seed(app)
-        print(banner(base_url, show.stream_id), flush=True)
+        show.stream_id = (await seed(app)).stream_id
         yield
 
     return ctx

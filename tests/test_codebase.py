@@ -20,5 +20,6 @@ def test_import_layers_hold() -> None:
 
 
 def test_ruff_is_clean() -> None:
-    result = run("ruff", "check", "server", "media", "chat", "tests", "bench")
+    folders = [f for f in ("server", "media", "chat", "tests", "bench") if (ROOT / f).is_dir()]
+    result = run("ruff", "check", *folders)
     assert result.returncode == 0, result.stdout + result.stderr

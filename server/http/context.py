@@ -9,9 +9,9 @@ from aiohttp import web
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
     import socketio
-    from media.service import MediaService
 
     from chat.namespace import StreamNamespace
+    from media.service import MediaService
     from server.config import Config
     from server.db import Database
     from server.services import Services

@@ -1,0 +1,111 @@
+"""The pages in a real browser: Debian's Chromium with its fake camera, driven by Playwright.
+
+The host goes live from the studio, two viewers play the video (frames decoded, checked in the
+page), chat, see a pin and buy; markup in chat shows as text; the moderator deletes a message.
+Screenshots land in $SHOPCAST_SCREENSHOTS (default: the test's tmp dir).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from server.demo import ACCOUNTS, PASSWORD, seed
+from tests.conftest import IN_CI, config_for
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/lib/chromium/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
+]
+FRAMES = "document.querySelector('#video').getVideoPlaybackQuality().totalVideoFrames"
+MARKUP = "<img src=x onerror=window.pwned=1> look"
+
+
+@pytest.fixture
+async def browser():
+    if not CHROMIUM.exists():
+        if IN_CI:
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        await browser.close()
+
+
+async def sign_in(page, email: str) -> None:
+    await page.fill("#signin-email", email)
+    await page.fill("#signin-password", PASSWORD)
+    await page.click("dialog form:first-of-type button[type=submit]")
+
+
+async def test_live_show_in_the_browser(sqlite_backend, start, browser, tmp_path) -> None:
+    run = await start(config_for(sqlite_backend))
+    show = await seed(run.app)
+    shots = Path(os.environ.get("SHOPCAST_SCREENSHOTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    url = f"{run.url}/{{}}/{show.stream_id}"
+
+    host = await (await browser.new_context(viewport={"width": 1280, "height": 800})).new_page()
+    await host.goto(url.format("studio"))
+    await sign_in(host, ACCOUNTS["host"])
+    await host.wait_for_function("document.querySelector('#preview').videoWidth > 0")
+    await host.click("#golive")
+    await host.wait_for_function("document.querySelector('#status').textContent === 'LIVE'")
+
+    viewers = []
+    for _ in range(2):
+        page = await (await browser.new_context(viewport={"width": 390, "height": 844})).new_page()
+        await page.goto(url.format("watch"))
+        await page.wait_for_function(f"{FRAMES} > 10", timeout=20_000)
+        viewers.append(page)
+    ana, bo = viewers
+
+    await ana.click("#account")
+    await sign_in(ana, ACCOUNTS["viewer"])
+    await ana.wait_for_function("document.querySelector('#account').textContent === 'Viewer Ana'")
+    await bo.click("#send button")  # no identity yet: the page asks for one
+    await bo.fill("#guest-name", "Guest Bo")
+    await bo.click("text=Continue as guest")
+    await bo.wait_for_function("document.querySelector('#account').textContent === 'Guest Bo'")
+    await bo.fill("#message", MARKUP)
+    await bo.click("#send button")
+    line = ana.locator("#chat .text", has_text="look")
+    await line.wait_for()
+    assert await line.text_content() == MARKUP  # shown as typed
+    assert await ana.evaluate("window.pwned === undefined && !document.querySelector('#chat img')")
+
+    await host.click("#lineup li:first-child button")
+    await ana.wait_for_selector("#pinned:not([hidden])")
+    stock_before = await bo.inner_text("#pinned-stock")
+    await ana.click("#buy")
+    await ana.wait_for_selector("text=Bought")
+    await bo.wait_for_function(
+        f"document.querySelector('#pinned-stock').textContent !== {json.dumps(stock_before)}"
+    )
+
+    mod = await (await browser.new_context(viewport={"width": 1100, "height": 800})).new_page()
+    await mod.goto(url.format("moderate"))
+    await sign_in(mod, ACCOUNTS["moderator"])
+    await mod.locator("#chat li", has_text="look").get_by_role("button").click()
+    await ana.wait_for_function("!document.querySelector('#chat').textContent.includes('look')")
+
+    for name, page in [("studio", host), ("watch-ana", ana), ("watch-bo", bo), ("moderate", mod)]:
+        await page.screenshot(path=shots / f"{name}.png")
+    decoded = [await v.evaluate(FRAMES) for v in viewers]
+    assert min(decoded) > 10, decoded
