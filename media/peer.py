@@ -10,7 +10,6 @@ from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSession
 from aiortc.exceptions import InternalError, InvalidAccessError, InvalidStateError, OperationError
 
 from media.exceptions import InvalidOffer, UnsupportedCodec
-from media.sdp import check_offer
 
 logger = logging.getLogger(__name__)
 
@@ -30,9 +29,9 @@ def new_peer(ice_servers: tuple[str, ...]) -> RTCPeerConnection:
 async def answer(pc: RTCPeerConnection, offer_sdp: str) -> str:
     """Apply the offer and return the complete answer (ICE gathered: WHIP/WHEP do not trickle).
 
-    Any refusal closes the peer and raises InvalidOffer or UnsupportedCodec, never another error.
+    The offer was checked by media.sdp.offered_kinds. Any refusal closes the peer and raises
+    InvalidOffer or UnsupportedCodec, never another error.
     """
-    check_offer(offer_sdp)
     try:
         await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
         await pc.setLocalDescription(await pc.createAnswer())

@@ -13,6 +13,7 @@ from media import aiortc_hooks
 from media.codecs import ingest_preferences
 from media.exceptions import UnsupportedCodec
 from media.peer import answer, new_peer, new_session_id, watch_connection
+from media.sdp import offered_kinds
 
 Forward = Callable[[str, RTCRtpCodecParameters, JitterFrame], None]
 
@@ -41,10 +42,12 @@ async def accept_publisher(
     on_gone: Callable[[str], None],
 ) -> PublisherSession:
     """Answer a host's offer; `on_gone(session_id)` runs once when its connection ends."""
+    kinds = offered_kinds(offer_sdp)
     session_id = new_session_id()
     pc = new_peer(ice_servers)
     transceivers = {}
-    for kind in ("video", "audio"):
+    # One transceiver per kind the offer carries: aiortc cannot answer for an unmatched one.
+    for kind in dict.fromkeys(kinds):
         transceiver = pc.addTransceiver(kind, direction="recvonly")
         transceiver.setCodecPreferences(ingest_preferences(kind))
         aiortc_hooks.tap_encoded_frames(transceiver.receiver, _tagged(forward, kind))

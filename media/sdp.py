@@ -9,6 +9,11 @@ from media.exceptions import InvalidOffer
 MEDIA_KINDS = ("audio", "video")
 
 
+def offered_kinds(text: str) -> list[str]:
+    """The media kinds (audio, video) the offer carries, in m-line order; InvalidOffer if none."""
+    return [m.kind for m in check_offer(text).media if m.kind in MEDIA_KINDS]
+
+
 def check_offer(text: str) -> aiortc_sdp.SessionDescription:
     if not text.lstrip().startswith("v=0"):
         raise InvalidOffer("the body is not an SDP offer (it must start with v=0)")

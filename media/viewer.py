@@ -13,6 +13,7 @@ from media.codecs import egress_preferences
 from media.exceptions import UnsupportedCodec
 from media.forwarded_track import ForwardedTrack
 from media.peer import answer, new_peer, new_session_id, watch_connection
+from media.sdp import offered_kinds
 
 AUDIO_QUEUE_FRAMES = 50  # one second of 20 ms Opus frames
 
@@ -39,10 +40,13 @@ async def accept_viewer(
     on_gone: Callable[[str], None],
 ) -> ViewerSession:
     """Answer a viewer's offer; `on_gone(session_id)` runs once when its connection ends."""
+    kinds = offered_kinds(offer_sdp)
     session_id = new_session_id()
     pc = new_peer(ice_servers)
     offered = []
     for kind, codec in codecs.items():
+        if kind not in kinds:
+            continue  # the viewer does not receive this kind: aiortc cannot answer for it
         track = ForwardedTrack(kind, video_queue_frames if kind == "video" else AUDIO_QUEUE_FRAMES)
         transceiver = pc.addTransceiver(track, direction="sendonly")
         transceiver.setCodecPreferences(egress_preferences(codec))

@@ -34,10 +34,13 @@ def mean_rgb(frame: VideoFrame) -> tuple[int, int, int]:
     return tuple(int(c) for c in pixels.reshape(-1, 3).mean(axis=0))  # type: ignore[return-value]
 
 
-async def publisher_offer(codec: str | None = None) -> tuple[RTCPeerConnection, str]:
+async def publisher_offer(
+    codec: str | None = None, audio: bool = True
+) -> tuple[RTCPeerConnection, str]:
     pc = RTCPeerConnection()
     video = pc.addTransceiver(ColourCamera(), direction="sendonly")
-    pc.addTransceiver(AudioStreamTrack(), direction="sendonly")
+    if audio:
+        pc.addTransceiver(AudioStreamTrack(), direction="sendonly")
     if codec:
         caps = RTCRtpSender.getCapabilities("video").codecs
         video.setCodecPreferences([c for c in caps if c.mimeType.lower() == f"video/{codec}"])
@@ -45,12 +48,14 @@ async def publisher_offer(codec: str | None = None) -> tuple[RTCPeerConnection, 
     return pc, pc.localDescription.sdp
 
 
-async def viewer_offer() -> tuple[RTCPeerConnection, asyncio.Queue]:
+async def viewer_offer(
+    kinds: tuple[str, ...] = ("video", "audio"),
+) -> tuple[RTCPeerConnection, asyncio.Queue]:
     """A viewer whose decoded video frames land on the returned queue."""
     pc = RTCPeerConnection()
     frames: asyncio.Queue = asyncio.Queue()
-    pc.addTransceiver("video", direction="recvonly")
-    pc.addTransceiver("audio", direction="recvonly")
+    for kind in kinds:
+        pc.addTransceiver(kind, direction="recvonly")
 
     pumps: list[asyncio.Task] = []
 

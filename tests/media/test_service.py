@@ -8,7 +8,13 @@ import time
 import av
 import pytest
 
-from media.exceptions import AlreadyPublishing, InvalidOffer, NotLive, SessionNotFound
+from media.exceptions import (
+    AlreadyPublishing,
+    InvalidOffer,
+    NotLive,
+    SessionNotFound,
+    UnsupportedCodec,
+)
 from media.forwarded_track import ForwardedTrack
 from media.service import MediaConfig, MediaService
 from tests import peers
@@ -21,15 +27,15 @@ async def media():
     await service.close()
 
 
-async def live(media: MediaService, key: str = "1", codec: str | None = None):
-    pc, offer = await peers.publisher_offer(codec)
+async def live(media: MediaService, key: str = "1", codec: str | None = None, audio: bool = True):
+    pc, offer = await peers.publisher_offer(codec, audio)
     session = await media.publish(key, offer)
     await peers.accept(pc, session.sdp)
     return pc, session
 
 
-async def viewer(media: MediaService, key: str = "1"):
-    pc, frames = await peers.viewer_offer()
+async def viewer(media: MediaService, key: str = "1", kinds: tuple[str, ...] = ("video", "audio")):
+    pc, frames = await peers.viewer_offer(kinds)
     session = await media.watch(key, pc.localDescription.sdp)
     await peers.accept(pc, session.sdp)
     return pc, frames, session
@@ -57,6 +63,26 @@ async def test_two_viewers_decode_the_hosts_picture(media, codec) -> None:
     for pc, _, _ in watchers:
         await pc.close()
     await host.close()
+
+
+async def test_video_only_hosts_and_viewers(media) -> None:
+    host, _ = await live(media, audio=False)  # a camera without a microphone
+    assert set(media._shows["1"].publisher.codecs) == {"video"}
+    both, frames, _ = await viewer(media)  # offers audio too: answered for video only
+    assert len(await frames_within(frames, 2)) == 2
+    only_video, frames, _ = await viewer(media, kinds=("video",))
+    assert len(await frames_within(frames, 2)) == 2
+    for pc in (host, both, only_video):
+        await pc.close()
+
+
+async def test_a_viewer_that_takes_no_kind_the_show_has_is_refused(media) -> None:
+    host, _ = await live(media, audio=False)
+    pc, _ = await peers.viewer_offer(("audio",))
+    with pytest.raises(UnsupportedCodec):
+        await media.watch("1", pc.localDescription.sdp)
+    for peer in (host, pc):
+        await peer.close()
 
 
 async def test_h264_is_preferred_when_offered(media) -> None:
