@@ -12,10 +12,11 @@ from typing import Any
 import socketio
 
 from chat import events
-from chat.acks import Ack, acked, ok
+from chat.acks import Ack, acked, error, ok
 from chat.config import ChatConfig
 from chat.rules import RateLimiter, clean_message
 from server.domain.errors import AuthRequired, Conflict, DomainError, Forbidden, ValidationError
+from server.domain.ids import check_id
 from server.domain.orders import BuyRequest
 from server.domain.roles import Principal, can_moderate
 from server.domain.streams import StreamStatus
@@ -44,6 +45,12 @@ class StreamNamespace(socketio.AsyncNamespace):
         self._rooms: dict[int, set[str]] = defaultdict(set)
         self._chat_limiter = RateLimiter(config.rate_burst, config.rate_refill_s)
         self._buy_limiter = RateLimiter(burst=5, refill_s=1.0)
+
+    async def trigger_event(self, event: Any, *args: Any) -> Any:
+        """Route to `on_<event>`; an event this room does not know gets an error ack, not `[]`."""
+        if not isinstance(event, str) or not hasattr(self, f"on_{event}"):
+            return error("unknown_event", f"no such event: {str(event)[:40]!r}")
+        return await super().trigger_event(event, *args)
 
     # -- connection -------------------------------------------------------------------------
 
@@ -220,10 +227,7 @@ def _field(data: Any, name: str) -> Any:
 
 
 def _int_field(data: Any, name: str) -> int:
-    value = _field(data, name)
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValidationError(f"{name} must be a positive integer", code="bad_payload")
-    return value
+    return check_id(_field(data, name), name)
 
 
 def _now_iso() -> str:

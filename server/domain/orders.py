@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import TypeGuard
 
 from server.domain.errors import Conflict, ValidationError
+from server.domain.ids import check_id
 from server.domain.money import Money
 
 MAX_QUANTITY_PER_ORDER = 10
@@ -36,8 +37,7 @@ class BuyRequest:
         product_id = payload.get("product_id")
         quantity = payload.get("quantity", 1)
         key = payload.get("idempotency_key")
-        if not _is_int(product_id) or product_id <= 0:
-            raise ValidationError("product_id must be a positive integer", code="bad_product")
+        product_id = check_id(product_id, "product_id", code="bad_product")
         if not _is_int(quantity) or not 1 <= quantity <= MAX_QUANTITY_PER_ORDER:
             raise ValidationError(
                 f"quantity must be an integer from 1 to {MAX_QUANTITY_PER_ORDER}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from server.domain.errors import Conflict, ValidationError
+from server.domain.ids import is_id
 
 LANGUAGES = ("en", "fr", "es", "pt", "it", "pl", "ru", "uk")
 MAX_LINEUP = 50
@@ -34,9 +35,7 @@ def check_title(title: object, *, max_chars: int = 200) -> str:
 
 
 def check_lineup(product_ids: object) -> list[int]:
-    if not isinstance(product_ids, list) or not all(
-        isinstance(p, int) and not isinstance(p, bool) and p > 0 for p in product_ids
-    ):
+    if not isinstance(product_ids, list) or not all(is_id(p) for p in product_ids):
         raise ValidationError("product_ids must be a list of product ids", code="bad_lineup")
     if len(product_ids) > MAX_LINEUP:
         raise ValidationError(f"a line-up holds at most {MAX_LINEUP} products", code="bad_lineup")

@@ -63,5 +63,5 @@ async def read_json(request: web.Request) -> object:
         return json.loads(raw) if raw else {}
     except web.HTTPRequestEntityTooLarge:
         raise
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         raise DomainError("the body is not valid JSON", code="bad_json") from None

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from server.auth import bearer
 from server.domain.errors import AuthRequired, ValidationError
+from server.domain.ids import check_id
 from server.domain.roles import Principal
 from server.http.context import SERVICES
 
@@ -35,6 +36,7 @@ def fields(body: object, *names: str) -> list[object]:
 
 
 def _positive_int(raw: str, name: str, code: str) -> int:
-    if not raw.isdigit() or len(raw) > MAX_ID_DIGITS or int(raw) == 0:
+    # isdigit() alone admits "²" and other digits int() refuses: check ASCII first.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > MAX_ID_DIGITS:
         raise ValidationError(f"{name} must be a positive integer", code=code)
-    return int(raw)
+    return check_id(int(raw), name, code)

@@ -91,7 +91,17 @@ async def test_chat_needs_a_room_and_an_identity(running) -> None:
     assert ack["error"]["code"] == "auth_required"
     ack = await anonymous.call("join", {"stream_id": 999999})
     assert ack["error"]["code"] == "stream_not_found"
+    for bad in (2**40, -1, True, "1", None):
+        ack = await anonymous.call("join", {"stream_id": bad})
+        assert ack["error"]["code"] == "bad_payload", bad
     await anonymous.disconnect()
+
+
+async def test_unknown_events_get_an_error_and_the_socket_lives_on(running) -> None:
+    client = await running.sio()
+    ack = await client.call("drop_tables", {"please": True})
+    assert ack["error"]["code"] == "unknown_event"
+    assert (await client.call("leave", {}))["ok"]
 
 
 async def test_bad_token_is_refused_at_connect(running) -> None:

@@ -29,6 +29,7 @@ def test_quantity_defaults_to_one() -> None:
         ({"product_id": 0}, "bad_product"),
         ({"product_id": "3"}, "bad_product"),
         ({"product_id": True}, "bad_product"),
+        ({"product_id": 2**31}, "bad_product"),
         ({"quantity": 0}, "bad_quantity"),
         ({"quantity": MAX_QUANTITY_PER_ORDER + 1}, "bad_quantity"),
         ({"quantity": 1.5}, "bad_quantity"),
