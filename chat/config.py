@@ -14,3 +14,5 @@ class ChatConfig:
     recent_messages: int = 50
     # Largest Socket.IO frame a client may send: chat lines and buy requests are small.
     max_payload_bytes: int = 16 * 1024
+    # Redis pub/sub channel the nodes of one deployment share (channels ignore Redis db numbers).
+    redis_channel: str = "shopcast"

@@ -12,7 +12,9 @@ from server.services import Services
 def create_socket_server(
     services: Services, config: ChatConfig, redis_url: str | None
 ) -> tuple[socketio.AsyncServer, StreamNamespace]:
-    manager = socketio.AsyncRedisManager(redis_url) if redis_url else None
+    manager = (
+        socketio.AsyncRedisManager(redis_url, channel=config.redis_channel) if redis_url else None
+    )
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=manager,

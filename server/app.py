@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 
 import redis.asyncio as aioredis
 from aiohttp import web
@@ -23,6 +23,15 @@ from server.services import Services
 logger = logging.getLogger(__name__)
 
 MAX_REQUEST_BYTES = 256 * 1024
+SHUTDOWN_STEP_S = 5.0  # a stuck peer or backend must not keep a stopping node alive
+
+
+async def bounded(step: str, work: Awaitable[object]) -> None:
+    """Run one shutdown step, giving up (with a warning naming it) after SHUTDOWN_STEP_S."""
+    try:
+        await asyncio.wait_for(work, SHUTDOWN_STEP_S)
+    except TimeoutError:
+        logger.warning("shutdown step %r took over %.0f s; moving on", step, SHUTDOWN_STEP_S)
 
 
 def create_app(config: Config) -> web.Application:
@@ -54,35 +63,35 @@ def create_app(config: Config) -> web.Application:
 
 async def _close_sockets(app: web.Application) -> None:
     """Close live sockets at shutdown: clients reconnect elsewhere instead of holding us open."""
-    await app[ROOM].disconnect_all()
+    await bounded("close sockets", app[ROOM].disconnect_all())
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
     await migrate(app[DATABASE].engine)
     yield
-    await app[DATABASE].close()
+    await bounded("close database", app[DATABASE].close())
 
 
 async def _background(app: web.Application) -> AsyncIterator[None]:
     task = asyncio.create_task(app[ROOM].run_viewer_counts(), name="viewer-counts")
     yield
-    await app[SOCKETS].shutdown()
+    await bounded("stop Socket.IO", app[SOCKETS].shutdown())
     # The Redis manager's listener is not stopped by shutdown(): stop it so no task outlives us.
     listener = getattr(app[SOCKETS].manager, "thread", None)
     for background in (task, listener):
         if isinstance(background, asyncio.Task):
             background.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await background
+                await bounded("stop background task", background)
 
 
 async def _media(app: web.Application) -> AsyncIterator[None]:
     yield
-    await app[MEDIA].close()
+    await bounded("close media sessions", app[MEDIA].close())
 
 
 async def _redis(app: web.Application) -> AsyncIterator[None]:
     yield
     client = app[REDIS]
     if client is not None:
-        await client.aclose()
+        await bounded("close Redis", client.aclose())

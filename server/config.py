@@ -72,6 +72,7 @@ def from_env(environ: Mapping[str, str], **overrides: object) -> Config:
         secret=environ.get("SHOPCAST_SECRET", ""),
         public_url=environ.get("SHOPCAST_PUBLIC_URL") or None,
         media=MediaConfig(ice_servers=tuple(u.strip() for u in ice)),
+        chat=ChatConfig(redis_channel=environ.get("SHOPCAST_REDIS_CHANNEL") or "shopcast"),
     )
     chosen = {k: v for k, v in overrides.items() if v is not None}
     return replace(config, **chosen)  # type: ignore[arg-type]

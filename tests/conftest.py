@@ -7,10 +7,11 @@ answer; with CI=true they must answer, so a missing service fails the run instea
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import secrets
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ import socketio
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from chat.config import ChatConfig
 from server.app import create_app
 from server.config import Config
 
@@ -54,35 +56,58 @@ class Backend:
     redis_url: str | None
 
 
+# Each test session works in its own database and Redis channel, so several runs on one
+# machine (two developers, an editor's test runner, CI) never see each other's data.
+SESSION = secrets.token_hex(4)
+SESSION_DB = f"shopcast_test_{SESSION}"
+
+
+def _plain(url: str) -> str:
+    return url.replace("postgresql+asyncpg", "postgresql")
+
+
+def _admin(sql: str) -> None:
+    """Run one statement on the `test` database, on a thread: callers may be inside a loop."""
+    import asyncpg
+
+    async def run() -> None:
+        conn = await asyncpg.connect(_plain(POSTGRES_URL))
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, run()).result()
+
+
+@pytest.fixture(scope="session")
+def session_postgres_url() -> Iterator[str]:
+    """A database of this session's own, created beside `test` and dropped at the end."""
+    _require("PostgreSQL", "127.0.0.1", 5432)
+    _admin(f'CREATE DATABASE "{SESSION_DB}"')
+    yield POSTGRES_URL.rsplit("/", 1)[0] + "/" + SESSION_DB
+    _admin(f'DROP DATABASE IF EXISTS "{SESSION_DB}" WITH (FORCE)')
+
+
 async def reset_postgres(url: str) -> None:
     import asyncpg
 
-    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    conn = await asyncpg.connect(_plain(url))
     try:
         await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
     finally:
         await conn.close()
 
 
-async def reset_redis(url: str) -> None:
-    import redis.asyncio as aioredis
-
-    client = aioredis.from_url(url)
-    try:
-        await client.flushdb()
-    finally:
-        await client.aclose()
-
-
 @pytest.fixture(params=["sqlite", "postgres+redis"])
 async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     if request.param == "sqlite":
         return Backend("sqlite", f"sqlite+aiosqlite:///{tmp_path}/shopcast.db", None)
-    _require("PostgreSQL", "127.0.0.1", 5432)
     _require("Redis", "127.0.0.1", 6379)
-    await reset_postgres(POSTGRES_URL)
-    await reset_redis(REDIS_URL)
-    return Backend("postgres+redis", POSTGRES_URL, REDIS_URL)
+    url = request.getfixturevalue("session_postgres_url")
+    await reset_postgres(url)
+    return Backend("postgres+redis", url, REDIS_URL)
 
 
 @pytest.fixture
@@ -95,6 +120,7 @@ def config_for(backend: Backend, **changes: Any) -> Config:
         database_url=backend.database_url,
         redis_url=backend.redis_url,
         secret=secrets.token_urlsafe(48),
+        chat=ChatConfig(redis_channel=f"shopcast-test-{SESSION}"),
     )
     return replace(base, **changes)
 
@@ -143,7 +169,7 @@ async def start() -> AsyncIterator[Callable[..., Any]]:
     yield _start
     for run in reversed(running):
         for client in run.clients:
-            await client.disconnect()
+            await asyncio.wait_for(client.disconnect(), 10)
         await run.http.close()
         await run.server.close()
     await asyncio.sleep(0)

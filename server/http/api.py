@@ -112,9 +112,8 @@ async def stream_json(request: web.Request, stream_id: int) -> dict:
 async def list_streams(request: web.Request) -> web.Response:
     streams = request.app[SERVICES].streams
     found = await streams.find(request.query.get("status"))
-    return web.json_response(
-        {"streams": [stream_view(s, await streams.lineup(s.id)) for s in found]}
-    )
+    lineups = await streams.lineups([s.id for s in found])
+    return web.json_response({"streams": [stream_view(s, lineups[s.id]) for s in found]})
 
 
 @routes.post("/api/streams")

@@ -56,14 +56,21 @@ class StreamService:
             return list(await session.scalars(query))
 
     async def lineup(self, stream_id: int) -> list[Product]:
+        return (await self.lineups([stream_id]))[stream_id]
+
+    async def lineups(self, stream_ids: list[int]) -> dict[int, list[Product]]:
+        """Line-ups of many shows in one query (a listing must not cost a query per show)."""
         query = (
-            select(Product)
-            .join(StreamProduct, StreamProduct.product_id == Product.id)
-            .where(StreamProduct.stream_id == stream_id)
-            .order_by(StreamProduct.position)
+            select(StreamProduct.stream_id, Product)
+            .join(Product, StreamProduct.product_id == Product.id)
+            .where(StreamProduct.stream_id.in_(stream_ids))
+            .order_by(StreamProduct.stream_id, StreamProduct.position)
         )
+        found: dict[int, list[Product]] = {stream_id: [] for stream_id in stream_ids}
         async with self._db.reading() as session:
-            return list(await session.scalars(query))
+            for stream_id, product in await session.execute(query):
+                found[stream_id].append(product)
+        return found
 
     async def in_lineup(self, stream_id: int, product_id: int) -> bool:
         async with self._db.reading() as session:

@@ -65,6 +65,10 @@ async def test_show_lifecycle_through_the_api(running) -> None:
     assert status == 200 and stream["status"] == "scheduled"
     assert [p["id"] for p in stream["lineup"]] == show.product_ids
     assert "stream_key" not in stream
+    other = await factory.show(running, stocks=(1,))
+    _, listing = await running.call("GET", "/api/streams?status=scheduled")
+    lineups = {s["id"]: [p["id"] for p in s["lineup"]] for s in listing["streams"]}
+    assert lineups == {show.stream_id: show.product_ids, other.stream_id: other.product_ids}
     status, key = await running.call("GET", f"/api/streams/{show.stream_id}/key", show.host)
     assert key["stream_key"] == show.stream_key and key["whip_url"].endswith(
         f"/whip/{show.stream_id}"

@@ -21,6 +21,7 @@ def test_defaults_and_environment() -> None:
         port=9000,
     ).validated()
     assert config.redis_url == "redis://cache:6379/0" and config.port == 9000
+    assert config.chat.redis_channel == "shopcast"
     assert config.media.ice_servers == ("stun:stun.example:3478", "turn:turn.example:3478")
 
 
