@@ -14,7 +14,7 @@ import queue
 from collections.abc import Callable
 from typing import Any
 
-from aiortc import RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
+from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
 from aiortc.jitterbuffer import JitterFrame
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
@@ -71,6 +71,19 @@ def on_keyframe_request(sender: RTCRtpSender, callback: Callable[[], None]) -> N
     if not callable(getattr(sender, "_send_keyframe", None)):
         raise RuntimeError("aiortc internals moved: RTCRtpSender._send_keyframe is gone")
     sender._send_keyframe = callback  # type: ignore[method-assign]
+
+
+def answer_as_dtls_server(pc: RTCPeerConnection) -> None:
+    """Answer `a=setup:passive` to an `actpass` offer (call between setRemote and createAnswer).
+
+    aiortc would answer `active` and, as DTLS client, offer only ECDSA suites: publishers with
+    RSA certificates (OBS, GStreamer webrtcbin) then fail with "no shared cipher". As server it
+    accepts them. A role the offer already fixed (`auto` only is changed) is left alone.
+    """
+    for transceiver in pc.getTransceivers():
+        transport = transceiver.receiver.transport
+        if transport._role == "auto":
+            transport._set_role("server")
 
 
 def negotiated_codecs(transceiver: RTCRtpTransceiver) -> list[RTCRtpCodecParameters]:

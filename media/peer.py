@@ -26,7 +26,9 @@ def new_peer(ice_servers: tuple[str, ...]) -> RTCPeerConnection:
     return RTCPeerConnection(RTCConfiguration(iceServers=servers or None))
 
 
-async def answer(pc: RTCPeerConnection, offer_sdp: str) -> str:
+async def answer(
+    pc: RTCPeerConnection, offer_sdp: str, before_answer: Callable[[], None] | None = None
+) -> str:
     """Apply the offer and return the complete answer (ICE gathered: WHIP/WHEP do not trickle).
 
     The offer was checked by media.sdp.offered_kinds. Any refusal closes the peer and raises
@@ -34,6 +36,8 @@ async def answer(pc: RTCPeerConnection, offer_sdp: str) -> str:
     """
     try:
         await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
+        if before_answer is not None:
+            before_answer()
         await pc.setLocalDescription(await pc.createAnswer())
     except OperationError as exc:
         await pc.close()

@@ -52,7 +52,7 @@ async def accept_publisher(
         transceiver.setCodecPreferences(ingest_preferences(kind))
         aiortc_hooks.tap_encoded_frames(transceiver.receiver, _tagged(forward, kind))
         transceivers[kind] = transceiver
-    sdp = await answer(pc, offer_sdp)
+    sdp = await answer(pc, offer_sdp, lambda: aiortc_hooks.answer_as_dtls_server(pc))
     codecs = {
         kind: codecs[0]
         for kind, t in transceivers.items()

@@ -40,6 +40,19 @@ async def test_receiver_and_sender_private_methods_exist() -> None:
     await pc.close()
 
 
+async def test_dtls_role_can_be_set_before_the_answer() -> None:
+    offerer, answerer = RTCPeerConnection(), RTCPeerConnection()
+    offerer.addTransceiver("video", direction="sendonly")
+    await offerer.setLocalDescription(await offerer.createOffer())
+    assert "a=setup:actpass" in offerer.localDescription.sdp
+    await answerer.setRemoteDescription(offerer.localDescription)
+    aiortc_hooks.answer_as_dtls_server(answerer)
+    await answerer.setLocalDescription(await answerer.createAnswer())
+    assert "a=setup:passive" in answerer.localDescription.sdp
+    for pc in (offerer, answerer):
+        await pc.close()
+
+
 def test_jitter_frame_shape() -> None:
     frame = JitterFrame(data=b"x", timestamp=1)
     assert (frame.data, frame.timestamp) == (b"x", 1)

@@ -48,7 +48,9 @@ async def frames_within(frames: asyncio.Queue, count: int, seconds: float = 15.0
 
 @pytest.mark.parametrize("codec", ["h264", "vp8"])
 async def test_two_viewers_decode_the_hosts_picture(media, codec) -> None:
-    host, _ = await live(media, codec=codec)
+    host, session = await live(media, codec=codec)
+    # Publishers are answered as DTLS server: RSA-certificate encoders (OBS, GStreamer) need it.
+    assert "a=setup:passive" in session.sdp and "a=setup:active" not in session.sdp
     show = media._shows["1"]
     assert show.publisher.codecs["video"].mimeType.lower() == f"video/{codec}"
     watchers = [await viewer(media) for _ in range(2)]
