@@ -8,7 +8,6 @@ upgrade moves any of this.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import queue
 from collections.abc import Callable
@@ -56,14 +55,12 @@ def tap_encoded_frames(receiver: RTCRtpReceiver, sink: FrameSink) -> None:
     setattr(receiver, RECEIVER_DECODER_QUEUE, _EncodedFrameTap(sink))
 
 
-def request_keyframe(receiver: RTCRtpReceiver) -> asyncio.Future | None:
-    """Send a PLI to the host for each source the receiver hears; None before any packet came."""
-    sources = receiver.getSynchronizationSources()
-    if not sources:
-        return None
-    return asyncio.ensure_future(
-        asyncio.gather(*(receiver._send_rtcp_pli(s.source) for s in sources))
-    )
+async def request_keyframe(receiver: RTCRtpReceiver) -> None:
+    """Send a PLI to the host for each source the receiver heard in the last 10 s (none yet:
+    nothing to do, the first frames of a stream are a keyframe anyway)."""
+    for source in receiver.getSynchronizationSources():
+        # Private: the public API has no way to ask a remote sender for a keyframe.
+        await receiver._send_rtcp_pli(source.source)
 
 
 def on_keyframe_request(sender: RTCRtpSender, callback: Callable[[], None]) -> None:
@@ -82,7 +79,7 @@ def answer_as_dtls_server(pc: RTCPeerConnection) -> None:
     """
     for transceiver in pc.getTransceivers():
         transport = transceiver.receiver.transport
-        if transport._role == "auto":
+        if transport is not None and transport._role == "auto":
             transport._set_role("server")
 
 

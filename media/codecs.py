@@ -31,3 +31,12 @@ def egress_preferences(codec: RTCRtpCodecParameters) -> list[RTCRtpCodecCapabili
     )
     capabilities = RTCRtpSender.getCapabilities(kind).codecs
     return [same] + [c for c in capabilities if c.mimeType.lower() == RTX]
+
+
+def same_codec(a: RTCRtpCodecParameters, b: RTCRtpCodecParameters) -> bool:
+    """Whether frames of codec `b` can be packed for a sender that negotiated codec `a`."""
+    return (
+        a.mimeType.lower() == b.mimeType.lower()
+        and a.clockRate == b.clockRate
+        and a.parameters == b.parameters
+    )

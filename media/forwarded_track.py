@@ -32,6 +32,11 @@ class ForwardedTrack(MediaStreamTrack):
     def needs_keyframe(self) -> bool:
         return self._needs_keyframe
 
+    def wait_for_keyframe(self) -> None:
+        """A new host took over: its frames decode only from its first keyframe on."""
+        if self.kind == "video":
+            self._needs_keyframe = True
+
     def push(self, packet: av.Packet, keyframe: bool) -> Pushed:
         if self._needs_keyframe:
             if not keyframe:

@@ -63,6 +63,11 @@ class KeyframeRequests:
         self.coalesced += 1
         self._deferred = self._schedule(wait)
 
+    def satisfied(self) -> None:
+        """A keyframe arrived: everyone who asked before now has one, so a deferred request
+        would only cost the host a needless keyframe (and delay the next joiner)."""
+        self.cancel()
+
     def cancel(self) -> None:
         if self._deferred is not None and hasattr(self._deferred, "cancel"):
             self._deferred.cancel()

@@ -48,6 +48,7 @@ async def answer(
         raise InvalidOffer(f"the offer cannot be answered: {exc}") from None
     except (
         ValueError,
+        AttributeError,
         KeyError,
         IndexError,
         TypeError,

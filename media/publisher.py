@@ -10,10 +10,11 @@ from aiortc.jitterbuffer import JitterFrame
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
 from media import aiortc_hooks
+from media.background import Background
 from media.codecs import ingest_preferences
 from media.exceptions import UnsupportedCodec
-from media.peer import answer, new_peer, new_session_id, watch_connection
-from media.sdp import offered_kinds
+from media.peer import answer, new_peer, watch_connection
+from media.sdp import host_sections
 
 Forward = Callable[[str, RTCRtpCodecParameters, JitterFrame], None]
 
@@ -25,29 +26,33 @@ class PublisherSession:
     answer_sdp: str
     codecs: dict[str, RTCRtpCodecParameters]  # kind -> the codec the host sends
     transceivers: dict[str, RTCRtpTransceiver] = field(repr=False)
+    _background: Background = field(default_factory=Background, repr=False)
 
     def request_keyframe(self) -> None:
         video = self.transceivers.get("video")
         if video is not None and "video" in self.codecs:
-            aiortc_hooks.request_keyframe(video.receiver)
+            self._background.spawn(
+                aiortc_hooks.request_keyframe(video.receiver), "asking the host for a keyframe"
+            )
 
     async def close(self) -> None:
+        self._background.cancel()
         await self.pc.close()
 
 
 async def accept_publisher(
+    session_id: str,
     offer_sdp: str,
     ice_servers: tuple[str, ...],
     forward: Forward,
-    on_gone: Callable[[str], None],
+    on_gone: Callable[[], None],
 ) -> PublisherSession:
-    """Answer a host's offer; `on_gone(session_id)` runs once when its connection ends."""
-    kinds = offered_kinds(offer_sdp)
-    session_id = new_session_id()
+    """Answer a host's offer; `on_gone()` runs once when its connection ends."""
+    sections = host_sections(offer_sdp)
     pc = new_peer(ice_servers)
     transceivers = {}
-    # One transceiver per kind the offer carries: aiortc cannot answer for an unmatched one.
-    for kind in dict.fromkeys(kinds):
+    # A tapped transceiver for every section: one aiortc made itself would decode.
+    for kind in sections:
         transceiver = pc.addTransceiver(kind, direction="recvonly")
         transceiver.setCodecPreferences(ingest_preferences(kind))
         aiortc_hooks.tap_encoded_frames(transceiver.receiver, _tagged(forward, kind))
@@ -56,12 +61,12 @@ async def accept_publisher(
     codecs = {
         kind: codecs[0]
         for kind, t in transceivers.items()
-        if t.mid is not None and (codecs := aiortc_hooks.negotiated_codecs(t))
+        if sections[kind] and (codecs := aiortc_hooks.negotiated_codecs(t))
     }
     if not codecs:
         await pc.close()
         raise UnsupportedCodec("the offer has no H.264, VP8 or Opus track to publish")
-    watch_connection(pc, lambda: on_gone(session_id))
+    watch_connection(pc, on_gone)
     return PublisherSession(session_id, pc, sdp, codecs, transceivers)
 
 

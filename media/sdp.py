@@ -7,11 +7,33 @@ from aiortc import sdp as aiortc_sdp
 from media.exceptions import InvalidOffer
 
 MEDIA_KINDS = ("audio", "video")
+# What each role must be able to do in its sections (a missing a=<direction> means sendrecv).
+HOST_DIRECTIONS = ("sendonly", "sendrecv")
+VIEWER_DIRECTIONS = ("recvonly", "sendrecv")
 
 
-def offered_kinds(text: str) -> list[str]:
-    """The media kinds (audio, video) the offer carries, in m-line order; InvalidOffer if none."""
-    return [m.kind for m in check_offer(text).media if m.kind in MEDIA_KINDS]
+def host_sections(text: str) -> dict[str, bool]:
+    """Each kind in a host's offer, in m-line order -> whether it sends; InvalidOffer if none."""
+    return _sections(text, HOST_DIRECTIONS, "send")
+
+
+def viewer_sections(text: str) -> dict[str, bool]:
+    """Each kind in a viewer's offer, in m-line order -> whether it receives."""
+    return _sections(text, VIEWER_DIRECTIONS, "receive")
+
+
+def _sections(text: str, directions: tuple[str, ...], verb: str) -> dict[str, bool]:
+    media = [m for m in check_offer(text).media if m.kind in MEDIA_KINDS]
+    sections: dict[str, bool] = {}
+    for m in media:
+        # One of each: a second video section would get a transceiver of aiortc's own, which
+        # decodes, and the relay has nowhere to send it anyway.
+        if m.kind in sections:
+            raise InvalidOffer(f"the SDP offer has more than one {m.kind} section")
+        sections[m.kind] = (m.direction or "sendrecv") in directions
+    if not any(sections.values()):
+        raise InvalidOffer(f"the SDP offer does not {verb} any audio or video")
+    return sections
 
 
 def check_offer(text: str) -> aiortc_sdp.SessionDescription:
@@ -24,9 +46,17 @@ def check_offer(text: str) -> aiortc_sdp.SessionDescription:
     kinds = [m.kind for m in parsed.media if m.kind in MEDIA_KINDS]
     if not kinds:
         raise InvalidOffer("the SDP offer has no audio or video section")
+    mids = [m.rtp.muxId for m in parsed.media]
+    # aiortc pairs sections with transports by mid; without them it fails in a background
+    # task instead of refusing the offer.
+    if not all(mids) or len(set(mids)) != len(mids):
+        raise InvalidOffer("every SDP media section needs its own a=mid")
+    for group in parsed.group:
+        if not set(map(str, group.items)) <= set(mids):
+            raise InvalidOffer(f"the SDP group {group.semantic} names a section that is absent")
     for media in parsed.media:
         if media.kind in MEDIA_KINDS and not (
-            media.ice and media.ice.usernameFragment and media.dtls
+            media.ice and media.ice.usernameFragment and media.ice.password and media.dtls
         ):
             raise InvalidOffer(f"the {media.kind} section lacks ICE credentials or a fingerprint")
     return parsed

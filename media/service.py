@@ -7,8 +7,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from aiortc.jitterbuffer import JitterFrame
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+
+from media.background import Background
 from media.broadcast import Broadcast
 from media.exceptions import AlreadyPublishing, NotLive, SessionNotFound
+from media.peer import new_session_id
 from media.publisher import PublisherSession, accept_publisher
 from media.viewer import ViewerSession, accept_viewer
 
@@ -21,15 +26,15 @@ PUBLISHER_DISCONNECTED = "publisher_disconnected"
 
 @dataclass(frozen=True)
 class MediaConfig:
-    ice_servers: tuple[str, ...] = ()
+    ice_servers: tuple[str, ...] = ()  # "stun:host:port" URLs, may be empty
     viewer_queue_frames: int = 120  # about 4 s of 30 fps video per viewer, then drop to keyframe
     keyframe_interval_s: float = 0.5  # at most one keyframe request to a host per interval
 
 
 @dataclass(frozen=True)
 class SessionDescription:
-    session_id: str
-    sdp: str
+    session_id: str  # opaque, URL-safe, unguessable
+    sdp: str  # the complete answer (ICE gathered: WHIP/WHEP do not trickle here)
 
 
 @dataclass
@@ -40,14 +45,19 @@ class _Show:
 
 
 class MediaService:
-    """Shows by stream key. Viewers stay connected when the host drops; a host that publishes
-    again on the same stream feeds them again. Ending the show closes everyone."""
+    """Shows by stream key.
+
+    When the host's connection ends (or it unpublishes), its viewers stay connected: a host
+    that publishes again on the same stream feeds them again from its first keyframe, unless
+    it now sends another codec, in which case they are closed (a viewer cannot renegotiate
+    here) and must watch again. `end()` closes the host and every viewer.
+    """
 
     def __init__(self, config: MediaConfig) -> None:
         self._config = config
         self._shows: dict[str, _Show] = {}
         self._listeners: list[Listener] = []
-        self._closing: set[asyncio.Task] = set()
+        self._background = Background()
 
     def add_listener(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -61,52 +71,60 @@ class MediaService:
         return len(show.viewers) if show else 0
 
     async def publish(self, stream_key: str, offer_sdp: str) -> SessionDescription:
-        show = self._show(stream_key)
-        if show.publisher is not None:
-            raise AlreadyPublishing("this stream already has a live publisher; DELETE it first")
+        if self.is_publishing(stream_key):
+            raise AlreadyPublishing()
+        session_id = new_session_id()
         publisher = await accept_publisher(
+            session_id,
             offer_sdp,
             self._config.ice_servers,
-            show.broadcast.forward,
-            lambda session_id: self._publisher_gone(stream_key, session_id),
+            lambda kind, codec, frame: self._forward(stream_key, session_id, kind, codec, frame),
+            lambda: self._publisher_gone(stream_key, session_id),
         )
+        show = self._show(stream_key)  # looked up again: the show may have changed meanwhile
         if show.publisher is not None:  # another publish won the race while we negotiated
             await publisher.close()
-            raise AlreadyPublishing("this stream already has a live publisher; DELETE it first")
+            raise AlreadyPublishing()
         show.publisher = publisher
+        self._close_viewers_that_cannot_take(stream_key, show, publisher.codecs)
+        show.broadcast.new_host()
         self._notify(stream_key, PUBLISHER_CONNECTED)
-        return SessionDescription(publisher.session_id, publisher.answer_sdp)
+        return SessionDescription(session_id, publisher.answer_sdp)
 
     async def unpublish(self, stream_key: str, session_id: str) -> None:
         show = self._shows.get(stream_key)
         if show is None or show.publisher is None or show.publisher.session_id != session_id:
             raise SessionNotFound("no such publishing session")
         publisher, show.publisher = show.publisher, None
+        self._forget_if_idle(stream_key)
         await publisher.close()
         self._notify(stream_key, PUBLISHER_DISCONNECTED)
 
     async def watch(self, stream_key: str, offer_sdp: str) -> SessionDescription:
         show = self._shows.get(stream_key)
         if show is None or show.publisher is None:
-            raise NotLive("the host is not publishing yet")
+            raise NotLive()
+        session_id = new_session_id()
         viewer = await accept_viewer(
+            session_id,
             offer_sdp,
             self._config.ice_servers,
             show.publisher.codecs,
             self._config.viewer_queue_frames,
             show.broadcast.keyframes.request,
-            lambda session_id: self._viewer_gone(stream_key, session_id),
+            lambda: self._viewer_gone(stream_key, session_id),
         )
-        show.viewers[viewer.session_id] = viewer
-        show.broadcast.add_viewer(viewer.session_id, viewer.tracks)
-        return SessionDescription(viewer.session_id, viewer.answer_sdp)
+        if self._shows.get(stream_key) is not show:  # the show ended while we negotiated
+            await viewer.close()
+            raise NotLive()
+        show.viewers[session_id] = viewer
+        show.broadcast.add_viewer(session_id, viewer.tracks)
+        return SessionDescription(session_id, viewer.answer_sdp)
 
     async def unwatch(self, stream_key: str, session_id: str) -> None:
-        show = self._shows.get(stream_key)
-        viewer = show.viewers.pop(session_id, None) if show else None
-        if show is None or viewer is None:
+        viewer = self._remove_viewer(stream_key, session_id)
+        if viewer is None:
             raise SessionNotFound("no such viewing session")
-        show.broadcast.remove_viewer(session_id)
         await viewer.close()
 
     async def end(self, stream_key: str) -> None:
@@ -124,8 +142,7 @@ class MediaService:
     async def close(self) -> None:
         for stream_key in list(self._shows):
             await self.end(stream_key)
-        if self._closing:
-            await asyncio.gather(*self._closing, return_exceptions=True)
+        await self._background.wait()
 
     def _show(self, stream_key: str) -> _Show:
         show = self._shows.get(stream_key)
@@ -133,6 +150,19 @@ class MediaService:
             show = _Show(Broadcast(self._config.keyframe_interval_s, lambda: self._ask(stream_key)))
             self._shows[stream_key] = show
         return show
+
+    def _forward(
+        self,
+        stream_key: str,
+        session_id: str,
+        kind: str,
+        codec: RTCRtpCodecParameters,
+        frame: JitterFrame,
+    ) -> None:
+        """Only the show's current host feeds it (a replaced host may still be closing)."""
+        show = self._shows.get(stream_key)
+        if show is not None and show.publisher and show.publisher.session_id == session_id:
+            show.broadcast.forward(kind, codec, frame)
 
     def _ask(self, stream_key: str) -> None:
         show = self._shows.get(stream_key)
@@ -144,20 +174,39 @@ class MediaService:
         if show is None or show.publisher is None or show.publisher.session_id != session_id:
             return  # already unpublished or replaced
         publisher, show.publisher = show.publisher, None
-        self._close_later(publisher)
+        self._forget_if_idle(stream_key)
+        self._background.spawn(publisher.close(), "closing a host's connection")
         self._notify(stream_key, PUBLISHER_DISCONNECTED)
 
     def _viewer_gone(self, stream_key: str, session_id: str) -> None:
+        viewer = self._remove_viewer(stream_key, session_id)
+        if viewer is not None:
+            self._background.spawn(viewer.close(), "closing a viewer's connection")
+
+    def _close_viewers_that_cannot_take(
+        self, stream_key: str, show: _Show, codecs: dict[str, RTCRtpCodecParameters]
+    ) -> None:
+        for session_id, viewer in list(show.viewers.items()):
+            if not viewer.can_take(codecs):
+                logger.info(
+                    "closing viewer %s of %s: the host changed codec", session_id, stream_key
+                )
+                self._viewer_gone(stream_key, session_id)
+
+    def _remove_viewer(self, stream_key: str, session_id: str) -> ViewerSession | None:
         show = self._shows.get(stream_key)
         viewer = show.viewers.pop(session_id, None) if show else None
         if show is not None and viewer is not None:
             show.broadcast.remove_viewer(session_id)
-            self._close_later(viewer)
+            self._forget_if_idle(stream_key)
+        return viewer
 
-    def _close_later(self, session: PublisherSession | ViewerSession) -> None:
-        task = asyncio.ensure_future(session.close())
-        self._closing.add(task)
-        task.add_done_callback(self._closing.discard)
+    def _forget_if_idle(self, stream_key: str) -> None:
+        """A show with neither host nor viewers holds nothing worth keeping."""
+        show = self._shows.get(stream_key)
+        if show is not None and show.publisher is None and not show.viewers:
+            show.broadcast.close()
+            del self._shows[stream_key]
 
     def _notify(self, stream_key: str, event: str) -> None:
         for listener in self._listeners:

@@ -9,11 +9,11 @@ from aiortc import RTCPeerConnection
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
 from media import aiortc_hooks
-from media.codecs import egress_preferences
+from media.codecs import egress_preferences, same_codec
 from media.exceptions import UnsupportedCodec
 from media.forwarded_track import ForwardedTrack
-from media.peer import answer, new_peer, new_session_id, watch_connection
-from media.sdp import offered_kinds
+from media.peer import answer, new_peer, watch_connection
+from media.sdp import viewer_sections
 
 AUDIO_QUEUE_FRAMES = 50  # one second of 20 ms Opus frames
 
@@ -24,6 +24,13 @@ class ViewerSession:
     pc: RTCPeerConnection
     answer_sdp: str
     tracks: list[ForwardedTrack]
+    codecs: dict[str, RTCRtpCodecParameters]  # kind -> what this viewer's senders pack
+
+    def can_take(self, codecs: dict[str, RTCRtpCodecParameters]) -> bool:
+        """Whether this viewer can be fed by a host sending `codecs` (it cannot renegotiate)."""
+        return all(
+            same_codec(codec, codecs[kind]) for kind, codec in self.codecs.items() if kind in codecs
+        )
 
     async def close(self) -> None:
         for track in self.tracks:
@@ -32,31 +39,37 @@ class ViewerSession:
 
 
 async def accept_viewer(
+    session_id: str,
     offer_sdp: str,
     ice_servers: tuple[str, ...],
     codecs: dict[str, RTCRtpCodecParameters],
     video_queue_frames: int,
     on_keyframe_request: Callable[[], None],
-    on_gone: Callable[[str], None],
+    on_gone: Callable[[], None],
 ) -> ViewerSession:
-    """Answer a viewer's offer; `on_gone(session_id)` runs once when its connection ends."""
-    kinds = offered_kinds(offer_sdp)
-    session_id = new_session_id()
+    """Answer a viewer's offer; `on_gone()` runs once when its connection ends."""
+    sections = viewer_sections(offer_sdp)
     pc = new_peer(ice_servers)
     offered = []
-    for kind, codec in codecs.items():
-        if kind not in kinds:
-            continue  # the viewer does not receive this kind: aiortc cannot answer for it
-        track = ForwardedTrack(kind, video_queue_frames if kind == "video" else AUDIO_QUEUE_FRAMES)
+    for kind, receives in sections.items():
+        codec = codecs.get(kind)
+        if codec is None or not receives:
+            # Answer the section inactive: a transceiver aiortc made itself would receive
+            # (and decode) whatever a viewer sends.
+            pc.addTransceiver(kind, direction="inactive")
+            continue
+        capacity = video_queue_frames if kind == "video" else AUDIO_QUEUE_FRAMES
+        track = ForwardedTrack(kind, capacity)
         transceiver = pc.addTransceiver(track, direction="sendonly")
+        # The viewer must take exactly the host's codec: the relay never transcodes.
         transceiver.setCodecPreferences(egress_preferences(codec))
         if kind == "video":
             aiortc_hooks.on_keyframe_request(transceiver.sender, on_keyframe_request)
-        offered.append((transceiver, track))
-    sdp = await answer(pc, offer_sdp)
-    tracks = [track for transceiver, track in offered if transceiver.mid is not None]
-    if not tracks:
+        offered.append((kind, codec, track))
+    if not offered:
         await pc.close()
         raise UnsupportedCodec("the offer receives none of the show's audio or video")
-    watch_connection(pc, lambda: on_gone(session_id))
-    return ViewerSession(session_id, pc, sdp, tracks)
+    sdp = await answer(pc, offer_sdp)
+    watch_connection(pc, on_gone)
+    tracks = [track for _, _, track in offered]
+    return ViewerSession(session_id, pc, sdp, tracks, {kind: c for kind, c, _ in offered})

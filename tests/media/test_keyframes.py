@@ -81,3 +81,15 @@ def test_vp8_keyframe_bit() -> None:
 
 def test_audio_frames_always_start() -> None:
     assert is_keyframe("audio/opus", b"\x01")
+
+
+def test_a_keyframe_that_arrives_satisfies_the_deferred_request() -> None:
+    loop, sent = FakeLoop(), []
+    requests = requester(loop, sent)
+    requests.request()  # a viewer joins: sent at once
+    requests.request()  # it waits on P-frames meanwhile: deferred
+    requests.satisfied()  # the host's keyframe arrives
+    loop.advance(1.0)
+    assert sent == [0.0]  # no needless second keyframe
+    requests.request()  # the next joiner is not held back by the first
+    assert sent == [0.0, 1.0]

@@ -7,6 +7,7 @@ import time
 
 import av
 import pytest
+from aiortc import RTCPeerConnection, RTCRtpSender
 
 from media.exceptions import (
     AlreadyPublishing,
@@ -18,6 +19,10 @@ from media.exceptions import (
 from media.forwarded_track import ForwardedTrack
 from media.service import MediaConfig, MediaService
 from tests import peers
+
+
+def only(mime: str) -> list:
+    return [c for c in RTCRtpSender.getCapabilities("video").codecs if c.mimeType == mime]
 
 
 @pytest.fixture
@@ -178,6 +183,66 @@ async def test_a_host_that_drops_is_noticed_and_can_publish_again(media) -> None
     assert media.is_publishing("1")
     await watcher.close()
     await again.close()
+
+
+async def test_a_viewer_that_cannot_take_the_hosts_codec_is_refused(media) -> None:
+    host, _ = await live(media, codec="h264", audio=False)
+    pc = RTCPeerConnection()
+    only_vp8 = [
+        c for c in RTCRtpSender.getCapabilities("video").codecs if c.mimeType == "video/VP8"
+    ]
+    pc.addTransceiver("video", direction="recvonly").setCodecPreferences(only_vp8)
+    await pc.setLocalDescription(await pc.createOffer())
+    with pytest.raises(UnsupportedCodec, match="no codec"):
+        await media.watch("1", pc.localDescription.sdp)
+    assert media.viewer_count("1") == 0
+    for peer in (host, pc):
+        await peer.close()
+
+
+async def test_unpublish_closes_the_hosts_connection_and_keeps_viewers(media) -> None:
+    host, session = await live(media, codec="vp8")
+    watcher, frames, _ = await viewer(media)
+    await frames_within(frames, 1)
+    publisher_pc = media._shows["1"].publisher.pc
+    await media.unpublish("1", session.session_id)
+    assert publisher_pc.connectionState == "closed" and not media.is_publishing("1")
+    assert media.viewer_count("1") == 1 and watcher.connectionState == "connected"
+    with pytest.raises(SessionNotFound):
+        await media.unpublish("1", session.session_id)
+    for pc in (host, watcher):
+        await pc.close()
+
+
+async def test_a_returning_host_feeds_the_waiting_viewers_again(media) -> None:
+    host, session = await live(media, codec="vp8")
+    watcher, frames, _ = await viewer(media)
+    assert peers.mean_rgb((await frames_within(frames, 2))[-1])[1] > 150  # green
+    await media.unpublish("1", session.session_id)
+    await host.close()
+    again = RTCPeerConnection()
+    camera = again.addTransceiver(peers.ColourCamera((220, 30, 30)), direction="sendonly")
+    camera.setCodecPreferences(only("video/VP8"))  # the codec the viewer negotiated
+    await again.setLocalDescription(await again.createOffer())
+    offer = again.localDescription.sdp
+    await peers.accept(again, (await media.publish("1", offer)).sdp)
+    async with asyncio.timeout(10):
+        while peers.mean_rgb(await frames.get())[0] < 150:
+            pass  # frames of the first host still in flight
+    for pc in (watcher, again):
+        await pc.close()
+
+
+async def test_a_returning_host_with_another_codec_closes_the_viewers(media) -> None:
+    host, session = await live(media, codec="vp8")
+    watcher, _, watching = await viewer(media)
+    await media.unpublish("1", session.session_id)
+    again, _ = await live(media, codec="h264")
+    assert media.viewer_count("1") == 0
+    with pytest.raises(SessionNotFound):
+        await media.unwatch("1", watching.session_id)
+    for pc in (host, watcher, again):
+        await pc.close()
 
 
 async def test_end_closes_everyone(media) -> None:
