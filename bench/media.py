@@ -17,7 +17,6 @@ import asyncio
 import json
 import math
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -29,11 +28,13 @@ import numpy as np
 from aiohttp import ClientConnectorError, ClientSession, web
 from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
+from aiortc.rtp import RtpPacket, is_rtcp
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from media import aiortc_hooks  # noqa: E402
+from media.keyframes import starts_keyframe  # noqa: E402
 from media.service import MediaConfig, MediaService  # noqa: E402
 
 FPS = 30
@@ -96,7 +97,10 @@ class ClipTrack(MediaStreamTrack):
         return packet
 
 
-async def start_publisher(url: str, clip: list, codec: str) -> RTCPeerConnection:
+async def start_publisher(
+    url: str, clip: list, codec: str, sent: dict[int, float]
+) -> RTCPeerConnection:
+    """Publish the clip; `sent` gets each frame's RTP timestamp -> when its first packet left."""
     pc = RTCPeerConnection()
     track = ClipTrack(clip)
     transceiver = pc.addTransceiver(track, direction="sendonly")
@@ -106,6 +110,15 @@ async def start_publisher(url: str, clip: list, codec: str) -> RTCPeerConnection
     await pc.setLocalDescription(await pc.createOffer())
     answer = await post(url + "/publish", pc.localDescription.sdp)
     await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
+    dtls = transceiver.sender.transport
+    send_rtp = dtls._send_rtp
+
+    async def timed(data: bytes) -> None:
+        if not is_rtcp(data):
+            sent.setdefault(int.from_bytes(data[4:8], "big"), time.monotonic())
+        await send_rtp(data)
+
+    dtls._send_rtp = timed  # type: ignore[method-assign]
     return pc
 
 
@@ -135,9 +148,25 @@ def shopcast_app() -> web.Application:
         session = await media.watch("bench", await request.text())
         return web.Response(status=201, text=session.sdp)
 
+    async def stats(request: web.Request) -> web.Response:
+        metrics = media.metrics().get("bench")
+        if metrics is None:
+            return web.json_response({})
+        return web.json_response(
+            {
+                "latency": metrics.latency.cumulative()[:-1],
+                "latency_count": metrics.latency.count,
+                "packets_in": metrics.packets_in,
+                "packets_out": metrics.out.packets,
+                "dropped": metrics.out.dropped,
+            }
+        )
+
     app = web.Application()
     app.router.add_post("/publish", publish)
     app.router.add_post("/watch", watch)
+    app.router.add_get("/stats", stats)
+    app.on_shutdown.append(lambda _: media.close())
     return app
 
 
@@ -171,46 +200,122 @@ def aiortc_app() -> web.Application:
 # -- viewers: receive and count, never decode --------------------------------------------------
 
 
-async def run_viewers(url: str, count: int, seconds: float) -> dict:
-    stats = {"packets": 0, "frames": 0, "bytes": 0, "first_frame_ms": []}
-    peers = []
-    for _ in range(count):
+class ViewerCounts:
+    """One viewer's tally, taken where aiortc hands over each decrypted RTP packet."""
+
+    def __init__(self, mime: str, sample: bool) -> None:
+        self.mime = mime
+        self.sample = sample  # keep per-frame arrival times for the latency figures
+        self.packets = self.frames = self.bytes = 0
+        self.first_seq: int | None = None
+        self.highest = 0  # extended sequence number
+        self.connected_at: float | None = None
+        self.first_frame_ms: float | None = None
+        self.keyframe_seen = False
+        self.arrivals: dict[int, float] = {}
+
+    def reset(self) -> None:
+        self.packets = self.frames = self.bytes = 0
+        self.first_seq = None
+        self.arrivals = {}
+
+    def packet(self, packet: RtpPacket) -> None:
+        """A decrypted packet, through aiortc: used until the first picture is complete."""
+        if not self.keyframe_seen and starts_keyframe(self.mime, packet.payload):
+            self.keyframe_seen = True
+        self.count(packet.sequence_number, packet.timestamp, bool(packet.marker), packet.payload)
+
+    def datagram(self, data: bytes) -> None:
+        """An SRTP datagram straight off the socket: the RTP header is in the clear."""
+        if len(data) >= 22:
+            self.count(
+                int.from_bytes(data[2:4], "big"),
+                int.from_bytes(data[4:8], "big"),
+                bool(data[1] & 0x80),
+                data[12:-10],  # minus the 10-byte SRTP auth tag; still encrypted, counted only
+            )
+
+    def count(self, seq: int, timestamp: int, marker: bool, payload: bytes) -> None:
+        now = time.monotonic()
+        self.packets += 1
+        self.bytes += len(payload)
+        if self.first_seq is None:
+            self.first_seq = self.highest = seq
+        else:  # unwrap relative to the highest seen
+            delta = (seq - self.highest) % 65536
+            if delta < 32768:
+                self.highest += delta
+        if self.sample:
+            self.arrivals.setdefault(timestamp, now)
+        if marker:
+            self.frames += 1
+            if self.keyframe_seen and self.first_frame_ms is None and self.connected_at:
+                self.first_frame_ms = (now - self.connected_at) * 1000
+
+    def lost(self) -> int:
+        if self.first_seq is None:
+            return 0
+        return max(0, self.highest - self.first_seq + 1 - self.packets)
+
+
+def take_over_socket(pc: RTCPeerConnection, tally: ViewerCounts) -> None:
+    """Once a viewer has its first picture, count its RTP right where the socket delivers it,
+    skipping aiortc's per-packet decrypt and dispatch, so one load process carries dozens of
+    viewers. STUN and RTCP still go to aiortc (the relay's consent checks need answers)."""
+    dtls = pc.getTransceivers()[0].receiver.transport
+    protocol = dtls.transport._connection._nominated[1].protocol
+    if getattr(protocol, "counted", False):
+        return
+    original = protocol.datagram_received
+
+    def datagram_received(data: bytes, addr: tuple) -> None:
+        if 127 < data[0] < 192 and not 192 <= data[1] <= 223:  # RTP, not RTCP
+            tally.datagram(data)
+        else:
+            original(data, addr)
+
+    protocol.datagram_received = datagram_received
+    protocol.counted = True
+
+
+async def run_viewers(url: str, count: int, seconds: float, codec: str) -> dict:
+    mime = f"video/{codec}"
+    tallies, peers = [], []
+    for n in range(count):
         pc = RTCPeerConnection()
         receiver = pc.addTransceiver("video", direction="recvonly").receiver
-        connected_at: list[float] = []
-        seen: list[float] = []
+        tally = ViewerCounts(mime, sample=n < 2)
 
-        def on_frame(codec, frame, connected_at=connected_at, seen=seen) -> None:
-            stats["frames"] += 1
-            stats["bytes"] += len(frame.data)
-            if not seen and connected_at:
-                seen.append(time.monotonic())
-                stats["first_frame_ms"].append((seen[0] - connected_at[0]) * 1000)
+        async def count_only(packet, arrival_time_ms, tally=tally, pc=pc) -> None:
+            tally.packet(packet)  # no jitter buffer, no decoding: a load generator, not a player
+            if tally.first_frame_ms is not None:
+                take_over_socket(pc, tally)
 
-        aiortc_hooks.tap_encoded_frames(receiver, on_frame)
-        original = receiver._handle_rtp_packet
-
-        async def counted(packet, arrival_time_ms, original=original) -> None:
-            stats["packets"] += 1
-            await original(packet, arrival_time_ms)
-
-        receiver._handle_rtp_packet = counted  # type: ignore[method-assign]
+        receiver._handle_rtp_packet = count_only  # type: ignore[method-assign]
         pc.on(
             "connectionstatechange",
-            lambda pc=pc, c=connected_at: (
-                pc.connectionState == "connected" and c.append(time.monotonic())
+            lambda pc=pc, t=tally: (
+                pc.connectionState == "connected" and setattr(t, "connected_at", time.monotonic())
             ),
         )
         await pc.setLocalDescription(await pc.createOffer())
         answer = await post(url + "/watch", pc.localDescription.sdp)
         await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
+        tallies.append(tally)
         peers.append(pc)
     await asyncio.sleep(3.0)  # let everyone connect and reach a keyframe
     print("ready", flush=True)
-    for key in ("packets", "frames", "bytes"):
-        stats[key] = 0
+    for tally in tallies:
+        tally.reset()
     await asyncio.sleep(seconds)
-    result = dict(stats)
+    result = {
+        "packets": sum(t.packets for t in tallies),
+        "frames": sum(t.frames for t in tallies),
+        "bytes": sum(t.bytes for t in tallies),
+        "lost": [t.lost() for t in tallies],
+        "first_frame_ms": [t.first_frame_ms for t in tallies if t.first_frame_ms is not None],
+        "arrivals": [list(t.arrivals.items()) for t in tallies if t.sample],
+    }
     for pc in peers:
         await pc.close()
     return result
@@ -234,34 +339,83 @@ def spawn(*args: str) -> subprocess.Popen:
     )
 
 
+async def server_stats(url: str) -> dict:
+    try:
+        async with ClientSession() as http, http.get(url + "/stats") as resp:
+            return await resp.json() if resp.status == 200 else {}
+    except Exception:
+        return {}
+
+
+def quantile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+
+
+def histogram_quantile(cumulative: list[list[float]], count: int, q: float) -> float | None:
+    """The upper bound of the bucket holding the q-quantile (an upper estimate)."""
+    for bound, seen in cumulative:
+        if count and seen >= q * count:
+            return bound
+    return None
+
+
 async def measure(relay: str, viewers: int, codec: str, clip: list, seconds: float, port: int):
     server = spawn("--role", "server", "--relay", relay, "--port", str(port))
     assert server.stdout is not None
     server.stdout.readline()  # "listening"
     url = f"http://127.0.0.1:{port}"
-    publisher = await start_publisher(url, clip, codec)
+    sent: dict[int, float] = {}
+    publisher = await start_publisher(url, clip, codec, sent)
     await asyncio.sleep(1.0)
     rss_before = proc_rss(server.pid)
     loads = []
     for i in range(math.ceil(viewers / VIEWERS_PER_PROCESS)):
         n = min(VIEWERS_PER_PROCESS, viewers - i * VIEWERS_PER_PROCESS)
         loads.append(
-            spawn("--role", "viewers", "--url", url, "--count", str(n), "--seconds", str(seconds))
-        )
+            spawn(
+                "--role", "viewers", "--url", url, "--count", str(n),
+                "--seconds", str(seconds), "--codec", codec,
+            )
+        )  # fmt: skip
     for load in loads:
         await asyncio.to_thread(load.stdout.readline)  # "ready"
+    before = await server_stats(url)
     cpu_before, started = proc_cpu_s(server.pid), time.monotonic()
     results = [json.loads(await asyncio.to_thread(load.stdout.read)) for load in loads]
     elapsed = time.monotonic() - started
     cpu = proc_cpu_s(server.pid) - cpu_before
     rss = proc_rss(server.pid)
+    after = await server_stats(url)
     await publisher.close()
     server.terminate()
     server.wait()
     packets = sum(r["packets"] for r in results)
     frames = sum(r["frames"] for r in results)
-    first = sorted(ms for r in results for ms in r["first_frame_ms"])
-    expected = FPS * seconds * viewers
+    lost = [n for r in results for n in r["lost"]]
+    first = [ms for r in results for ms in r["first_frame_ms"]]
+    latency = [
+        (arrived - sent[ts]) * 1000
+        for r in results
+        for arrivals in r["arrivals"]
+        for ts, arrived in arrivals
+        if ts in sent
+    ]
+    inside = {}
+    if after.get("latency") and before.get("latency"):
+        window = [
+            [bound, seen - was]
+            for (bound, seen), (_, was) in zip(after["latency"], before["latency"], strict=True)
+        ]
+        count = after["latency_count"] - before["latency_count"]
+        inside = {
+            "relay_latency_ms_p50": histogram_quantile(window, count, 0.5),
+            "relay_latency_ms_p99": histogram_quantile(window, count, 0.99),
+        }
+        inside = {k: v * 1000 if v is not None else None for k, v in inside.items()}
+    expected_frames = FPS * seconds * viewers
     return {
         "relay": relay,
         "codec": codec,
@@ -270,9 +424,15 @@ async def measure(relay: str, viewers: int, codec: str, clip: list, seconds: flo
         "server_cpu_per_viewer_cores": cpu / elapsed / viewers,
         "server_cpu_us_per_packet": cpu / packets * 1e6 if packets else None,
         "packets_forwarded": packets,
-        "frames_received_ratio": frames / expected,
-        "first_frame_ms_p50": statistics.median(first) if first else None,
-        "first_frame_ms_p99": first[min(len(first) - 1, int(len(first) * 0.99))] if first else None,
+        "frames_received_ratio": frames / expected_frames,
+        "loss_per_viewer_max": max(lost) if lost else None,
+        "loss_ratio": sum(lost) / (sum(lost) + packets) if packets else None,
+        "latency_ms_p50": quantile(latency, 0.5),
+        "latency_ms_p99": quantile(latency, 0.99),
+        "relay_latency_ms_p50": inside.get("relay_latency_ms_p50"),
+        "relay_latency_ms_p99": inside.get("relay_latency_ms_p99"),
+        "first_frame_ms_p50": quantile(first, 0.5),
+        "first_frame_ms_p99": quantile(first, 0.99),
         "server_rss_per_viewer_kib": (rss - rss_before) / viewers / 1024,
         "mbps_per_viewer": sum(r["bytes"] for r in results) * 8 / seconds / viewers / 1e6,
     }
@@ -287,6 +447,10 @@ def table(rows: list[dict]) -> str:
         ("server_cpu_per_viewer_cores", "{:.4f}"),
         ("server_cpu_us_per_packet", "{:.1f}"),
         ("frames_received_ratio", "{:.3f}"),
+        ("loss_ratio", "{:.4f}"),
+        ("latency_ms_p50", "{:.2f}"),
+        ("latency_ms_p99", "{:.2f}"),
+        ("relay_latency_ms_p99", "{:.2f}"),
         ("first_frame_ms_p50", "{:.0f}"),
         ("first_frame_ms_p99", "{:.0f}"),
         ("server_rss_per_viewer_kib", "{:.0f}"),
@@ -301,24 +465,30 @@ def table(rows: list[dict]) -> str:
 
 
 async def main(args: argparse.Namespace) -> None:
-    clip = encode_clip(args.codec, args.width, args.height, args.bitrate)
     rows = []
-    plan = [("shopcast", n) for n in args.viewers] + [("aiortc", n) for n in args.baseline_viewers]
-    for i, (relay, n) in enumerate(plan):
-        rows.append(await measure(relay, n, args.codec, clip, args.seconds, 18700 + i))
-        print(table(rows[-1:]).splitlines()[-1], flush=True)
-    ours = {r["viewers"]: r for r in rows if r["relay"] == "shopcast"}
-    base = [r for r in rows if r["relay"] == "aiortc"]
-    ratios = {
-        f"aiortc_{b['viewers']}_vs_shopcast_{n}": b["server_cpu_per_viewer_cores"]
-        / r["server_cpu_per_viewer_cores"]
-        for b in base
-        for n, r in ours.items()
-        if r["server_cpu_per_viewer_cores"] > 0
-    }
+    port = 18700
+    for codec in args.codecs:
+        clip = encode_clip(codec, args.width, args.height, args.bitrate)
+        plan = [("shopcast", n) for n in args.viewers]
+        plan += [("aiortc", n) for n in args.baseline_viewers]
+        for relay, n in plan:
+            port += 1
+            rows.append(await measure(relay, n, codec, clip, args.seconds, port))
+            print(table(rows[-1:]).splitlines()[-1], flush=True)
+    ratios = {}
+    for codec in args.codecs:
+        ours = [r for r in rows if r["relay"] == "shopcast" and r["codec"] == codec]
+        base = [r for r in rows if r["relay"] == "aiortc" and r["codec"] == codec]
+        for b in base:
+            for r in ours:
+                if r["server_cpu_per_viewer_cores"] > 0:
+                    name = f"{codec}: MediaRelay {b['viewers']} / shopcast {r['viewers']}"
+                    ratios[name] = (
+                        b["server_cpu_per_viewer_cores"] / r["server_cpu_per_viewer_cores"]
+                    )
     print("\n" + table(rows))
     for name, ratio in ratios.items():
-        print(f"CPU per viewer, {name}: {ratio:.1f}x")
+        print(f"server CPU per viewer, {name}: {ratio:.1f}x")
     out = ROOT / "bench" / "results" / "media.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     settings = {k: v for k, v in vars(args).items() if k != "role"}
@@ -339,17 +509,20 @@ if __name__ == "__main__":
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--url", default="")
     parser.add_argument("--count", type=int, default=1)
-    parser.add_argument("--viewers", type=int, nargs="+", default=[10, 50, 100])
-    parser.add_argument("--baseline-viewers", type=int, nargs="+", default=[10])
-    parser.add_argument("--codec", choices=["h264", "vp8"], default="h264")
-    parser.add_argument("--width", type=int, default=640)
-    parser.add_argument("--height", type=int, default=480)
+    parser.add_argument("--viewers", type=int, nargs="+", default=[10, 50, 100, 200])
+    # MediaRelay encodes 720p once per viewer: 4 of them already take most of the 2 cores.
+    parser.add_argument("--baseline-viewers", type=int, nargs="+", default=[4])
+    parser.add_argument("--codecs", "--codec", nargs="+", choices=["h264", "vp8"],
+                        default=["h264", "vp8"])  # fmt: skip
+    parser.add_argument("--width", type=int, default=1280)
+    parser.add_argument("--height", type=int, default=720)
     parser.add_argument("--bitrate", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=8.0)
     args = parser.parse_args()
     if args.role == "server":
         serve(args.relay, args.port)
     elif args.role == "viewers":
-        print(json.dumps(asyncio.run(run_viewers(args.url, args.count, args.seconds))), flush=True)
+        result = asyncio.run(run_viewers(args.url, args.count, args.seconds, args.codecs[0]))
+        print(json.dumps(result), flush=True)
     else:
         asyncio.run(main(args))

@@ -8,18 +8,43 @@ upgrade moves any of this.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
-from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
+import aioice.ice
+from aiortc import (
+    RTCDtlsTransport,
+    RTCPeerConnection,
+    RTCRtpReceiver,
+    RTCRtpSender,
+    RTCRtpTransceiver,
+)
+from aiortc.clock import current_ntp_time
 from aiortc.jitterbuffer import JitterFrame
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+from aiortc.rtp import RtpPacket
 
 logger = logging.getLogger(__name__)
 
 FrameSink = Callable[[RTCRtpCodecParameters, JitterFrame], None]
+# (packet, arrival on time.perf_counter's clock): every host packet, retransmissions unwrapped.
+PacketSink = Callable[[RtpPacket, float], None]
+Send = Callable[[bytes], None]
+
+RECEIVER_JITTER_BUFFER = "_RTCRtpReceiver__jitter_buffer"
+RECEIVER_BITRATE_ESTIMATOR = "_RTCRtpReceiver__remote_bitrate_estimator"
+# What the sender's RTCP task puts in its sender reports; the relay sends RTP itself.
+SENDER_REPORT_FIELDS = (
+    "_RTCRtpSender__ntp_timestamp",
+    "_RTCRtpSender__rtp_timestamp",
+    "_RTCRtpSender__packet_count",
+    "_RTCRtpSender__octet_count",
+)
 
 # RTCRtpReceiver.__init__ creates this queue; _handle_rtp_packet puts (codec, JitterFrame) on it
 # from the event loop, and the decoder thread started in receive() reads it until None.
@@ -53,6 +78,116 @@ def tap_encoded_frames(receiver: RTCRtpReceiver, sink: FrameSink) -> None:
     if not isinstance(getattr(receiver, RECEIVER_DECODER_QUEUE, None), queue.Queue):
         raise RuntimeError("aiortc internals moved: RTCRtpReceiver has no decoder queue")
     setattr(receiver, RECEIVER_DECODER_QUEUE, _EncodedFrameTap(sink))
+
+
+class _PacketTap:
+    """Stands in for the receiver's jitter buffer: every packet that reaches it (decrypted,
+    retransmissions unwrapped, payload checked) goes to the relay first, then on to the real
+    jitter buffer, whose frames feed the recorder through the decoder-queue tap."""
+
+    def __init__(self, jitter_buffer: Any, sink: PacketSink) -> None:
+        self._jitter_buffer = jitter_buffer
+        self._sink = sink
+
+    def add(self, packet: RtpPacket) -> Any:
+        try:
+            self._sink(packet, time.perf_counter())
+        except Exception:  # a relay fault must not kill the host's receive path
+            logger.exception("forwarding an RTP packet failed")
+        return self._jitter_buffer.add(packet)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._jitter_buffer, name)
+
+
+def tap_rtp_packets(receiver: RTCRtpReceiver, sink: PacketSink) -> None:
+    """Route every host RTP packet to `sink` as it arrives, before frame assembly."""
+    jitter_buffer = getattr(receiver, RECEIVER_JITTER_BUFFER, None)
+    if not callable(getattr(jitter_buffer, "add", None)):
+        raise RuntimeError("aiortc internals moved: RTCRtpReceiver has no jitter buffer")
+    setattr(receiver, RECEIVER_JITTER_BUFFER, _PacketTap(jitter_buffer, sink))
+
+
+class _CappedEstimate:
+    """Stands in for the receiver's bandwidth estimator: its REMB never exceeds the cap."""
+
+    def __init__(self, estimator: Any, cap_bps: int) -> None:
+        self._estimator = estimator
+        self._cap_bps = cap_bps
+
+    def add(self, **kwargs: Any) -> tuple[int, list[int]] | None:
+        estimate = self._estimator.add(**kwargs)
+        if estimate is None:
+            return None
+        bitrate, ssrcs = estimate
+        return min(bitrate, self._cap_bps), ssrcs
+
+
+def cap_host_bitrate(receiver: RTCRtpReceiver, cap_bps: int) -> None:
+    """Clamp the REMB the receiver sends the host (browsers size their encoder by it)."""
+    estimator = getattr(receiver, RECEIVER_BITRATE_ESTIMATOR, None)
+    if estimator is None:
+        return  # audio: aiortc estimates nothing
+    setattr(receiver, RECEIVER_BITRATE_ESTIMATOR, _CappedEstimate(estimator, cap_bps))
+
+
+def use_ssrcs(sender: RTCRtpSender, ssrc: int, rtx_ssrc: int) -> None:
+    """Give the sender the show's SSRCs (call before the answer, which announces them)."""
+    sender._ssrc = ssrc
+    sender._rtx_ssrc = rtx_ssrc
+
+
+def on_retransmission_request(
+    sender: RTCRtpSender, callback: Callable[[int], Awaitable[None]]
+) -> None:
+    """Carry a viewer's NACKed sequence numbers to `callback`: the relay keeps the history,
+    aiortc's sender never sees the packets."""
+    if not callable(getattr(sender, "_retransmit", None)):
+        raise RuntimeError("aiortc internals moved: RTCRtpSender._retransmit is gone")
+    sender._retransmit = callback  # type: ignore[method-assign]
+
+
+def report_sent(sender: RTCRtpSender, rtp_timestamp: int, packets: int, octets: int) -> None:
+    """Feed the sender's RTCP sender reports (lip sync and RTT need the NTP/RTP pair)."""
+    values = (current_ntp_time(), rtp_timestamp, packets, octets)
+    for name, value in zip(SENDER_REPORT_FIELDS, values, strict=True):
+        setattr(sender, name, value)
+
+
+_sending: set[asyncio.Future[None]] = set()  # the loop keeps only weak references to tasks
+
+
+@dataclass(frozen=True)
+class SrtpPath:
+    send: Send  # protect and send one RTP or RTCP packet, synchronously
+    queued: Callable[[], int]  # bytes waiting in user space: grows only when the kernel refuses
+
+
+def srtp_path(transport: RTCDtlsTransport) -> SrtpPath | None:
+    """The viewer's DTLS-SRTP session and selected ICE pair as plain calls, or None while the
+    handshake is not done. Skipping aiortc's four awaits per packet is most of what makes
+    forwarding cheap; a TURN-relayed pair keeps aioice's own async path."""
+    if transport.state != "connected" or transport._tx_srtp is None:
+        return None
+    pair = transport.transport._connection._nominated.get(1)
+    if pair is None:
+        return None
+    protect = transport._tx_srtp.protect
+    protocol, address = pair.protocol, pair.remote_addr
+    if type(protocol) is aioice.ice.StunProtocol:
+        sendto = protocol.transport.sendto
+
+        def send(data: bytes) -> None:
+            sendto(protect(data), address)
+
+        return SrtpPath(send, protocol.transport.get_write_buffer_size)
+
+    def send_via_aioice(data: bytes) -> None:
+        task = asyncio.ensure_future(protocol.send_data(protect(data), address))
+        _sending.add(task)
+        task.add_done_callback(_sending.discard)
+
+    return SrtpPath(send_via_aioice, lambda: 0)
 
 
 async def request_keyframe(receiver: RTCRtpReceiver) -> None:

@@ -1,111 +1,179 @@
-"""One show's fan-out: the host's encoded frames, wrapped once, queued to every viewer's track."""
+"""One show's fan-out: each host RTP packet is built once and sent to every viewer.
+
+The host's packets arrive here as they come off the wire (no frame assembly, so nothing waits
+for a frame to complete). Each becomes one ShowPacket on the show's own SSRC and timeline;
+each viewer's Egress only renumbers, protects and sends it.
+"""
 
 from __future__ import annotations
 
-import logging
+import random
 import time
 from collections.abc import Callable
-from fractions import Fraction
+from dataclasses import dataclass, field
 
-import av
-from aiortc.jitterbuffer import JitterFrame
-from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+from media.egress import Egress
+from media.gop_cache import GopCache, squeezed
+from media.keyframes import KeyframeRequests, starts_keyframe
+from media.metrics import EgressCounters, ShowMetrics
+from media.packets import TIMESTAMP_SPACE, ShowPacket
 
-from media.forwarded_track import ForwardedTrack, Pushed
-from media.keyframes import KeyframeRequests, is_keyframe
 
-logger = logging.getLogger(__name__)
+@dataclass(frozen=True)
+class BroadcastConfig:
+    keyframe_interval_s: float = 0.5  # at most one keyframe request to the host per interval
+    gop_cache_packets: int = 2000  # a longer GOP is not cached (about 2 MB)
+    gop_cache_age_s: float = 1.5  # an older keyframe is not replayed: ask the host for one
+    max_queued_bytes: int = 256 * 1024  # a viewer's socket backlog before it drops to keyframe
+
+
+@dataclass
+class _Feed:
+    """One kind of media of the show: its codec, SSRCs, timeline and viewers."""
+
+    kind: str
+    mime_type: str = ""
+    clock_rate: int = 90000
+    ssrc: int = field(default_factory=lambda: random.getrandbits(32))
+    rtx_ssrc: int = field(default_factory=lambda: random.getrandbits(32))
+    egresses: dict[str, Egress] = field(default_factory=dict)
+    # The show's timestamps continue across hosts: host timestamp + offset.
+    offset: int = 0
+    rebase: bool = False
+    last: tuple[int, float] | None = None  # (last timestamp sent, when it arrived)
+
+    def timestamp(self, host_timestamp: int, arrival: float) -> int:
+        if self.rebase:
+            self.rebase = False
+            if self.last is not None:
+                # A new host starts where the last one stopped, plus the time in between.
+                sent, then = self.last
+                ahead = sent + int((arrival - then) * self.clock_rate) + 1
+                self.offset = (ahead - host_timestamp) % TIMESTAMP_SPACE
+        timestamp = (host_timestamp + self.offset) % TIMESTAMP_SPACE
+        self.last = (timestamp, arrival)
+        return timestamp
 
 
 class Broadcast:
     def __init__(
         self,
-        keyframe_interval_s: float,
+        config: BroadcastConfig,
         ask_host_for_keyframe: Callable[[], None],
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._tracks: dict[str, dict[str, ForwardedTrack]] = {"audio": {}, "video": {}}
-        self.keyframes = KeyframeRequests(ask_host_for_keyframe, keyframe_interval_s, clock)
-        self._timeline = _Timeline(clock)
-        self.frames_in = 0
-        self.bytes_in = 0
+        self._config = config
+        self._feeds = {"audio": _Feed("audio"), "video": _Feed("video")}
+        self.keyframes = KeyframeRequests(ask_host_for_keyframe, config.keyframe_interval_s, clock)
+        self._gop = GopCache(config.gop_cache_packets, config.gop_cache_age_s)
+        self._metrics = ShowMetrics()
+        self._gone = EgressCounters()  # what viewers that left had sent
 
-    def add_viewer(self, session_id: str, tracks: list[ForwardedTrack]) -> None:
-        for track in tracks:
-            self._tracks[track.kind][session_id] = track
-        if any(t.needs_keyframe for t in tracks):
+    def ssrcs(self, kind: str) -> tuple[int, int]:
+        """The SSRCs every viewer hears for `kind` (media, retransmission)."""
+        feed = self._feeds[kind]
+        return feed.ssrc, feed.rtx_ssrc
+
+    def new_host(self, codecs: dict[str, tuple[str, int]]) -> None:
+        """A host (re)starts feeding the show with `codecs` (kind -> mime type, clock rate):
+        viewers still connected resume at its first keyframe, on a timeline moving forward."""
+        for kind, feed in self._feeds.items():
+            feed.mime_type, feed.clock_rate = codecs.get(kind, (feed.mime_type, feed.clock_rate))
+            feed.rebase = True
+            for egress in feed.egresses.values():
+                egress.live = False
+        self._gop.clear()
+        if self._feeds["video"].egresses:
             self.keyframes.request()
 
-    def remove_viewer(self, session_id: str) -> list[ForwardedTrack]:
-        return [t for tracks in self._tracks.values() if (t := tracks.pop(session_id, None))]
+    def add_viewer(self, session_id: str, egresses: list[Egress]) -> None:
+        for egress in egresses:
+            self._feeds[egress.kind].egresses[session_id] = egress
+
+    def viewer_connected(self, session_id: str) -> None:
+        """The viewer's DTLS is up: give it the cached GOP now rather than at the next packet."""
+        for feed in self._feeds.values():
+            egress = feed.egresses.get(session_id)
+            if egress is not None and not egress.connected and egress.connect():
+                self._admit(feed, egress)
+
+    def remove_viewer(self, session_id: str) -> None:
+        for feed in self._feeds.values():
+            egress = feed.egresses.pop(session_id, None)
+            if egress is not None:
+                self._gone.add(egress.counters())
 
     @property
     def viewer_count(self) -> int:
-        return len(set(self._tracks["audio"]) | set(self._tracks["video"]))
+        return len(self._feeds["audio"].egresses.keys() | self._feeds["video"].egresses.keys())
 
-    def new_host(self) -> None:
-        """A host (re)starts feeding the show: viewers still connected from an earlier host
-        resume at the new host's first keyframe, on a timeline that keeps moving forward."""
-        self._timeline.restart()
-        for track in self._tracks["video"].values():
-            track.wait_for_keyframe()
-        if self._tracks["video"]:
-            self.keyframes.request()
-
-    def forward(self, kind: str, codec: RTCRtpCodecParameters, frame: JitterFrame) -> None:
-        """Called by the host's receiver on the event loop for every assembled encoded frame."""
-        self.frames_in += 1
-        self.bytes_in += len(frame.data)
-        pts = self._timeline.pts(kind, codec.clockRate, frame.timestamp)
-        keyframe = kind == "video" and is_keyframe(codec.mimeType, frame.data)
-        if keyframe:
-            self.keyframes.satisfied()
-        viewers = self._tracks.get(kind)
-        if not viewers:
-            return
-        # One packet object for every viewer: aiortc's pack() only reads it.
-        packet = av.Packet(frame.data)
-        packet.pts = pts
-        packet.time_base = Fraction(1, codec.clockRate)
+    def forward_packet(
+        self, kind: str, seq: int, timestamp: int, marker: bool, payload: bytes, arrival: float
+    ) -> None:
+        """Called on the event loop for every host packet (arrival: time.perf_counter())."""
+        feed = self._feeds[kind]
+        keyframe = starts_keyframe(feed.mime_type, payload)
+        packet = ShowPacket(
+            seq, feed.timestamp(timestamp, arrival), marker, payload, feed.ssrc, keyframe, arrival
+        )
+        metrics = self._metrics
+        metrics.packets_in += 1
+        metrics.bytes_in += len(payload)
+        if kind == "video":
+            self._gop.add(packet)
+            if keyframe:
+                self.keyframes.satisfied()
         wants_keyframe = False
-        for track in viewers.values():
-            outcome = track.push(packet, keyframe)
-            wants_keyframe |= outcome is not Pushed.QUEUED
-        if wants_keyframe:  # a viewer joined, lagged or lost a PLI: ask again (coalesced)
+        for egress in feed.egresses.values():
+            try:
+                if egress.live:
+                    egress.send(packet)
+                    continue
+                if not egress.connected:
+                    if not egress.connect():
+                        continue
+                    self._admit(feed, egress)  # may replay the cached GOP, which has this packet
+                    if egress.live:
+                        continue
+                if keyframe:
+                    egress.start(packet)
+                    egress.send(packet)
+                else:
+                    egress.dropped += 1
+                    wants_keyframe = True
+            except Exception:  # one viewer's broken session must not stop the others
+                egress.fail()
+        if wants_keyframe:  # a viewer joined or lagged: ask the host (coalesced)
             self.keyframes.request()
+        metrics.latency.observe(time.perf_counter() - arrival)
 
-    def close(self) -> list[ForwardedTrack]:
+    def metrics(self) -> ShowMetrics:
+        out = EgressCounters()
+        out.add(self._gone)
+        for feed in self._feeds.values():
+            for egress in feed.egresses.values():
+                out.add(egress.counters())
+        self._metrics.viewers = self.viewer_count
+        self._metrics.keyframe_requests_to_host = self.keyframes.sent
+        self._metrics.out = out
+        return self._metrics
+
+    def close(self) -> None:
         self.keyframes.cancel()
-        tracks = [t for kind in self._tracks.values() for t in kind.values()]
-        for kind in self._tracks.values():
-            kind.clear()
-        return tracks
+        self._gop.clear()
+        for feed in self._feeds.values():
+            feed.egresses.clear()
 
-
-class _Timeline:
-    """Per-kind presentation timestamps that survive a change of host.
-
-    aiortc's receiver numbers each host's frames from 0. A viewer's sender keeps one RTP
-    timestamp origin for its whole life, so a returning host would jump its clock backwards;
-    instead each new host continues where the last one stopped, plus the time that passed.
-    """
-
-    def __init__(self, clock: Callable[[], float]) -> None:
-        self._clock = clock
-        self._offset: dict[str, int] = {}
-        self._last: dict[str, tuple[int, float]] = {}  # kind -> (last pts, when)
-        self._restarted: set[str] = set()
-
-    def restart(self) -> None:
-        self._restarted = {"audio", "video"}
-
-    def pts(self, kind: str, clock_rate: int, timestamp: int) -> int:
-        now = self._clock()
-        if kind in self._restarted:
-            self._restarted.discard(kind)
-            if kind in self._last:
-                last_pts, then = self._last[kind]
-                self._offset[kind] = last_pts + int((now - then) * clock_rate) + 1 - timestamp
-        pts = self._offset.get(kind, 0) + timestamp
-        self._last[kind] = (pts, now)
-        return pts
+    def _admit(self, feed: _Feed, egress: Egress) -> None:
+        """A viewer just became reachable: video starts from the cached GOP when it is young,
+        else waits for the keyframe it asks for; audio starts at the next packet."""
+        if feed.kind != "video":
+            return
+        cached = self._gop.fresh(time.perf_counter())
+        if not cached:
+            self.keyframes.request()
+            return
+        burst = squeezed(cached, feed.ssrc)
+        egress.start(burst[0])
+        for packet in burst:
+            egress.send(packet)

@@ -9,6 +9,8 @@ from typing import Any
 
 H264_IDR = 5
 H264_SPS = 7
+H264_STAP_A = 24
+H264_FU_A = 28
 
 
 def is_keyframe(mime_type: str, data: bytes) -> bool:
@@ -20,6 +22,66 @@ def is_keyframe(mime_type: str, data: bytes) -> bool:
     if kind == "video/h264":
         return any(nal in (H264_IDR, H264_SPS) for nal in _h264_nal_types(data))
     return True  # audio: every frame decodes on its own
+
+
+def starts_keyframe(mime_type: str, payload: bytes) -> bool:
+    """True when this RTP payload carries the start of a frame a decoder can start at.
+
+    H.264 (RFC 6184): a single NAL, an aggregate (STAP-A) or the first fragment (FU-A) of an
+    IDR or SPS. VP8 (RFC 7741): the first packet of partition 0 whose frame tag says key frame.
+    Audio: every packet. A short or malformed payload is simply not a keyframe.
+    """
+    kind = mime_type.lower()
+    if kind == "video/h264":
+        return _h264_packet_starts_keyframe(payload)
+    if kind == "video/vp8":
+        return _vp8_packet_starts_keyframe(payload)
+    return True
+
+
+def _h264_packet_starts_keyframe(payload: bytes) -> bool:
+    if not payload:
+        return False
+    nal_type = payload[0] & 0x1F
+    if nal_type in (H264_IDR, H264_SPS):
+        return True
+    if nal_type == H264_STAP_A:
+        offset = 1
+        while offset + 2 < len(payload):
+            size = int.from_bytes(payload[offset : offset + 2], "big")
+            if payload[offset + 2] & 0x1F in (H264_IDR, H264_SPS):
+                return True
+            offset += 2 + size
+        return False
+    if nal_type == H264_FU_A and len(payload) > 1:
+        header = payload[1]
+        return bool(header & 0x80) and header & 0x1F in (H264_IDR, H264_SPS)
+    return False
+
+
+def _vp8_packet_starts_keyframe(payload: bytes) -> bool:
+    if not payload:
+        return False
+    first = payload[0]
+    # S (start of partition) set and partition index 0: the frame's first packet.
+    if not first & 0x10 or first & 0x07:
+        return False
+    offset = 1
+    if first & 0x80:  # X: extension byte follows, then the fields it announces
+        if len(payload) < 2:
+            return False
+        extension = payload[1]
+        offset = 2
+        if extension & 0x80:  # I: picture id, one byte or (M bit) two
+            if len(payload) <= offset:
+                return False
+            offset += 2 if payload[offset] & 0x80 else 1
+        if extension & 0x40:  # L: TL0PICIDX
+            offset += 1
+        if extension & 0x30:  # T or K: one byte for both
+            offset += 1
+    # VP8 frame tag: bit 0 of the first byte is 0 on a key frame (RFC 6386, 9.1).
+    return len(payload) > offset and not payload[offset] & 0x01
 
 
 def _h264_nal_types(data: bytes) -> list[int]:

@@ -61,13 +61,20 @@ async def answer(
     return pc.localDescription.sdp
 
 
-def watch_connection(pc: RTCPeerConnection, on_gone: Callable[[], None]) -> None:
-    """Call `on_gone` once when the peer's connection fails or closes."""
+def watch_connection(
+    pc: RTCPeerConnection,
+    on_gone: Callable[[], None],
+    on_connected: Callable[[], None] | None = None,
+) -> None:
+    """Call `on_connected` when ICE and DTLS are up, and `on_gone` once when the connection
+    fails or closes."""
     done = False
 
     @pc.on("connectionstatechange")
     def changed() -> None:
         nonlocal done
-        if pc.connectionState in ("failed", "closed") and not done:
+        if pc.connectionState == "connected" and on_connected is not None and not done:
+            on_connected()
+        elif pc.connectionState in ("failed", "closed") and not done:
             done = True
             on_gone()

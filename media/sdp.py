@@ -60,3 +60,20 @@ def check_offer(text: str) -> aiortc_sdp.SessionDescription:
         ):
             raise InvalidOffer(f"the {media.kind} section lacks ICE credentials or a fingerprint")
     return parsed
+
+
+def with_bandwidth(sdp: str, kind: str, max_bps: int) -> str:
+    """The SDP with a send-bitrate limit on every `kind` section: b=TIAS (bps, RFC 3890) and
+    b=AS (kbps) for the peers that only read that one. Placed after the section's c= line."""
+    lines = sdp.split("\r\n")
+    out: list[str] = []
+    current = None
+    for line in lines:
+        if line.startswith("m="):
+            current = line[2:].split(" ", 1)[0]
+        if current == kind and line.startswith("b="):
+            continue  # ours replaces any limit already there
+        out.append(line)
+        if current == kind and line.startswith("c="):
+            out += [f"b=AS:{max(1, max_bps // 1000)}", f"b=TIAS:{max_bps}"]
+    return "\r\n".join(out)

@@ -9,13 +9,15 @@ from dataclasses import dataclass, field
 
 from aiortc.jitterbuffer import JitterFrame
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+from aiortc.rtp import RtpPacket
 
 from media.background import Background
-from media.broadcast import Broadcast
+from media.broadcast import Broadcast, BroadcastConfig
 from media.exceptions import AlreadyPublishing, NotLive, SessionNotFound
+from media.metrics import ShowMetrics
 from media.peer import new_session_id
 from media.publisher import PublisherSession, accept_publisher
-from media.viewer import ViewerSession, accept_viewer
+from media.viewer import Show, ViewerSession, accept_viewer
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +29,8 @@ PUBLISHER_DISCONNECTED = "publisher_disconnected"
 @dataclass(frozen=True)
 class MediaConfig:
     ice_servers: tuple[str, ...] = ()  # "stun:host:port" URLs, may be empty
-    viewer_queue_frames: int = 120  # about 4 s of 30 fps video per viewer, then drop to keyframe
-    keyframe_interval_s: float = 0.5  # at most one keyframe request to a host per interval
+    broadcast: BroadcastConfig = field(default_factory=BroadcastConfig)
+    max_video_bps: int | None = None  # a cap on every host's video bitrate; None: the host's own
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,10 @@ class MediaService:
         show = self._shows.get(stream_key)
         return len(show.viewers) if show else 0
 
+    def metrics(self) -> dict[str, ShowMetrics]:
+        """Counters of every show this process serves, by stream key."""
+        return {key: show.broadcast.metrics() for key, show in self._shows.items()}
+
     async def publish(self, stream_key: str, offer_sdp: str) -> SessionDescription:
         if self.is_publishing(stream_key):
             raise AlreadyPublishing()
@@ -79,7 +85,11 @@ class MediaService:
             offer_sdp,
             self._config.ice_servers,
             lambda kind, codec, frame: self._forward(stream_key, session_id, kind, codec, frame),
+            lambda kind, packet, arrival: self._forward_packet(
+                stream_key, session_id, kind, packet, arrival
+            ),
             lambda: self._publisher_gone(stream_key, session_id),
+            self._config.max_video_bps,
         )
         show = self._show(stream_key)  # looked up again: the show may have changed meanwhile
         if show.publisher is not None:  # another publish won the race while we negotiated
@@ -87,7 +97,9 @@ class MediaService:
             raise AlreadyPublishing()
         show.publisher = publisher
         self._close_viewers_that_cannot_take(stream_key, show, publisher.codecs)
-        show.broadcast.new_host()
+        show.broadcast.new_host(
+            {kind: (codec.mimeType, codec.clockRate) for kind, codec in publisher.codecs.items()}
+        )
         self._notify(stream_key, PUBLISHER_CONNECTED)
         return SessionDescription(session_id, publisher.answer_sdp)
 
@@ -109,16 +121,17 @@ class MediaService:
             session_id,
             offer_sdp,
             self._config.ice_servers,
-            show.publisher.codecs,
-            self._config.viewer_queue_frames,
+            Show(show.publisher.codecs, {k: show.broadcast.ssrcs(k) for k in ("audio", "video")}),
+            self._config.broadcast.max_queued_bytes,
             show.broadcast.keyframes.request,
+            lambda: self._viewer_connected(stream_key, session_id),
             lambda: self._viewer_gone(stream_key, session_id),
         )
         if self._shows.get(stream_key) is not show:  # the show ended while we negotiated
             await viewer.close()
             raise NotLive()
         show.viewers[session_id] = viewer
-        show.broadcast.add_viewer(session_id, viewer.tracks)
+        show.broadcast.add_viewer(session_id, viewer.egresses)
         return SessionDescription(session_id, viewer.answer_sdp)
 
     async def unwatch(self, stream_key: str, session_id: str) -> None:
@@ -147,7 +160,7 @@ class MediaService:
     def _show(self, stream_key: str) -> _Show:
         show = self._shows.get(stream_key)
         if show is None:
-            show = _Show(Broadcast(self._config.keyframe_interval_s, lambda: self._ask(stream_key)))
+            show = _Show(Broadcast(self._config.broadcast, lambda: self._ask(stream_key)))
             self._shows[stream_key] = show
         return show
 
@@ -159,10 +172,27 @@ class MediaService:
         codec: RTCRtpCodecParameters,
         frame: JitterFrame,
     ) -> None:
+        """Assembled frames of the show's current host (for the recording)."""
+
+    def _forward_packet(
+        self, stream_key: str, session_id: str, kind: str, packet: RtpPacket, arrival: float
+    ) -> None:
         """Only the show's current host feeds it (a replaced host may still be closing)."""
         show = self._shows.get(stream_key)
         if show is not None and show.publisher and show.publisher.session_id == session_id:
-            show.broadcast.forward(kind, codec, frame)
+            show.broadcast.forward_packet(
+                kind,
+                packet.sequence_number,
+                packet.timestamp,
+                bool(packet.marker),
+                packet.payload,
+                arrival,
+            )
+
+    def _viewer_connected(self, stream_key: str, session_id: str) -> None:
+        show = self._shows.get(stream_key)
+        if show is not None and session_id in show.viewers:
+            show.broadcast.viewer_connected(session_id)
 
     def _ask(self, stream_key: str) -> None:
         show = self._shows.get(stream_key)

@@ -15,7 +15,7 @@ from media.service import MediaService
 from server.auth import Tokens
 from server.config import Config
 from server.db import Database, migrate
-from server.http import api, health, media, openapi, pages
+from server.http import api, health, media, metrics, openapi, pages
 from server.http.context import CONFIG, DATABASE, MEDIA, REDIS, ROOM, SERVICES, SOCKETS
 from server.http.errors import error_middleware
 from server.services import Services
@@ -53,6 +53,7 @@ def create_app(config: Config) -> web.Application:
     app.router.add_routes(api.routes)
     app.router.add_routes(media.routes)
     app.router.add_routes(health.routes)
+    app.router.add_routes(metrics.routes)
     app.router.add_routes(openapi.routes)
     pages.add_routes(app)
     media.relay_publisher_events(app)

@@ -164,6 +164,7 @@ OPERATIONS: list[tuple[str, str, str, str | None, int, str | None, bool]] = [
     ("get", "/api/orders", "Your orders", None, 200, None, True),
     ("get", "/api/orders/{id}", "One of your orders", None, 200, "Order", True),
     ("get", "/healthz", "Database and Redis reachability", None, 200, "Health", False),
+    ("get", "/metrics", "Per-stream media counters, Prometheus text", None, 200, None, False),
 ]
 
 

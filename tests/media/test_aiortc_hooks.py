@@ -2,19 +2,22 @@
 
 import asyncio
 import queue
-from fractions import Fraction
 
 import aiortc
-import av
 import pytest
 from aiortc import RTCPeerConnection, RTCSessionDescription
-from aiortc.codecs import CODECS
 from aiortc.jitterbuffer import JitterFrame
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
-from aiortc.rtp import RTCP_PSFB_FIR, RTCP_PSFB_PLI, RtcpPsfbPacket
+from aiortc.rtp import (
+    RTCP_PSFB_FIR,
+    RTCP_PSFB_PLI,
+    RTCP_RTPFB_NACK,
+    RtcpPsfbPacket,
+    RtcpRtpfbPacket,
+    RtpPacket,
+)
 
 from media import aiortc_hooks
-from media.forwarded_track import ForwardedTrack
 from media.keyframes import is_keyframe
 from tests import peers
 
@@ -108,19 +111,58 @@ async def test_a_viewers_pli_reaches_the_hook() -> None:
     await pc.close()
 
 
-@pytest.mark.parametrize("mime", ["video/VP8", "video/H264", "audio/opus"])
-async def test_the_sender_packs_a_packet_without_encoding(mime) -> None:
-    kind = mime.split("/")[0]
-    codec = next(c for c in CODECS[kind] if c.mimeType == mime)
-    track = ForwardedTrack(kind, 2)
+async def test_the_receivers_packets_can_be_tapped_before_its_jitter_buffer() -> None:
     pc = RTCPeerConnection()
-    sender = pc.addTransceiver(track, direction="sendonly").sender
-    data = b"\x00\x00\x00\x01\x65" + b"\x88" * 50 if mime == "video/H264" else b"\x10" * 50
-    packet = av.Packet(data)
-    packet.pts, packet.time_base = 1234, Fraction(1, codec.clockRate)
-    track.push(packet, keyframe=True)
-    encoded = await sender._next_encoded_frame(codec)
-    assert encoded is not None and encoded.timestamp == 1234
-    assert data[-50:] in b"".join(encoded.payloads)  # the bytes went out as they came in
-    track.stop()
+    receiver = pc.addTransceiver("video", direction="recvonly").receiver
+    seen = []
+    aiortc_hooks.tap_rtp_packets(receiver, lambda packet, arrival: seen.append(packet))
+    tap = getattr(receiver, aiortc_hooks.RECEIVER_JITTER_BUFFER)
+    packet = RtpPacket(payload_type=96, sequence_number=7, timestamp=3000, payload=b"\x10\x00")
+    packet._data = b"\x00"  # what depayload() leaves for the jitter buffer
+    assert tap.add(packet) == (False, None)  # the real jitter buffer still answers
+    assert seen == [packet]
+    await pc.close()
+
+
+async def test_the_remb_sent_to_the_host_is_capped() -> None:
+    pc = RTCPeerConnection()
+    receiver = pc.addTransceiver("video", direction="recvonly").receiver
+    aiortc_hooks.cap_host_bitrate(receiver, 300_000)
+    estimator = getattr(receiver, aiortc_hooks.RECEIVER_BITRATE_ESTIMATOR)
+    estimates = []
+    # 1,000-byte packets 5 ms apart (1.6 Mbps) for 8 s: aiortc's estimate starts after 5 s.
+    for n in range(1600):
+        estimate = estimator.add(
+            abs_send_time=(n * 5 * 262144 // 1000) & 0xFFFFFF,
+            arrival_time_ms=n * 5,
+            payload_size=1000,
+            ssrc=1,
+        )
+        if estimate is not None:
+            estimates.append(estimate[0])
+    assert estimates and max(estimates) == 300_000
+    await pc.close()
+
+
+async def test_the_senders_ssrcs_reports_and_retransmissions_can_be_taken_over() -> None:
+    pc = RTCPeerConnection()
+    sender = pc.addTransceiver("video", direction="sendonly").sender
+    aiortc_hooks.use_ssrcs(sender, 1234, 5678)
+    await pc.setLocalDescription(await pc.createOffer())
+    assert "a=ssrc:1234 " in pc.localDescription.sdp and "a=ssrc:5678 " in pc.localDescription.sdp
+    aiortc_hooks.report_sent(sender, rtp_timestamp=90000, packets=10, octets=9000)
+    for name in aiortc_hooks.SENDER_REPORT_FIELDS:
+        assert hasattr(sender, name)
+    assert sender._RTCRtpSender__rtp_timestamp == 90000
+    nacked = []
+
+    async def retransmit(seq: int) -> None:
+        nacked.append(seq)
+
+    aiortc_hooks.on_retransmission_request(sender, retransmit)
+    nack = RtcpRtpfbPacket(fmt=RTCP_RTPFB_NACK, ssrc=1, media_ssrc=1234)
+    nack.lost = [10, 11]
+    await sender._handle_rtcp_packet(nack)
+    assert nacked == [10, 11]
+    assert aiortc_hooks.srtp_path(sender.transport) is None  # no DTLS yet: nothing to send on
     await pc.close()

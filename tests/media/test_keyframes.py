@@ -1,4 +1,8 @@
-from media.keyframes import KeyframeRequests, is_keyframe
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from media.keyframes import KeyframeRequests, is_keyframe, starts_keyframe
 
 
 class FakeLoop:
@@ -93,3 +97,44 @@ def test_a_keyframe_that_arrives_satisfies_the_deferred_request() -> None:
     assert sent == [0.0]  # no needless second keyframe
     requests.request()  # the next joiner is not held back by the first
     assert sent == [0.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        (b"\x65\x88", True),  # single NAL: IDR slice
+        (b"\x67\x42", True),  # single NAL: SPS
+        (b"\x41\x9a", False),  # single NAL: non-IDR slice
+        (b"\x78\x00\x02\x67\x42\x00\x02\x68\xce", True),  # STAP-A: SPS + PPS
+        (b"\x78\x00\x02\x41\x9a", False),  # STAP-A: a non-IDR slice only
+        (b"\x7c\x85\x88", True),  # FU-A, start bit, IDR
+        (b"\x7c\x05\x88", False),  # FU-A, middle of an IDR
+        (b"\x7c\x81\x88", False),  # FU-A, start of a non-IDR slice
+        (b"\x78\xff", False),  # STAP-A cut short
+        (b"", False),
+    ],
+)
+def test_h264_packets_that_start_a_keyframe(payload: bytes, expected: bool) -> None:
+    assert starts_keyframe("video/H264", payload) is expected
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        (b"\x10\x30\x01\x00\x9d\x01\x2a", True),  # S=1, partition 0, frame tag: key frame
+        (b"\x10\x01\x00", False),  # interframe
+        (b"\x00\x30\x01", False),  # not the start of the partition
+        (b"\x11\x30\x01", False),  # start of partition 1
+        (b"\x90\x80\x81\x23\x30\x01", True),  # X, I with a 2-byte picture id, then a key frame
+        (b"\x90\xe0\x05\x07\x01", False),  # X, I (1 byte), L, T/K, then an interframe
+        (b"\x90\x80", False),  # cut short inside the descriptor
+        (b"", False),
+    ],
+)
+def test_vp8_packets_that_start_a_keyframe(payload: bytes, expected: bool) -> None:
+    assert starts_keyframe("video/VP8", payload) is expected
+
+
+@given(st.binary(max_size=64), st.sampled_from(["video/H264", "video/VP8", "audio/opus"]))
+def test_any_payload_is_judged_without_raising(payload: bytes, mime: str) -> None:
+    assert starts_keyframe(mime, payload) in (True, False)

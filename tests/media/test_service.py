@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import time
 
-import av
 import pytest
 from aiortc import RTCPeerConnection, RTCRtpSender
 
+from media.aiortc_hooks import SrtpPath
+from media.broadcast import BroadcastConfig
+from media.egress import Egress
 from media.exceptions import (
     AlreadyPublishing,
     InvalidOffer,
@@ -16,7 +18,6 @@ from media.exceptions import (
     SessionNotFound,
     UnsupportedCodec,
 )
-from media.forwarded_track import ForwardedTrack
 from media.service import MediaConfig, MediaService
 from tests import peers
 
@@ -66,7 +67,7 @@ async def test_two_viewers_decode_the_hosts_picture(media, codec) -> None:
     # Encode-once: the server decoded nothing. The host's receiver track got no frames.
     receiver_track = show.publisher.transceivers["video"].receiver.track
     assert receiver_track._queue.qsize() == 0
-    assert show.broadcast.frames_in > 0 and media.viewer_count("1") == 2
+    assert show.broadcast.metrics().packets_in > 0 and media.viewer_count("1") == 2
     for pc, _, _ in watchers:
         await pc.close()
     await host.close()
@@ -98,32 +99,64 @@ async def test_h264_is_preferred_when_offered(media) -> None:
     await host.close()
 
 
-async def test_a_joining_viewer_sees_a_picture_fast(media) -> None:
+async def late_viewer(gop_cache_age_s: float):
+    """A VP8 show running for a second (aiortc's VP8 keyframes are ~100 s apart), then a late
+    viewer: (service, keyframe requests before it joined, its frames, when it joined, peers)."""
+    media = MediaService(MediaConfig(broadcast=BroadcastConfig(gop_cache_age_s=gop_cache_age_s)))
     host, _ = await live(media, codec="vp8")
     first, frames, _ = await viewer(media)
     await frames_within(frames, 3)
-    await asyncio.sleep(1.0)  # the show is running; aiortc's VP8 keyframes are ~100 s apart
+    await asyncio.sleep(1.0)
+    # (The first viewer may have asked for one: it can connect before the host's media flows.)
+    asked = media._shows["1"].broadcast.keyframes.sent
     late, frames, _ = await viewer(media)
-    started = time.monotonic()
-    await frames_within(frames, 1, seconds=5)
-    # Without a keyframe request the late viewer would wait for the next natural keyframe.
-    assert time.monotonic() - started < 2.0
-    assert media._shows["1"].broadcast.keyframes.sent >= 2
-    for pc in (first, late, host):
+    return media, asked, frames, time.monotonic(), (first, late, host)
+
+
+async def test_a_joining_viewer_gets_the_cached_gop_without_disturbing_the_host() -> None:
+    media, asked, frames, _, pcs = await late_viewer(gop_cache_age_s=60)
+    picture = (await frames_within(frames, 1, seconds=5))[0]
+    assert peers.mean_rgb(picture)[1] > 150  # a whole picture, decoded from the cached GOP
+    assert media._shows["1"].broadcast.keyframes.sent == asked
+    for pc in pcs:
         await pc.close()
+    await media.close()
 
 
-async def test_a_stalled_viewer_does_not_hold_back_others(media) -> None:
+async def test_without_a_young_gop_a_joining_viewer_asks_the_host_for_a_keyframe() -> None:
+    media, asked, frames, joined, pcs = await late_viewer(gop_cache_age_s=0)
+    await frames_within(frames, 1, seconds=5)
+    # Without the request the late viewer would wait for aiortc's next natural keyframe.
+    assert time.monotonic() - joined < 2.0
+    assert media._shows["1"].broadcast.keyframes.sent == asked + 1
+    for pc in pcs:
+        await pc.close()
+    await media.close()
+
+
+async def test_a_backed_up_viewer_does_not_hold_back_others(media) -> None:
     host, _ = await live(media, codec="vp8")
     healthy, frames, _ = await viewer(media)
     await frames_within(frames, 2)
-    # A second viewer's track that nobody reads: its queue stays bounded and drops instead.
-    stuck = ForwardedTrack("video", capacity=5)
-    stuck.push(av.Packet(b"\x10"), keyframe=True)
-    media._shows["1"].broadcast.add_viewer("stuck", [stuck])
+    # A second viewer whose socket never drains: it is dropped to keyframes, nothing queues.
+    show = media._shows["1"]
+    unused = RTCPeerConnection()
+    sender = unused.addTransceiver("video", direction="sendonly").sender
+    sent: list[bytes] = []
+    stuck = Egress(
+        "video",
+        sender,
+        96,
+        None,
+        0,
+        1000,
+        show.broadcast.keyframes.request,
+        path_of=lambda _: SrtpPath(sent.append, lambda: 10**9),
+    )
+    show.broadcast.add_viewer("stuck", [stuck])
     await frames_within(frames, 30)  # the healthy viewer keeps getting every frame
-    assert stuck._queue.qsize() <= 5 and stuck.dropped > 0
-    for pc in (healthy, host):
+    assert stuck.lagged >= 1 and stuck.dropped > 0 and len(sent) < 30
+    for pc in (healthy, host, unused):
         await pc.close()
 
 

@@ -76,3 +76,43 @@ async def test_bad_stream_ids(sqlite_backend, start, path) -> None:
         run.url + path, data="v=0", headers={"Content-Type": "application/sdp"}
     ) as resp:
         assert resp.status == 400
+
+
+async def test_metrics_count_a_live_shows_packets(sqlite_backend, start) -> None:
+    import asyncio
+
+    from tests.conftest import config_for
+
+    run = await start(config_for(sqlite_backend))
+    show = await factory.show(run)
+    host, offer = await peers.publisher_offer("vp8")
+    status, answer, _ = await whip(run, show.stream_id, show.stream_key, offer)
+    assert status == 201
+    await peers.accept(host, answer)
+    viewer, frames = await peers.viewer_offer()
+    status, answer, _ = await whep(run, show.stream_id, viewer.localDescription.sdp)
+    assert status == 201
+    await peers.accept(viewer, answer)
+    async with asyncio.timeout(15):
+        for _ in range(10):
+            await frames.get()
+    async with run.http.get(f"{run.url}/metrics") as resp:
+        assert resp.status == 200 and resp.content_type == "text/plain"
+        text = await resp.text()
+    values = {
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line and not line.startswith("#")
+    }
+    stream = f'{{stream="{show.stream_id}"}}'
+    assert values["shopcast_media_shows"] == 1
+    assert values[f"shopcast_stream_viewers{stream}"] == 1
+    assert values[f"shopcast_stream_packets_in_total{stream}"] > 10
+    assert values[f"shopcast_stream_packets_out_total{stream}"] >= 10
+    count = values[f"shopcast_stream_forwarding_latency_seconds_count{stream}"]
+    infinite = (
+        f'shopcast_stream_forwarding_latency_seconds_bucket{{stream="{show.stream_id}",le="+Inf"}}'
+    )
+    assert count == values[f"shopcast_stream_packets_in_total{stream}"] == values[infinite]
+    for pc in (viewer, host):
+        await pc.close()
