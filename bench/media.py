@@ -324,9 +324,10 @@ async def run_viewers(url: str, count: int, seconds: float, codec: str) -> dict:
 # -- orchestration -----------------------------------------------------------------------------
 
 
-def proc_cpu_s(pid: int) -> float:
+def proc_cpu_s(pid: int) -> tuple[float, float]:
+    """(user, system) CPU seconds of the process so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
+    return int(fields[11]) / TICKS, int(fields[12]) / TICKS
 
 
 def proc_rss(pid: int) -> int:
@@ -386,7 +387,10 @@ async def measure(relay: str, viewers: int, codec: str, clip: list, seconds: flo
     cpu_before, started = proc_cpu_s(server.pid), time.monotonic()
     results = [json.loads(await asyncio.to_thread(load.stdout.read)) for load in loads]
     elapsed = time.monotonic() - started
-    cpu = proc_cpu_s(server.pid) - cpu_before
+    user, system = (
+        after - was for after, was in zip(proc_cpu_s(server.pid), cpu_before, strict=True)
+    )
+    cpu = user + system
     rss = proc_rss(server.pid)
     after = await server_stats(url)
     await publisher.close()
@@ -423,6 +427,9 @@ async def measure(relay: str, viewers: int, codec: str, clip: list, seconds: flo
         "server_cpu_cores": cpu / elapsed,
         "server_cpu_per_viewer_cores": cpu / elapsed / viewers,
         "server_cpu_us_per_packet": cpu / packets * 1e6 if packets else None,
+        # Python's share; the kernel's sendto (on loopback it also wakes the receiving process)
+        "server_user_us_per_packet": user / packets * 1e6 if packets else None,
+        "server_system_us_per_packet": system / packets * 1e6 if packets else None,
         "packets_forwarded": packets,
         "frames_received_ratio": frames / expected_frames,
         "loss_per_viewer_max": max(lost) if lost else None,
@@ -446,6 +453,7 @@ def table(rows: list[dict]) -> str:
         ("server_cpu_cores", "{:.2f}"),
         ("server_cpu_per_viewer_cores", "{:.4f}"),
         ("server_cpu_us_per_packet", "{:.1f}"),
+        ("server_user_us_per_packet", "{:.1f}"),
         ("frames_received_ratio", "{:.3f}"),
         ("loss_ratio", "{:.4f}"),
         ("latency_ms_p50", "{:.2f}"),

@@ -190,6 +190,16 @@ def srtp_path(transport: RTCDtlsTransport) -> SrtpPath | None:
     return SrtpPath(send_via_aioice, lambda: 0)
 
 
+def consent_timing(interval_s: float, failures: int) -> None:
+    """How often aioice checks that a peer still wants our packets (RFC 7675), and after how
+    many unanswered checks it closes the connection. Process-wide: aioice has no per-connection
+    setting."""
+    if not hasattr(aioice.ice, "CONSENT_INTERVAL") or not hasattr(aioice.ice, "CONSENT_FAILURES"):
+        raise RuntimeError("aioice internals moved: no consent timing constants")
+    aioice.ice.CONSENT_INTERVAL = interval_s  # type: ignore[attr-defined]
+    aioice.ice.CONSENT_FAILURES = failures  # type: ignore[attr-defined]
+
+
 async def request_keyframe(receiver: RTCRtpReceiver) -> None:
     """Send a PLI to the host for each source the receiver heard in the last 10 s (none yet:
     nothing to do, the first frames of a stream are a keyframe anyway)."""

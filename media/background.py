@@ -26,9 +26,12 @@ class Background:
         while self._tasks:
             await asyncio.gather(*self._tasks)
 
-    def cancel(self) -> None:
-        for task in self._tasks:
+    async def stop(self) -> None:
+        """Cancel every task and wait until they have finished."""
+        tasks = list(self._tasks)
+        for task in tasks:
             task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _logged(coro: Coroutine[Any, Any, Any], what: str) -> None:

@@ -112,9 +112,7 @@ class Egress:
         if self._rtx_payload_type is None:
             data = packet.serialize(self._payload_type, seq)
         else:
-            data = rtx_packet(
-                packet, self._rtx_payload_type, self._rtx_seq, self._rtx_ssrc, seq
-            )
+            data = rtx_packet(packet, self._rtx_payload_type, self._rtx_seq, self._rtx_ssrc, seq)
             self._rtx_seq = (self._rtx_seq + 1) % SEQUENCE_SPACE
         self._send(data)
         self.retransmitted += 1

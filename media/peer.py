@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import Callable
@@ -65,16 +66,31 @@ def watch_connection(
     pc: RTCPeerConnection,
     on_gone: Callable[[], None],
     on_connected: Callable[[], None] | None = None,
+    connect_timeout_s: float | None = None,
 ) -> None:
     """Call `on_connected` when ICE and DTLS are up, and `on_gone` once when the connection
-    fails or closes."""
+    fails or closes, or has not connected within `connect_timeout_s` (a client that posted an
+    offer and vanished would otherwise hold its session: aiortc keeps waiting for candidates).
+    """
     done = False
+
+    def gone() -> None:
+        nonlocal done
+        if not done:
+            done = True
+            on_gone()
 
     @pc.on("connectionstatechange")
     def changed() -> None:
-        nonlocal done
         if pc.connectionState == "connected" and on_connected is not None and not done:
             on_connected()
-        elif pc.connectionState in ("failed", "closed") and not done:
-            done = True
-            on_gone()
+        elif pc.connectionState in ("failed", "closed"):
+            gone()
+
+    if connect_timeout_s is not None:
+
+        def check() -> None:
+            if pc.connectionState != "connected":
+                gone()
+
+        asyncio.get_running_loop().call_later(connect_timeout_s, check)

@@ -38,7 +38,7 @@ class PublisherSession:
             )
 
     async def close(self) -> None:
-        self._background.cancel()
+        await self._background.stop()
         await self.pc.close()
 
 
@@ -50,6 +50,7 @@ async def accept_publisher(
     forward_packet: ForwardPacket,
     on_gone: Callable[[], None],
     max_video_bps: int | None = None,
+    connect_timeout_s: float | None = None,
 ) -> PublisherSession:
     """Answer a host's offer; `on_gone()` runs once when its connection ends.
 
@@ -80,7 +81,7 @@ async def accept_publisher(
         raise UnsupportedCodec("the offer has no H.264, VP8 or Opus track to publish")
     if max_video_bps is not None:
         sdp = with_bandwidth(sdp, "video", max_video_bps)
-    watch_connection(pc, on_gone)
+    watch_connection(pc, on_gone, connect_timeout_s=connect_timeout_s)
     return PublisherSession(session_id, pc, sdp, codecs, transceivers)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -11,8 +12,10 @@ from aiortc.jitterbuffer import JitterFrame
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import RtpPacket
 
+from media import aiortc_hooks
 from media.background import Background
 from media.broadcast import Broadcast, BroadcastConfig
+from media.bus import BusHandlers, MediaBus
 from media.exceptions import AlreadyPublishing, NotLive, SessionNotFound
 from media.metrics import ShowMetrics
 from media.peer import new_session_id
@@ -31,6 +34,11 @@ class MediaConfig:
     ice_servers: tuple[str, ...] = ()  # "stun:host:port" URLs, may be empty
     broadcast: BroadcastConfig = field(default_factory=BroadcastConfig)
     max_video_bps: int | None = None  # a cap on every host's video bitrate; None: the host's own
+    connect_timeout_s: float = 20.0  # a session not connected by then is closed
+    # A peer that stops answering ICE consent checks (RFC 7675) is closed after this many
+    # unanswered checks, sent every interval (aioice's defaults: ~30 s in all).
+    consent_interval_s: float = 5.0
+    consent_failures: int = 6
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,16 @@ class _Show:
     broadcast: Broadcast
     publisher: PublisherSession | None = None
     viewers: dict[str, ViewerSession] = field(default_factory=dict)
+    # Set when another node ingests the show and the bus feeds it here.
+    remote_codecs: dict[str, RTCRtpCodecParameters] | None = None
+    remote_live: bool = False
+
+    @property
+    def live_codecs(self) -> dict[str, RTCRtpCodecParameters] | None:
+        """The codecs new viewers are answered with, or None when nobody is publishing."""
+        if self.publisher is not None:
+            return self.publisher.codecs
+        return self.remote_codecs if self.remote_live else None
 
 
 class MediaService:
@@ -55,11 +73,28 @@ class MediaService:
     here) and must watch again. `end()` closes the host and every viewer.
     """
 
-    def __init__(self, config: MediaConfig) -> None:
+    def __init__(self, config: MediaConfig, bus: MediaBus | None = None) -> None:
         self._config = config
+        self._bus = bus
+        aiortc_hooks.consent_timing(config.consent_interval_s, config.consent_failures)
         self._shows: dict[str, _Show] = {}
         self._listeners: list[Listener] = []
         self._background = Background()
+
+    async def start(self) -> None:
+        """Join the other nodes (when a bus is configured)."""
+        if self._bus is not None:
+            await self._bus.start(
+                BusHandlers(
+                    packet=self._remote_packet,
+                    host=self._remote_host,
+                    host_gone=self._remote_host_gone,
+                    ended=lambda key: self._background.spawn(
+                        self._end_here(key), "ending a show another node ended"
+                    ),
+                    keyframe_wanted=self._remote_keyframe_request,
+                )
+            )
 
     def add_listener(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -77,7 +112,7 @@ class MediaService:
         return {key: show.broadcast.metrics() for key, show in self._shows.items()}
 
     async def publish(self, stream_key: str, offer_sdp: str) -> SessionDescription:
-        if self.is_publishing(stream_key):
+        if self.is_publishing(stream_key) or await self._live_elsewhere(stream_key):
             raise AlreadyPublishing()
         session_id = new_session_id()
         publisher = await accept_publisher(
@@ -90,16 +125,20 @@ class MediaService:
             ),
             lambda: self._publisher_gone(stream_key, session_id),
             self._config.max_video_bps,
+            self._config.connect_timeout_s,
         )
         show = self._show(stream_key)  # looked up again: the show may have changed meanwhile
         if show.publisher is not None:  # another publish won the race while we negotiated
             await publisher.close()
             raise AlreadyPublishing()
         show.publisher = publisher
+        if show.remote_codecs is not None:  # this node ingests the show from now on
+            show.remote_codecs, show.remote_live = None, False
+            self._background.spawn(self._bus_unfollow(stream_key), "leaving a show's channel")
+        if self._bus is not None:
+            self._bus.announce(stream_key, publisher.codecs)
         self._close_viewers_that_cannot_take(stream_key, show, publisher.codecs)
-        show.broadcast.new_host(
-            {kind: (codec.mimeType, codec.clockRate) for kind, codec in publisher.codecs.items()}
-        )
+        show.broadcast.new_host(_clocks(publisher.codecs))
         self._notify(stream_key, PUBLISHER_CONNECTED)
         return SessionDescription(session_id, publisher.answer_sdp)
 
@@ -108,24 +147,31 @@ class MediaService:
         if show is None or show.publisher is None or show.publisher.session_id != session_id:
             raise SessionNotFound("no such publishing session")
         publisher, show.publisher = show.publisher, None
+        self._retract(stream_key)
         self._forget_if_idle(stream_key)
         await publisher.close()
         self._notify(stream_key, PUBLISHER_DISCONNECTED)
 
     async def watch(self, stream_key: str, offer_sdp: str) -> SessionDescription:
         show = self._shows.get(stream_key)
-        if show is None or show.publisher is None:
+        if (show is None or show.live_codecs is None) and self._bus is not None:
+            codecs = await self._bus.lookup(stream_key)
+            if codecs:
+                show = await self._follow(stream_key, codecs)
+        codecs = show.live_codecs if show is not None else None
+        if show is None or codecs is None:
             raise NotLive()
         session_id = new_session_id()
         viewer = await accept_viewer(
             session_id,
             offer_sdp,
             self._config.ice_servers,
-            Show(show.publisher.codecs, {k: show.broadcast.ssrcs(k) for k in ("audio", "video")}),
+            Show(codecs, {k: show.broadcast.ssrcs(k) for k in ("audio", "video")}),
             self._config.broadcast.max_queued_bytes,
             show.broadcast.keyframes.request,
             lambda: self._viewer_connected(stream_key, session_id),
             lambda: self._viewer_gone(stream_key, session_id),
+            self._config.connect_timeout_s,
         )
         if self._shows.get(stream_key) is not show:  # the show ended while we negotiated
             await viewer.close()
@@ -141,11 +187,18 @@ class MediaService:
         await viewer.close()
 
     async def end(self, stream_key: str) -> None:
-        """The show is over: close the host and every viewer."""
+        """The show is over: close the host and every viewer, on every node."""
+        if self._bus is not None:
+            self._bus.retract(stream_key, ended=True)
+        await self._end_here(stream_key)
+
+    async def _end_here(self, stream_key: str) -> None:
         show = self._shows.pop(stream_key, None)
         if show is None:
             return
         show.broadcast.close()
+        if show.remote_codecs is not None:
+            await self._bus_unfollow(stream_key)
         sessions: list[PublisherSession | ViewerSession] = list(show.viewers.values())
         if show.publisher is not None:
             sessions.append(show.publisher)
@@ -154,8 +207,11 @@ class MediaService:
 
     async def close(self) -> None:
         for stream_key in list(self._shows):
-            await self.end(stream_key)
+            self._retract(stream_key)
+            await self._end_here(stream_key)
         await self._background.wait()
+        if self._bus is not None:
+            await self._bus.close()
 
     def _show(self, stream_key: str) -> _Show:
         show = self._shows.get(stream_key)
@@ -180,14 +236,10 @@ class MediaService:
         """Only the show's current host feeds it (a replaced host may still be closing)."""
         show = self._shows.get(stream_key)
         if show is not None and show.publisher and show.publisher.session_id == session_id:
-            show.broadcast.forward_packet(
-                kind,
-                packet.sequence_number,
-                packet.timestamp,
-                bool(packet.marker),
-                packet.payload,
-                arrival,
-            )
+            seq, timestamp, marker = packet.sequence_number, packet.timestamp, bool(packet.marker)
+            show.broadcast.forward_packet(kind, seq, timestamp, marker, packet.payload, arrival)
+            if self._bus is not None:
+                self._bus.packet(stream_key, kind, seq, timestamp, marker, packet.payload)
 
     def _viewer_connected(self, stream_key: str, session_id: str) -> None:
         show = self._shows.get(stream_key)
@@ -198,12 +250,15 @@ class MediaService:
         show = self._shows.get(stream_key)
         if show is not None and show.publisher is not None:
             show.publisher.request_keyframe()
+        elif show is not None and show.remote_codecs is not None and self._bus is not None:
+            self._bus.want_keyframe(stream_key)
 
     def _publisher_gone(self, stream_key: str, session_id: str) -> None:
         show = self._shows.get(stream_key)
         if show is None or show.publisher is None or show.publisher.session_id != session_id:
             return  # already unpublished or replaced
         publisher, show.publisher = show.publisher, None
+        self._retract(stream_key)
         self._forget_if_idle(stream_key)
         self._background.spawn(publisher.close(), "closing a host's connection")
         self._notify(stream_key, PUBLISHER_DISCONNECTED)
@@ -237,6 +292,63 @@ class MediaService:
         if show is not None and show.publisher is None and not show.viewers:
             show.broadcast.close()
             del self._shows[stream_key]
+            if show.remote_codecs is not None:
+                self._background.spawn(self._bus_unfollow(stream_key), "leaving a show's channel")
+
+    # -- other nodes (the bus) ------------------------------------------------------------------
+
+    async def _live_elsewhere(self, stream_key: str) -> bool:
+        return self._bus is not None and await self._bus.lookup(stream_key) is not None
+
+    async def _follow(self, stream_key: str, codecs: dict[str, RTCRtpCodecParameters]) -> _Show:
+        show = self._show(stream_key)
+        if show.publisher is None and not show.remote_live:
+            show.remote_codecs, show.remote_live = codecs, True
+            show.broadcast.new_host(_clocks(codecs))
+            if self._bus is not None:
+                await self._bus.follow(stream_key)
+        return show
+
+    async def _bus_unfollow(self, stream_key: str) -> None:
+        if self._bus is not None and stream_key not in self._shows:
+            await self._bus.unfollow(stream_key)
+
+    def _retract(self, stream_key: str) -> None:
+        if self._bus is not None:
+            self._bus.retract(stream_key, ended=False)
+
+    def _remote(self, stream_key: str) -> _Show | None:
+        """The show if this node is fed by another node's host."""
+        show = self._shows.get(stream_key)
+        if show is None or show.publisher is not None or show.remote_codecs is None:
+            return None
+        return show
+
+    def _remote_packet(
+        self, stream_key: str, kind: str, seq: int, timestamp: int, marker: bool, payload: bytes
+    ) -> None:
+        show = self._remote(stream_key)
+        if show is not None:
+            show.broadcast.forward_packet(
+                kind, seq, timestamp, marker, payload, time.perf_counter()
+            )
+
+    def _remote_host(self, stream_key: str, codecs: dict[str, RTCRtpCodecParameters]) -> None:
+        show = self._remote(stream_key)
+        if show is not None:
+            show.remote_codecs, show.remote_live = codecs, True
+            self._close_viewers_that_cannot_take(stream_key, show, codecs)
+            show.broadcast.new_host(_clocks(codecs))
+
+    def _remote_host_gone(self, stream_key: str) -> None:
+        show = self._remote(stream_key)
+        if show is not None:
+            show.remote_live = False  # viewers stay for the host's return; new ones wait
+
+    def _remote_keyframe_request(self, stream_key: str) -> None:
+        show = self._shows.get(stream_key)
+        if show is not None and show.publisher is not None:
+            show.broadcast.keyframes.request()
 
     def _notify(self, stream_key: str, event: str) -> None:
         for listener in self._listeners:
@@ -244,3 +356,7 @@ class MediaService:
                 listener(stream_key, event)
             except Exception:
                 logger.exception("media listener failed on %s %s", stream_key, event)
+
+
+def _clocks(codecs: dict[str, RTCRtpCodecParameters]) -> dict[str, tuple[str, int]]:
+    return {kind: (codec.mimeType, codec.clockRate) for kind, codec in codecs.items()}

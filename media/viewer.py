@@ -57,6 +57,7 @@ async def accept_viewer(
     on_keyframe_request: Callable[[], None],
     on_connected: Callable[[], None],
     on_gone: Callable[[], None],
+    connect_timeout_s: float | None = None,
 ) -> ViewerSession:
     """Answer a viewer's offer; `on_connected()` runs when media can flow, `on_gone()` once
     when its connection ends."""
@@ -83,7 +84,7 @@ async def accept_viewer(
         _egress(kind, t, show.ssrcs[kind][1], max_queued_bytes, on_keyframe_request)
         for kind, t in sending.items()
     ]
-    watch_connection(pc, on_gone, on_connected)
+    watch_connection(pc, on_gone, on_connected, connect_timeout_s)
     return ViewerSession(session_id, pc, sdp, egresses, {k: show.codecs[k] for k in sending})
 
 

@@ -11,6 +11,7 @@ import redis.asyncio as aioredis
 from aiohttp import web
 
 from chat.realtime import create_socket_server
+from media.bus import MediaBus
 from media.service import MediaService
 from server.auth import Tokens
 from server.config import Config
@@ -47,7 +48,9 @@ def create_app(config: Config) -> web.Application:
     app[SERVICES] = services
     app[ROOM] = room
     app[SOCKETS] = sio
-    app[MEDIA] = MediaService(config.media)
+    # With Redis, a show ingested on one node is watched on any (media/bus.py).
+    bus = MediaBus(config.redis_url, config.chat.redis_channel) if config.redis_url else None
+    app[MEDIA] = MediaService(config.media, bus)
     app[REDIS] = aioredis.from_url(config.redis_url) if config.redis_url else None
 
     app.router.add_routes(api.routes)
@@ -87,6 +90,7 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _media(app: web.Application) -> AsyncIterator[None]:
+    await app[MEDIA].start()
     yield
     await bounded("close media sessions", app[MEDIA].close())
 

@@ -35,10 +35,10 @@ def mean_rgb(frame: VideoFrame) -> tuple[int, int, int]:
 
 
 async def publisher_offer(
-    codec: str | None = None, audio: bool = True
+    codec: str | None = None, audio: bool = True, rgb: tuple[int, int, int] = COLOUR
 ) -> tuple[RTCPeerConnection, str]:
     pc = RTCPeerConnection()
-    video = pc.addTransceiver(ColourCamera(), direction="sendonly")
+    video = pc.addTransceiver(ColourCamera(rgb), direction="sendonly")
     if audio:
         pc.addTransceiver(AudioStreamTrack(), direction="sendonly")
     if codec:

@@ -118,7 +118,9 @@ async def end_show(app: web.Application, by: Principal | None, stream_id: int) -
 
 
 def relay_publisher_events(app: web.Application) -> None:
-    """Tell a show's room when its publisher connects or drops (media calls back synchronously)."""
+    """Tell a show's room when its publisher drops (media calls back synchronously): viewers
+    show "host reconnecting" and keep their media sessions. The WHIP handler announces the
+    (re)connection itself, once the stream is marked live."""
     tasks: set[asyncio.Task] = set()
 
     async def announce_drop(stream_id: int) -> None:

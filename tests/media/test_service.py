@@ -8,6 +8,7 @@ import time
 import pytest
 from aiortc import RTCPeerConnection, RTCRtpSender
 
+from media import aiortc_hooks
 from media.aiortc_hooks import SrtpPath
 from media.broadcast import BroadcastConfig
 from media.egress import Egress
@@ -288,3 +289,42 @@ async def test_end_closes_everyone(media) -> None:
         await media.unwatch("1", session.session_id)
     for pc in (host, watcher):
         await pc.close()
+
+
+async def eventually(condition, seconds: float) -> None:
+    for _ in range(int(seconds * 10)):
+        if condition():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"not true within {seconds} s")
+
+
+async def test_a_viewer_that_never_connects_is_reaped() -> None:
+    media = MediaService(MediaConfig(connect_timeout_s=0.5))
+    host, _ = await live(media)
+    pc, _ = await peers.viewer_offer()
+    await media.watch("1", pc.localDescription.sdp)  # the answer never reaches the viewer
+    assert media.viewer_count("1") == 1
+    await eventually(lambda: media.viewer_count("1") == 0, seconds=5)
+    for peer in (pc, host):
+        await peer.close()
+    await media.close()
+
+
+async def test_a_viewer_that_goes_silent_loses_consent_and_is_reaped() -> None:
+    media = MediaService(MediaConfig(consent_interval_s=0.2, consent_failures=2))
+    try:
+        host, _ = await live(media)
+        watcher, frames, _ = await viewer(media)
+        await frames_within(frames, 2)
+        # The viewer's network goes away without a goodbye: its socket just stops answering.
+        connection = watcher.getTransceivers()[0].receiver.transport.transport._connection
+        for pair in connection._nominated.values():
+            pair.protocol.transport.close()
+        await eventually(lambda: media.viewer_count("1") == 0, seconds=10)
+        assert media.is_publishing("1")  # the host, who answers, keeps its consent
+        for peer in (watcher, host):
+            await peer.close()
+    finally:
+        await media.close()
+        aiortc_hooks.consent_timing(5.0, 6)  # aioice's defaults, process-wide
