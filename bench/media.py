@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -156,6 +158,7 @@ def shopcast_app() -> web.Application:
             {
                 "latency": metrics.latency.cumulative()[:-1],
                 "latency_count": metrics.latency.count,
+                "latency_total": metrics.latency.total,
                 "packets_in": metrics.packets_in,
                 "packets_out": metrics.out.packets,
                 "dropped": metrics.out.dropped,
@@ -419,6 +422,11 @@ async def measure(relay: str, viewers: int, codec: str, clip: list, seconds: flo
             "relay_latency_ms_p99": histogram_quantile(window, count, 0.99),
         }
         inside = {k: v * 1000 if v is not None else None for k, v in inside.items()}
+        sends = after["packets_out"] - before["packets_out"]
+        # Wall time inside the fan-out loop per packet sent: the forwarding path's own cost.
+        inside["fanout_us_per_send"] = (
+            (after["latency_total"] - before["latency_total"]) / sends * 1e6 if sends else None
+        )
     expected_frames = FPS * seconds * viewers
     return {
         "relay": relay,
@@ -438,10 +446,69 @@ async def measure(relay: str, viewers: int, codec: str, clip: list, seconds: flo
         "latency_ms_p99": quantile(latency, 0.99),
         "relay_latency_ms_p50": inside.get("relay_latency_ms_p50"),
         "relay_latency_ms_p99": inside.get("relay_latency_ms_p99"),
+        "fanout_us_per_send": inside.get("fanout_us_per_send"),
         "first_frame_ms_p50": quantile(first, 0.5),
         "first_frame_ms_p99": quantile(first, 0.99),
         "server_rss_per_viewer_kib": (rss - rss_before) / viewers / 1024,
         "mbps_per_viewer": sum(r["bytes"] for r in results) * 8 / seconds / viewers / 1e6,
+    }
+
+
+async def fanout_only(viewers: int, packets: int = 400) -> dict:
+    """The forwarding path alone, in this process: Broadcast -> each viewer's Egress -> its own
+    SRTP session -> a real UDP socket, drained by this process (so no receiver wake-ups are
+    counted). Separates the relay's own cost from the loopback load generators'."""
+    from pylibsrtp import Policy, Session
+
+    from media.aiortc_hooks import SrtpPath
+    from media.broadcast import Broadcast, BroadcastConfig
+    from media.egress import Egress
+
+    loop = asyncio.get_running_loop()
+    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sink.bind(("127.0.0.1", 0))
+    sink.setblocking(False)
+    address = sink.getsockname()
+    transport, _ = await loop.create_datagram_endpoint(
+        asyncio.DatagramProtocol, local_addr=("127.0.0.1", 0)
+    )
+    broadcast = Broadcast(BroadcastConfig(), lambda: None)
+    broadcast.new_host({"video": ("video/H264", CLOCK)})
+    pc = RTCPeerConnection()
+    for n in range(viewers):
+        protect = Session(Policy(key=bytes(30), ssrc_type=Policy.SSRC_ANY_OUTBOUND)).protect
+
+        def send(data: bytes, protect=protect) -> None:
+            transport.sendto(protect(data), address)
+
+        sender = pc.addTransceiver("video", direction="sendonly").sender
+        path = SrtpPath(send, lambda: 0)
+        egress = Egress("video", sender, 96, 97, 1, 1 << 20, lambda: None, lambda _, p=path: p)
+        broadcast.add_viewer(str(n), [egress])
+        broadcast.viewer_connected(str(n))
+    payload = b"\x7c\x05" + bytes(1100)  # an FU-A fragment of a non-key slice
+    broadcast.forward_packet("video", 0, 0, False, b"\x65" + bytes(1100), time.perf_counter())
+    before, started = os.times(), time.perf_counter()
+    for seq in range(1, packets):
+        broadcast.forward_packet(
+            "video", seq, seq * 750, seq % 4 == 0, payload, time.perf_counter()
+        )
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                sink.recv(2048)
+    after, wall = os.times(), time.perf_counter() - started
+    sends = (packets - 1) * viewers
+    transport.close()
+    sink.close()
+    await pc.close()
+    return {
+        "viewers": viewers,
+        "sends": sends,
+        "us_per_send_cpu": ((after.user - before.user) + (after.system - before.system))
+        / sends
+        * 1e6,
+        "us_per_send_user": (after.user - before.user) / sends * 1e6,
+        "us_per_send_wall": wall / sends * 1e6,
     }
 
 
@@ -454,6 +521,7 @@ def table(rows: list[dict]) -> str:
         ("server_cpu_per_viewer_cores", "{:.4f}"),
         ("server_cpu_us_per_packet", "{:.1f}"),
         ("server_user_us_per_packet", "{:.1f}"),
+        ("fanout_us_per_send", "{:.1f}"),
         ("frames_received_ratio", "{:.3f}"),
         ("loss_ratio", "{:.4f}"),
         ("latency_ms_p50", "{:.2f}"),
@@ -494,13 +562,20 @@ async def main(args: argparse.Namespace) -> None:
                     ratios[name] = (
                         b["server_cpu_per_viewer_cores"] / r["server_cpu_per_viewer_cores"]
                     )
+    micro = await fanout_only(max(args.viewers), packets=max(400, 80_000 // max(args.viewers)))
     print("\n" + table(rows))
+    print(
+        f"forwarding path alone ({micro['viewers']} viewers, {micro['sends']} sends, in-process):"
+        f" {micro['us_per_send_cpu']:.1f} us CPU per packet sent"
+        f" ({micro['us_per_send_user']:.1f} us user), {micro['us_per_send_wall']:.1f} us wall"
+    )
     for name, ratio in ratios.items():
         print(f"server CPU per viewer, {name}: {ratio:.1f}x")
     out = ROOT / "bench" / "results" / "media.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     settings = {k: v for k, v in vars(args).items() if k != "role"}
-    out.write_text(json.dumps({"settings": settings, "rows": rows, "ratios": ratios}, indent=2))
+    result = {"settings": settings, "rows": rows, "ratios": ratios, "forwarding_path": micro}
+    out.write_text(json.dumps(result, indent=2))
     print(f"wrote {out.relative_to(ROOT)}")
 
 
