@@ -12,7 +12,7 @@ import asyncio
 import logging
 import queue
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,13 +138,13 @@ def use_ssrcs(sender: RTCRtpSender, ssrc: int, rtx_ssrc: int) -> None:
 
 
 def on_retransmission_request(
-    sender: RTCRtpSender, callback: Callable[[int], Awaitable[None]]
+    sender: RTCRtpSender, callback: Callable[[int], Coroutine[Any, Any, None]]
 ) -> None:
     """Carry a viewer's NACKed sequence numbers to `callback`: the relay keeps the history,
     aiortc's sender never sees the packets."""
     if not callable(getattr(sender, "_retransmit", None)):
         raise RuntimeError("aiortc internals moved: RTCRtpSender._retransmit is gone")
-    sender._retransmit = callback  # type: ignore[method-assign]
+    sender._retransmit = callback  # type: ignore[method-assign, assignment]
 
 
 def report_sent(sender: RTCRtpSender, rtp_timestamp: int, packets: int, octets: int) -> None:
@@ -180,7 +180,8 @@ def srtp_path(transport: RTCDtlsTransport) -> SrtpPath | None:
         def send(data: bytes) -> None:
             sendto(protect(data), address)
 
-        return SrtpPath(send, protocol.transport.get_write_buffer_size)
+        datagrams: Any = protocol.transport  # a selector datagram transport has the method
+        return SrtpPath(send, datagrams.get_write_buffer_size)
 
     def send_via_aioice(data: bytes) -> None:
         task = asyncio.ensure_future(protocol.send_data(protect(data), address))
@@ -196,7 +197,7 @@ def consent_timing(interval_s: float, failures: int) -> None:
     setting."""
     if not hasattr(aioice.ice, "CONSENT_INTERVAL") or not hasattr(aioice.ice, "CONSENT_FAILURES"):
         raise RuntimeError("aioice internals moved: no consent timing constants")
-    aioice.ice.CONSENT_INTERVAL = interval_s  # type: ignore[attr-defined]
+    aioice.ice.CONSENT_INTERVAL = interval_s  # type: ignore[assignment]
     aioice.ice.CONSENT_FAILURES = failures  # type: ignore[attr-defined]
 
 

@@ -235,7 +235,7 @@ def _codec_to_json(codec: RTCRtpCodecParameters) -> dict[str, Any]:
     }
 
 
-def _codecs_from_json(raw: bytes) -> dict[str, RTCRtpCodecParameters] | None:
+def _codecs_from_json(raw: bytes | str) -> dict[str, RTCRtpCodecParameters] | None:
     try:
         data = json.loads(raw)
         return {

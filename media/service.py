@@ -20,6 +20,7 @@ from media.exceptions import AlreadyPublishing, NotLive, SessionNotFound
 from media.metrics import ShowMetrics
 from media.peer import new_session_id
 from media.publisher import PublisherSession, accept_publisher
+from media.recordings import RecordingListener, Recordings
 from media.viewer import Show, ViewerSession, accept_viewer
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class MediaConfig:
     # unanswered checks, sent every interval (aioice's defaults: ~30 s in all).
     consent_interval_s: float = 5.0
     consent_failures: int = 6
+    recordings_dir: str | None = None  # every host session is recorded here; None: none is
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ class MediaService:
         self._shows: dict[str, _Show] = {}
         self._listeners: list[Listener] = []
         self._background = Background()
+        self._recordings = Recordings(config.recordings_dir)
 
     async def start(self) -> None:
         """Join the other nodes (when a bus is configured)."""
@@ -98,6 +101,10 @@ class MediaService:
 
     def add_listener(self, listener: Listener) -> None:
         self._listeners.append(listener)
+
+    def add_recording_listener(self, listener: RecordingListener) -> None:
+        """`listener(stream_key, result)` hears of each finished recording (awaited if async)."""
+        self._recordings.add_listener(listener)
 
     def is_publishing(self, stream_key: str) -> bool:
         show = self._shows.get(stream_key)
@@ -132,6 +139,9 @@ class MediaService:
             await publisher.close()
             raise AlreadyPublishing()
         show.publisher = publisher
+        self._recordings.start(
+            stream_key, session_id, publisher.codecs, lambda: self._ask(stream_key)
+        )
         if show.remote_codecs is not None:  # this node ingests the show from now on
             show.remote_codecs, show.remote_live = None, False
             self._background.spawn(self._bus_unfollow(stream_key), "leaving a show's channel")
@@ -150,6 +160,7 @@ class MediaService:
         self._retract(stream_key)
         self._forget_if_idle(stream_key)
         await publisher.close()
+        await self._recordings.finish(session_id)
         self._notify(stream_key, PUBLISHER_DISCONNECTED)
 
     async def watch(self, stream_key: str, offer_sdp: str) -> SessionDescription:
@@ -204,12 +215,15 @@ class MediaService:
             sessions.append(show.publisher)
             self._notify(stream_key, PUBLISHER_DISCONNECTED)
         await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
+        if show.publisher is not None:
+            await self._recordings.finish(show.publisher.session_id)
 
     async def close(self) -> None:
         for stream_key in list(self._shows):
             self._retract(stream_key)
             await self._end_here(stream_key)
         await self._background.wait()
+        await self._recordings.close()
         if self._bus is not None:
             await self._bus.close()
 
@@ -229,6 +243,7 @@ class MediaService:
         frame: JitterFrame,
     ) -> None:
         """Assembled frames of the show's current host (for the recording)."""
+        self._recordings.feed(session_id, kind, codec, frame)
 
     def _forward_packet(
         self, stream_key: str, session_id: str, kind: str, packet: RtpPacket, arrival: float
@@ -261,6 +276,7 @@ class MediaService:
         self._retract(stream_key)
         self._forget_if_idle(stream_key)
         self._background.spawn(publisher.close(), "closing a host's connection")
+        self._background.spawn(self._recordings.finish(session_id), "finishing a recording")
         self._notify(stream_key, PUBLISHER_DISCONNECTED)
 
     def _viewer_gone(self, stream_key: str, session_id: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import redis.asyncio as aioredis
 from aiohttp import web
@@ -16,7 +16,7 @@ from media.service import MediaService
 from server.auth import Tokens
 from server.config import Config
 from server.db import Database, migrate
-from server.http import api, health, media, metrics, openapi, pages
+from server.http import api, health, media, metrics, openapi, pages, recordings
 from server.http.context import CONFIG, DATABASE, MEDIA, REDIS, ROOM, SERVICES, SOCKETS
 from server.http.errors import error_middleware
 from server.services import Services
@@ -24,6 +24,7 @@ from server.services import Services
 logger = logging.getLogger(__name__)
 
 MAX_REQUEST_BYTES = 256 * 1024
+Cleanup = Callable[[web.Application], AsyncIterator[None]]
 SHUTDOWN_STEP_S = 5.0  # a stuck peer or backend must not keep a stopping node alive
 
 
@@ -58,9 +59,11 @@ def create_app(config: Config) -> web.Application:
     app.router.add_routes(health.routes)
     app.router.add_routes(metrics.routes)
     app.router.add_routes(openapi.routes)
+    app.router.add_routes(recordings.routes)
     pages.add_routes(app)
-    media.relay_publisher_events(app)
-    app.cleanup_ctx.extend([_database, _background, _media, _redis])
+    announcements = media.relay_publisher_events(app)
+    recordings.store_recordings(app)
+    app.cleanup_ctx.extend([_database, _background, _media_with(announcements), _redis])
     app.on_shutdown.append(_close_sockets)
     return app
 
@@ -89,10 +92,16 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
                 await bounded("stop background task", background)
 
 
-async def _media(app: web.Application) -> AsyncIterator[None]:
-    await app[MEDIA].start()
-    yield
-    await bounded("close media sessions", app[MEDIA].close())
+def _media_with(announcements: Callable[[], Awaitable[None]]) -> Cleanup:
+    async def _media(app: web.Application) -> AsyncIterator[None]:
+        await app[MEDIA].start()
+        yield
+        await bounded("close media sessions", app[MEDIA].close())
+        # Closing sessions announces dropped hosts; those hold database sessions, which must be
+        # done before the database closes (a cancelled one would stay open in its transaction).
+        await bounded("announce dropped hosts", announcements())
+
+    return _media
 
 
 async def _redis(app: web.Application) -> AsyncIterator[None]:

@@ -11,8 +11,15 @@ from collections.abc import Sequence
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
+from media.service import MediaConfig
 from server.app import create_app
-from server.config import DEFAULT_DATABASE_URL, ConfigError, demo_secret, from_env
+from server.config import (
+    DEFAULT_DATABASE_URL,
+    DEMO_RECORDINGS_DIR,
+    ConfigError,
+    demo_secret,
+    from_env,
+)
 from server.demo import DemoShow, banner, seeding
 
 
@@ -42,6 +49,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                 port=args.port,
                 database_url=args.database_url,
                 secret=os.environ.get("SHOPCAST_SECRET") or demo_secret(),
+                media=MediaConfig(
+                    recordings_dir=os.environ.get("SHOPCAST_RECORDINGS_DIR") or DEMO_RECORDINGS_DIR
+                ),
             )
         app = create_app(config)
     except ConfigError as exc:

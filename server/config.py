@@ -17,6 +17,7 @@ from media.service import MediaConfig
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./shopcast.db"
 SUPPORTED_DB_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
 MIN_SECRET_LENGTH = 32
+DEMO_RECORDINGS_DIR = "./recordings"  # `shopcast demo` records here, beside its ./shopcast.db
 
 
 class ConfigError(ValueError):
@@ -71,11 +72,24 @@ def from_env(environ: Mapping[str, str], **overrides: object) -> Config:
         redis_url=environ.get("SHOPCAST_REDIS_URL") or None,
         secret=environ.get("SHOPCAST_SECRET", ""),
         public_url=environ.get("SHOPCAST_PUBLIC_URL") or None,
-        media=MediaConfig(ice_servers=tuple(u.strip() for u in ice)),
+        media=MediaConfig(
+            ice_servers=tuple(u.strip() for u in ice),
+            recordings_dir=environ.get("SHOPCAST_RECORDINGS_DIR") or None,
+            max_video_bps=_kbps_as_bps(environ, "SHOPCAST_MAX_VIDEO_KBPS"),
+        ),
         chat=ChatConfig(redis_channel=environ.get("SHOPCAST_REDIS_CHANNEL") or "shopcast"),
     )
     chosen = {k: v for k, v in overrides.items() if v is not None}
     return replace(config, **chosen)  # type: ignore[arg-type]
+
+
+def _kbps_as_bps(environ: Mapping[str, str], name: str) -> int | None:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 50 <= int(raw) <= 100_000:
+        raise ConfigError(f"{name}: expected kilobits per second, 50 to 100000 (got {raw!r})")
+    return int(raw) * 1000
 
 
 def demo_secret() -> str:

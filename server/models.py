@@ -145,3 +145,31 @@ class OrderLine(Base):
     unit_price_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     quantity: Mapped[int] = mapped_column(Integer)
+
+
+class Recording(Base):
+    """A file a host's session was recorded to (media/recording.py)."""
+
+    __tablename__ = "recordings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stream_id: Mapped[int] = mapped_column(ForeignKey("streams.id"), index=True)
+    path: Mapped[str] = mapped_column(String(1000))
+    container: Mapped[str] = mapped_column(String(8))  # "mp4" or "webm"
+    status: Mapped[str] = mapped_column(String(16))  # complete, failed
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # the first frame
+    ended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    duration_ms: Mapped[int] = mapped_column(BigInteger)
+    bytes: Mapped[int] = mapped_column(BigInteger)
+
+
+class StreamEvent(Base):
+    """A moment of a show's timeline: started, ended, pinned or unpinned (a product)."""
+
+    __tablename__ = "stream_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    stream_id: Mapped[int] = mapped_column(ForeignKey("streams.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    kind: Mapped[str] = mapped_column(String(16))
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from server.models import ChatMessage, Order, Product, Stream, User
+from server.domain.recordings import CONTENT_TYPES, Marker
+from server.models import ChatMessage, Order, Product, Recording, Stream, User
 
 JSON = dict[str, Any]
 
@@ -84,5 +85,24 @@ def order_view(order: Order) -> JSON:
                 "quantity": line.quantity,
             }
             for line in order.lines
+        ],
+    }
+
+
+def recording_view(recording: Recording, markers: list[Marker]) -> JSON:
+    # The path on disk stays on the server: clients fetch the file by id.
+    return {
+        "id": recording.id,
+        "stream_id": recording.stream_id,
+        "status": recording.status,
+        "container": recording.container,
+        "content_type": CONTENT_TYPES[recording.container],
+        "started_at": iso(recording.started_at),
+        "ended_at": iso(recording.ended_at),
+        "duration_ms": recording.duration_ms,
+        "bytes": recording.bytes,
+        "file_url": f"/api/recordings/{recording.id}/file",
+        "markers": [
+            {"kind": m.kind, "product_id": m.product_id, "offset_ms": m.offset_ms} for m in markers
         ],
     }

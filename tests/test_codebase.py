@@ -23,3 +23,8 @@ def test_ruff_is_clean() -> None:
     folders = [f for f in ("server", "media", "chat", "tests", "bench") if (ROOT / f).is_dir()]
     result = run("ruff", "check", *folders)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_types_check() -> None:
+    result = run("mypy", "media", "server", "chat")
+    assert result.returncode == 0, result.stdout + result.stderr

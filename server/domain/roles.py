@@ -49,3 +49,9 @@ def can_run_stream(principal: Principal, stream_host_id: int) -> bool:
     if principal.role == Role.ADMIN:
         return True
     return principal.role == Role.HOST and principal.user_id == stream_host_id
+
+
+def can_see_recordings(principal: Principal, stream_host_id: int) -> bool:
+    """Watch a show's recordings and their markers: its host, and moderators and admins.
+    Not yet its viewers: publishing a replay is the host's call, which has no switch yet."""
+    return can_moderate(principal, stream_host_id)

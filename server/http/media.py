@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
@@ -117,7 +118,7 @@ async def end_show(app: web.Application, by: Principal | None, stream_id: int) -
     await app[ROOM].announce_status(stream_id, StreamStatus.ENDED, "disconnected")
 
 
-def relay_publisher_events(app: web.Application) -> None:
+def relay_publisher_events(app: web.Application) -> Callable[[], Awaitable[None]]:
     """Tell a show's room when its publisher drops (media calls back synchronously): viewers
     show "host reconnecting" and keep their media sessions. The WHIP handler announces the
     (re)connection itself, once the stream is marked live."""
@@ -137,3 +138,10 @@ def relay_publisher_events(app: web.Application) -> None:
             task.add_done_callback(tasks.discard)
 
     app[MEDIA].add_listener(on_media_event)
+
+    async def drain() -> None:
+        """Let announcements in flight finish: each holds a database session until it does."""
+        while tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    return drain

@@ -128,6 +128,36 @@ SCHEMAS: dict[str, Any] = {
             "lines": {"type": "array", "items": {"type": "object"}},
         },
     },
+    "Marker": {
+        "type": "object",
+        "properties": {
+            "kind": {"enum": ["started", "ended", "pinned", "unpinned"]},
+            "product_id": {"type": ["integer", "null"]},
+            "offset_ms": {"type": "integer", "minimum": 0},
+        },
+    },
+    "Recording": {
+        "type": "object",
+        "properties": {
+            "id": ID,
+            "stream_id": ID,
+            "status": {"enum": ["complete", "failed"]},
+            "container": {"enum": ["mp4", "webm"]},
+            "content_type": {"enum": ["video/mp4", "video/webm"]},
+            "started_at": {"type": "string", "format": "date-time"},
+            "ended_at": {"type": "string", "format": "date-time"},
+            "duration_ms": INT,
+            "bytes": INT,
+            "file_url": STR,
+            "markers": {"type": "array", "items": {"$ref": "#/components/schemas/Marker"}},
+        },
+    },
+    "Recordings": {
+        "type": "object",
+        "properties": {
+            "recordings": {"type": "array", "items": {"$ref": "#/components/schemas/Recording"}}
+        },
+    },
     "Health": {
         "type": "object",
         "properties": {"status": STR, "database": STR, "redis": STR},
@@ -160,6 +190,24 @@ OPERATIONS: list[tuple[str, str, str, str | None, int, str | None, bool]] = [
     ("put", "/api/streams/{id}/lineup", "Set the line-up", "Lineup", 200, "Stream", True),
     ("get", "/api/streams/{id}/key", "The stream key and WHIP URL", None, 200, None, True),
     ("post", "/api/streams/{id}/end", "End the show", None, 200, "Stream", True),
+    (
+        "get",
+        "/api/streams/{id}/recordings",
+        "The show's recordings with markers (its host, moderators, admins)",
+        None,
+        200,
+        "Recordings",
+        True,
+    ),
+    (
+        "get",
+        "/api/recordings/{id}/file",
+        "A recording's file, video/mp4 or video/webm (Range requests work)",
+        None,
+        200,
+        None,
+        True,
+    ),
     ("post", "/api/streams/{id}/orders", "Buy during a show", "BuyRequest", 201, "Order", True),
     ("get", "/api/orders", "Your orders", None, 200, None, True),
     ("get", "/api/orders/{id}", "One of your orders", None, 200, "Order", True),

@@ -10,6 +10,7 @@ from server.services.accounts import AccountService
 from server.services.catalog import CatalogService
 from server.services.chat_log import ChatLog
 from server.services.orders import OrderService
+from server.services.recordings import RecordingService
 from server.services.streams import StreamService
 
 
@@ -20,6 +21,7 @@ class Services:
     streams: StreamService
     orders: OrderService
     chat_log: ChatLog
+    recordings: RecordingService
     tokens: Tokens
 
     @classmethod
@@ -30,5 +32,6 @@ class Services:
             streams=StreamService(db),
             orders=OrderService(db),
             chat_log=ChatLog(db),
+            recordings=RecordingService(db),
             tokens=tokens,
         )

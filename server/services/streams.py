@@ -6,13 +6,16 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db import Database
 from server.domain import streams as rules
 from server.domain.errors import AuthRequired, Forbidden, NotFound, ValidationError
+from server.domain.recordings import EventKind, pin_event
 from server.domain.roles import Principal, Role, can_pin, can_run_stream
 from server.domain.streams import StreamStatus
 from server.models import Product, Stream, StreamProduct, utcnow
+from server.services.recordings import add_event
 
 
 class StreamService:
@@ -86,7 +89,7 @@ class StreamService:
             if stream.pinned_product_id not in lineup:
                 row = await session.get(Stream, stream.id)
                 if row is not None:
-                    row.pinned_product_id = None
+                    _pin(session, row, None)
         return await self.get(stream_id)
 
     async def stream_key(self, principal: Principal, stream_id: int) -> str:
@@ -107,6 +110,7 @@ class StreamService:
             if stream.status != StreamStatus.LIVE:
                 stream.status = StreamStatus.LIVE
                 stream.started_at = utcnow()
+                add_event(session, stream_id, EventKind.STARTED)
         return await self.get(stream_id)
 
     async def end(self, principal: Principal | None, stream_id: int) -> Stream:
@@ -119,6 +123,7 @@ class StreamService:
             stream.status = StreamStatus.ENDED
             stream.ended_at = utcnow()
             stream.pinned_product_id = None
+            add_event(session, stream_id, EventKind.ENDED)
         return await self.get(stream_id)
 
     async def pin(self, principal: Principal, stream_id: int, product_id: int | None) -> Stream:
@@ -128,8 +133,7 @@ class StreamService:
         if product_id is not None and not await self.in_lineup(stream_id, product_id):
             raise ValidationError("this product is not in the show's line-up", code="not_in_lineup")
         async with self._db.writing() as session:
-            row = await _locked(session, stream_id)
-            row.pinned_product_id = product_id
+            _pin(session, await _locked(session, stream_id), product_id)
         return await self.get(stream_id)
 
     async def _owned(self, principal: Principal, stream_id: int) -> Stream:
@@ -137,6 +141,14 @@ class StreamService:
         if not can_run_stream(principal, stream.host_id):
             raise Forbidden("only this show's host can do that")
         return stream
+
+
+def _pin(session: AsyncSession, stream: Stream, product_id: int | None) -> None:
+    """Pin (None: unpin) a product, marking the change on the show's timeline."""
+    event = pin_event(stream.pinned_product_id, product_id)
+    if event is not None:
+        add_event(session, stream.id, *event)
+    stream.pinned_product_id = product_id
 
 
 async def _locked(session, stream_id: int) -> Stream:  # type: ignore[no-untyped-def]

@@ -17,12 +17,14 @@ def test_defaults_and_environment() -> None:
             "SHOPCAST_DATABASE_URL": "postgresql+asyncpg://u@db/shop",
             "SHOPCAST_REDIS_URL": "redis://cache:6379/0",
             "SHOPCAST_ICE_SERVERS": "stun:stun.example:3478, turn:turn.example:3478",
+            "SHOPCAST_MAX_VIDEO_KBPS": "2500",
         },
         port=9000,
     ).validated()
     assert config.redis_url == "redis://cache:6379/0" and config.port == 9000
     assert config.chat.redis_channel == "shopcast"
     assert config.media.ice_servers == ("stun:stun.example:3478", "turn:turn.example:3478")
+    assert config.media.max_video_bps == 2_500_000
 
 
 @pytest.mark.parametrize(
@@ -35,6 +37,8 @@ def test_defaults_and_environment() -> None:
             "SHOPCAST_DATABASE_URL",
         ),
         ({"SHOPCAST_SECRET": SECRET, "SHOPCAST_REDIS_URL": "http://x"}, "SHOPCAST_REDIS_URL"),
+        ({"SHOPCAST_SECRET": SECRET, "SHOPCAST_MAX_VIDEO_KBPS": "1.5M"}, "SHOPCAST_MAX_VIDEO"),
+        ({"SHOPCAST_SECRET": SECRET, "SHOPCAST_MAX_VIDEO_KBPS": "0"}, "SHOPCAST_MAX_VIDEO"),
     ],
 )
 def test_invalid_configuration_names_the_setting(env: dict, words: str) -> None:

@@ -116,3 +116,22 @@ async def test_metrics_count_a_live_shows_packets(sqlite_backend, start) -> None
     assert count == values[f"shopcast_stream_packets_in_total{stream}"] == values[infinite]
     for pc in (viewer, host):
         await pc.close()
+
+
+async def test_a_bitrate_cap_is_in_the_whip_answer(sqlite_backend, start) -> None:
+    from dataclasses import replace
+
+    from tests.conftest import config_for
+
+    config = config_for(sqlite_backend)
+    run = await start(replace(config, media=replace(config.media, max_video_bps=800_000)))
+    show = await factory.show(run)
+    host, offer = await peers.publisher_offer("vp8")
+    status, answer, _ = await whip(run, show.stream_id, show.stream_key, offer)
+    assert status == 201
+    video = answer[answer.index("m=video") :]
+    video = video.split("m=audio")[0]
+    assert "b=AS:800\r\n" in video and "b=TIAS:800000\r\n" in video
+    assert "b=" not in answer[answer.index("m=audio") :].split("m=video")[0]
+    await peers.accept(host, answer)  # aiortc takes the answer with the limit in it
+    await host.close()
