@@ -15,13 +15,14 @@ from aiortc import RTCDtlsTransport, RTCRtpSender
 
 from media import aiortc_hooks
 from media.metrics import EgressCounters
-from media.packets import SEQUENCE_SPACE, ShowPacket, rtx_packet, seq_after
+from media.packets import SEQUENCE_SPACE, ShowPacket, rtx_packet
 
 logger = logging.getLogger(__name__)
 
 PathOf = Callable[[RTCDtlsTransport], "aiortc_hooks.SrtpPath | None"]
 
-HISTORY = 512  # packets kept for NACKs: about 0.5 s of 1 Mbps video (must be a power of 2)
+HISTORY = 512  # packets kept for NACKs: about 0.5 s of 1 Mbps video (a power of 2)
+HISTORY_MASK = HISTORY - 1
 REPORT_EVERY_FRAMES = 8  # sender-report data and backlog are checked once per this many frames
 
 
@@ -87,17 +88,19 @@ class Egress:
         self.live = True
 
     def send(self, packet: ShowPacket) -> None:
-        if packet.seq != self._start and not seq_after(packet.seq, self._start):
+        # The hot path, run once per packet per viewer: plain arithmetic on 16-bit sequence
+        # numbers (0xFFFF, 0x8000) and attribute access only.
+        if (packet.seq - self._start) & 0xFFFF >= 0x8000:
             return  # from before this viewer's start: a late retransmission it cannot use
-        seq = (packet.seq + self._offset) % SEQUENCE_SPACE
-        slot = seq % HISTORY
+        seq = (packet.seq + self._offset) & 0xFFFF
+        slot = seq & HISTORY_MASK
         self._history[slot] = packet
         self._history_seq[slot] = seq
-        if (seq - self._highest) % SEQUENCE_SPACE < SEQUENCE_SPACE // 2:
+        if (seq - self._highest) & 0xFFFF < 0x8000:
             self._highest = seq
         self._send(packet.serialize(self._payload_type, seq))  # type: ignore[misc]
         self.packets += 1
-        self.octets += len(packet.payload)
+        self.octets += packet.size
         if packet.marker:
             self._frames += 1
             if self._frames % REPORT_EVERY_FRAMES == 0:

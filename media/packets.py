@@ -19,7 +19,17 @@ _TIMESTAMP_SSRC = struct.Struct("!II")
 class ShowPacket:
     """One host RTP packet as the show forwards it (the relay's own SSRC and timeline)."""
 
-    __slots__ = ("_heads", "_tail", "arrival", "keyframe", "marker", "payload", "seq", "timestamp")
+    __slots__ = (
+        "_heads",
+        "_tail",
+        "arrival",
+        "keyframe",
+        "marker",
+        "payload",
+        "seq",
+        "size",
+        "timestamp",
+    )
 
     def __init__(
         self,
@@ -35,6 +45,7 @@ class ShowPacket:
         self.timestamp = timestamp
         self.marker = marker
         self.payload = payload
+        self.size = len(payload)
         self.keyframe = keyframe  # starts a frame a decoder can start at
         self.arrival = arrival
         self._tail = _TIMESTAMP_SSRC.pack(timestamp, ssrc) + payload
@@ -67,8 +78,3 @@ def rtx_packet(
         + _SEQUENCE.pack(original_seq)
         + packet.payload
     )
-
-
-def seq_after(a: int, b: int) -> bool:
-    """Whether 16-bit sequence number `a` comes after (or is) `b`, across the wrap."""
-    return (a - b) % SEQUENCE_SPACE < SEQUENCE_SPACE // 2

@@ -328,3 +328,26 @@ async def test_a_viewer_that_goes_silent_loses_consent_and_is_reaped() -> None:
     finally:
         await media.close()
         aiortc_hooks.consent_timing(5.0, 6)  # aioice's defaults, process-wide
+
+
+async def test_a_publisher_with_an_rsa_certificate_connects(media) -> None:
+    """OBS and GStreamer present RSA certificates. aiortc's DTLS offers only ECDSA suites, so
+    such a publisher works only when the relay is the DTLS server (it answers setup:passive).
+    The test's publisher is aiortc with an RSA certificate: as DTLS server it could not
+    complete any handshake at all, so video flowing proves the relay took the server role."""
+    from aiortc.rtcdtlstransport import RTCCertificate, generate_certificate
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pc = RTCPeerConnection()
+    pc._RTCPeerConnection__certificates = [RTCCertificate(key, generate_certificate(key))]
+    camera = pc.addTransceiver(peers.ColourCamera(), direction="sendonly")
+    camera.setCodecPreferences(only("video/VP8"))
+    await pc.setLocalDescription(await pc.createOffer())
+    assert "a=setup:actpass" in pc.localDescription.sdp
+    session = await media.publish("1", pc.localDescription.sdp)
+    await peers.accept(pc, session.sdp)
+    watcher, frames, _ = await viewer(media)
+    assert peers.mean_rgb((await frames_within(frames, 2))[-1])[1] > 150
+    for peer in (watcher, pc):
+        await peer.close()
