@@ -12,6 +12,13 @@ class ChatConfig:
     rate_burst: int = 5
     rate_refill_s: float = 1.0
     recent_messages: int = 50
+    # Likes: a burst of `like_burst` taps per person, then one every `like_refill_s`.
+    like_burst: int = 20
+    like_refill_s: float = 0.1
+    # A busy room's events within this window leave as one frame per viewer (chat/batching.py).
+    batch_window_s: float = 0.05
+    # How often viewer counts and like totals go out (only when they changed).
+    counters_period_s: float = 0.5
     # Largest Socket.IO frame a client may send: chat lines and buy requests are small.
     max_payload_bytes: int = 16 * 1024
     # Redis pub/sub channel the nodes of one deployment share (channels ignore Redis db numbers).

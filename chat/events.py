@@ -10,6 +10,7 @@ DELETE_MESSAGE = "delete_message"
 PIN_PRODUCT = "pin_product"
 UNPIN_PRODUCT = "unpin_product"
 BUY = "buy"
+LIKE = "like"
 
 # server -> client
 CHAT_MESSAGE = "chat_message"
@@ -20,6 +21,8 @@ STOCK_CHANGED = "stock_changed"
 VIEWER_COUNT = "viewer_count"
 ORDER_CONFIRMED = "order_confirmed"
 STREAM_STATUS = "stream_status"
+LIKES = "likes"  # {added}: likes since the last tick, a few times a second at most
+BATCH = "batch"  # [[event, data], ...]: a busy room's events of one window, in order
 
 
 def stream_room(stream_id: int) -> str:

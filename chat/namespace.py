@@ -13,6 +13,7 @@ import socketio
 
 from chat import events
 from chat.acks import Ack, acked, error, ok
+from chat.batching import RoomBatcher
 from chat.config import ChatConfig
 from chat.rules import RateLimiter, clean_message
 from server.domain.errors import AuthRequired, Conflict, DomainError, Forbidden, ValidationError
@@ -24,8 +25,6 @@ from server.services import Services
 from server.views import message_view, order_view, product_view, stream_view
 
 logger = logging.getLogger(__name__)
-
-VIEWER_COUNT_PERIOD_S = 2.0
 
 
 @dataclass
@@ -45,6 +44,11 @@ class StreamNamespace(socketio.AsyncNamespace):
         self._rooms: dict[int, set[str]] = defaultdict(set)
         self._chat_limiter = RateLimiter(config.rate_burst, config.rate_refill_s)
         self._buy_limiter = RateLimiter(burst=5, refill_s=1.0)
+        self._like_limiter = RateLimiter(config.like_burst, config.like_refill_s)
+        self._likes: dict[int, int] = defaultdict(int)  # per stream, added since the last tick
+        self._batcher = RoomBatcher(
+            lambda event, data, room: self.emit(event, data, room=room), config.batch_window_s
+        )
 
     async def trigger_event(self, event: Any, *args: Any) -> Any:
         """Route to `on_<event>`; an event this room does not know gets an error ack, not `[]`."""
@@ -97,7 +101,7 @@ class StreamNamespace(socketio.AsyncNamespace):
             raise Conflict("the show has ended: chat is closed", code="stream_ended")
         self._chat_limiter.check(principal.subject)
         message = message_view(await self._services.chat_log.append(stream_id, principal, text))
-        await self.emit(events.CHAT_MESSAGE, message, room=events.stream_room(stream_id))
+        await self._to_room(stream_id, events.CHAT_MESSAGE, message)
         return ok(message=message)
 
     @acked
@@ -109,7 +113,7 @@ class StreamNamespace(socketio.AsyncNamespace):
             raise Forbidden("only moderators and the host can delete messages")
         await self._services.chat_log.delete(stream_id, message_id)
         payload = {"message_id": message_id}
-        await self.emit(events.MESSAGE_DELETED, payload, room=events.stream_room(stream_id))
+        await self._to_room(stream_id, events.MESSAGE_DELETED, payload)
         return ok()
 
     @acked
@@ -121,9 +125,7 @@ class StreamNamespace(socketio.AsyncNamespace):
             raise Conflict("the show has ended", code="stream_ended")
         await self._services.streams.pin(principal, stream_id, product_id)
         product = product_view(await self._services.catalog.get(product_id))
-        await self.emit(
-            events.PRODUCT_PINNED, {"product": product}, room=events.stream_room(stream_id)
-        )
+        await self._to_room(stream_id, events.PRODUCT_PINNED, {"product": product})
         return ok(product=product)
 
     @acked
@@ -132,7 +134,7 @@ class StreamNamespace(socketio.AsyncNamespace):
         before = await self._services.streams.get(stream_id)
         await self._services.streams.pin(principal, stream_id, None)
         payload = {"product_id": before.pinned_product_id}
-        await self.emit(events.PRODUCT_UNPINNED, payload, room=events.stream_room(stream_id))
+        await self._to_room(stream_id, events.PRODUCT_UNPINNED, payload)
         return ok()
 
     @acked
@@ -146,44 +148,62 @@ class StreamNamespace(socketio.AsyncNamespace):
             await self.announce_purchase(stream_id, principal.subject, order, purchase.stock_left)
         return ok(order=order, created=purchase.created)
 
+    @acked
+    async def on_like(self, sid: str, data: Any) -> Ack:
+        stream_id, principal = self._joined_as(sid)
+        count = _like_count(data)
+        self._like_limiter.check(principal.subject)
+        self._likes[stream_id] += count
+        return ok()
+
     # -- broadcasts other parts of the app call ---------------------------------------------
 
     async def announce_purchase(
         self, stream_id: int, buyer: str, order: dict, stock_left: int
     ) -> None:
         stock = {"product_id": order["lines"][0]["product_id"], "stock": stock_left}
-        await self.emit(events.STOCK_CHANGED, stock, room=events.stream_room(stream_id))
+        await self._to_room(stream_id, events.STOCK_CHANGED, stock)
         await self.emit(events.ORDER_CONFIRMED, {"order": order}, room=events.person_room(buyer))
 
     async def announce_status(self, stream_id: int, status: str, publisher: str) -> None:
         payload = {"status": status, "publisher": publisher}
-        await self.emit(events.STREAM_STATUS, payload, room=events.stream_room(stream_id))
+        await self._to_room(stream_id, events.STREAM_STATUS, payload)
 
     async def disconnect_all(self) -> None:
+        await self._batcher.flush()
         for sid in list(self._members):
             await self.disconnect(sid)
 
     async def run_viewer_counts(self) -> None:
-        """Broadcast each room's count each period if it changed: O(rooms), not O(joins)."""
+        """Each tick, per room: the viewer count if it changed, and the likes added since the
+        last tick. Likes are never broadcast one by one: O(rooms) frames, not O(likes)."""
         sent: dict[int, int] = {}
         while True:
-            await asyncio.sleep(VIEWER_COUNT_PERIOD_S)
+            await asyncio.sleep(self._config.counters_period_s)
             try:
-                for stream_id in list(self._rooms):
-                    count = len(self._rooms[stream_id])
-                    if count == 0:
-                        del self._rooms[stream_id]
-                    if sent.get(stream_id) != count:
-                        sent[stream_id] = count
-                        await self.emit(
-                            events.VIEWER_COUNT,
-                            {"count": count},
-                            room=events.stream_room(stream_id),
-                        )
+                await self._tick(sent)
             except Exception:
-                logger.exception("viewer count broadcast failed")
+                logger.exception("room counters broadcast failed")
+
+    async def _tick(self, sent: dict[int, int]) -> None:
+        for stream_id in list(self._rooms):
+            count = len(self._rooms[stream_id])
+            if count == 0:
+                del self._rooms[stream_id]
+                sent.pop(stream_id, None)
+                self._batcher.forget(events.stream_room(stream_id))
+                continue
+            if sent.get(stream_id) != count:
+                sent[stream_id] = count
+                await self._to_room(stream_id, events.VIEWER_COUNT, {"count": count})
+        for stream_id, added in list(self._likes.items()):
+            del self._likes[stream_id]
+            await self._to_room(stream_id, events.LIKES, {"added": added})
 
     # -- helpers ----------------------------------------------------------------------------
+
+    async def _to_room(self, stream_id: int, event: str, data: Any) -> None:
+        await self._batcher.send(events.stream_room(stream_id), event, data)
 
     async def _state(self, stream: Any, member: Member) -> dict:
         lineup = await self._services.streams.lineup(stream.id)
@@ -224,6 +244,16 @@ def _field(data: Any, name: str) -> Any:
     if not isinstance(data, dict) or name not in data:
         raise ValidationError(f"expected an object with {name}", code="bad_payload")
     return data[name]
+
+
+def _like_count(data: Any) -> int:
+    """`like` takes nothing (one tap) or {count: 1..10} (taps a client gathered)."""
+    if data is None or (isinstance(data, dict) and "count" not in data):
+        return 1
+    count = _field(data, "count")
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 10:
+        raise ValidationError("count must be a whole number from 1 to 10", code="bad_payload")
+    return count
 
 
 def _int_field(data: Any, name: str) -> int:

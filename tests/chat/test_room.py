@@ -12,16 +12,27 @@ from tests import factory
 
 
 class Listener:
-    """Collects the events a client receives, so tests can wait for one."""
+    """Collects the events a client receives, so tests can wait for one; events that came in
+    a `batch` frame are unpacked in order, as a client does."""
 
     def __init__(self, client: socketio.AsyncClient, *names: str) -> None:
         self.events: dict[str, list[Any]] = {name: [] for name in names}
+        self.frames: list[str] = []  # the event name of each frame, "batch" included
         self._arrived = asyncio.Event()
         for name in names:
             client.on(name, self._collector(name))
+        client.on("batch", self._batch)
+
+    async def _batch(self, items: Any) -> None:
+        self.frames.append("batch")
+        for name, data in items:
+            if name in self.events:
+                self.events[name].append(data)
+        self._arrived.set()
 
     def _collector(self, name: str):
         async def collect(data: Any) -> None:
+            self.frames.append(name)
             self.events[name].append(data)
             self._arrived.set()
 
@@ -212,3 +223,41 @@ async def test_viewer_count_is_broadcast(running) -> None:
         counts.append(await events.next("viewer_count", timeout=6))
     await first.disconnect()
     await second.disconnect()
+
+
+async def test_a_burst_of_chat_reaches_viewers_whole_in_fewer_frames(running) -> None:
+    show = await factory.show(running)
+    _, events, _ = await joined(running, show.viewer, show.stream_id, "chat_message")
+    senders = []
+    for _ in range(4):
+        token = await factory.account(running)
+        senders.append((await joined(running, token, show.stream_id))[0])
+    sent = []
+    for round_ in range(5):  # 20 messages, within each sender's burst allowance
+        for n, client in enumerate(senders):
+            ack = await client.call("send_message", {"text": f"m{round_}-{n}"})
+            assert ack["ok"], ack
+            sent.append(ack["message"]["id"])
+    got = [(await events.next("chat_message"))["id"] for _ in sent]
+    assert got == sent  # every message, in order
+    assert len(events.frames) < len(sent)  # the burst was carried in batch frames
+    assert "batch" in events.frames
+
+
+async def test_likes_are_summed_and_broadcast_as_totals_per_tick(running) -> None:
+    show = await factory.show(running)
+    _, events, _ = await joined(running, show.viewer2, show.stream_id, "likes")
+    fan, _, _ = await joined(running, show.viewer, show.stream_id)
+    for payload in (None, {}, {"count": 5}, {"count": 1}):
+        assert (await fan.call("like", payload))["ok"]
+    added = 0
+    while added < 8:
+        added += (await events.next("likes", timeout=5))["added"]
+    assert added == 8 and len(events.events["likes"]) == 0
+    for bad in ({"count": 0}, {"count": 11}, {"count": "5"}, {"count": True}, [1]):
+        ack = await fan.call("like", bad)
+        assert not ack["ok"] and ack["error"]["code"] == "bad_payload", (bad, ack)
+    codes = [(await fan.call("like", {"count": 1}))["ok"] for _ in range(40)]
+    assert codes.count(False) > 0  # beyond the burst: refused with a code, nothing counted
+    ack = await fan.call("like", {"count": 1})
+    assert ack["ok"] or ack["error"]["code"] == "rate_limited"

@@ -70,6 +70,11 @@ export class Realtime {
   }
 
   fire(name, payload) {
+    // A busy room sends its events of a short window as one "batch" frame: [[name, data], ...].
+    if (name === "batch" && Array.isArray(payload)) {
+      for (const [inner, data] of payload) this.fire(inner, data);
+      return;
+    }
     for (const fn of this.handlers.get(name) || []) fn(payload);
   }
 

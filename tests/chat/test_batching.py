@@ -1,0 +1,83 @@
+"""The room batcher with a recording emit: frames, order, and the quiet-room fast path."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from chat.batching import BATCH, RoomBatcher
+
+WINDOW = 0.05
+
+
+class Sent:
+    def __init__(self) -> None:
+        self.frames: list[tuple[str, Any, str]] = []
+
+    async def __call__(self, event: str, data: Any, room: str) -> None:
+        self.frames.append((event, data, room))
+
+
+async def test_a_quiet_room_gets_its_event_at_once() -> None:
+    sent = Sent()
+    batcher = RoomBatcher(sent, WINDOW)
+    await batcher.send("r", "chat_message", {"id": 1})
+    assert sent.frames == [("chat_message", {"id": 1}, "r")]
+
+
+async def test_a_burst_leaves_as_one_batch_frame_in_order() -> None:
+    sent = Sent()
+    batcher = RoomBatcher(sent, WINDOW)
+    for n in range(5):
+        await batcher.send("r", "chat_message", {"id": n})
+    await batcher.send("r", "likes", {"added": 3})
+    assert len(sent.frames) == 1  # the first went at once; the rest wait for the window
+    await asyncio.sleep(WINDOW * 2)
+    assert len(sent.frames) == 2
+    event, items, room = sent.frames[1]
+    assert (event, room) == (BATCH, "r")
+    assert items == [["chat_message", {"id": n}] for n in range(1, 5)] + [["likes", {"added": 3}]]
+    assert batcher.frames == 2 and batcher.events == 6
+
+
+async def test_rooms_are_batched_separately_and_a_lone_wait_is_a_plain_event() -> None:
+    sent = Sent()
+    batcher = RoomBatcher(sent, WINDOW)
+    await batcher.send("a", "x", 1)
+    await batcher.send("b", "x", 2)  # another room: not held back by the first
+    await batcher.send("a", "y", 3)
+    assert [f[2] for f in sent.frames] == ["a", "b"]
+    await asyncio.sleep(WINDOW * 2)
+    assert sent.frames[-1] == ("y", 3, "a")  # one waiting event needs no batch wrapper
+
+
+async def test_after_a_quiet_window_events_go_at_once_again_and_flush_empties() -> None:
+    sent = Sent()
+    batcher = RoomBatcher(sent, WINDOW)
+    await batcher.send("r", "x", 1)
+    await asyncio.sleep(WINDOW * 1.5)
+    await batcher.send("r", "x", 2)
+    assert len(sent.frames) == 2
+    await batcher.send("r", "x", 3)
+    await batcher.send("r", "x", 4)
+    await batcher.flush()
+    assert sent.frames[-1] == (BATCH, [["x", 3], ["x", 4]], "r")
+    await asyncio.sleep(WINDOW * 2)
+    assert len(sent.frames) == 3  # the flushed events are not sent twice
+
+
+async def test_a_failing_frame_does_not_stop_the_next() -> None:
+    calls: list[Any] = []
+
+    async def flaky(event: str, data: Any, room: str) -> None:
+        calls.append(data)
+        if data == 2:
+            raise ConnectionError("redis went away")
+
+    batcher = RoomBatcher(flaky, WINDOW)
+    await batcher.send("r", "x", 1)
+    await batcher.send("r", "x", 2)
+    await asyncio.sleep(WINDOW * 2)
+    await batcher.send("r", "x", 3)
+    await asyncio.sleep(WINDOW * 2)
+    assert calls == [1, 2, 3]
