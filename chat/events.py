@@ -10,6 +10,9 @@ DELETE_MESSAGE = "delete_message"
 PIN_PRODUCT = "pin_product"
 UNPIN_PRODUCT = "unpin_product"
 BUY = "buy"
+ANSWER_QUESTION = "answer_question"
+PIN_MESSAGE = "pin_message"
+UNPIN_MESSAGE = "unpin_message"
 LIKE = "like"
 
 # server -> client
@@ -21,6 +24,9 @@ STOCK_CHANGED = "stock_changed"
 VIEWER_COUNT = "viewer_count"
 ORDER_CONFIRMED = "order_confirmed"
 STREAM_STATUS = "stream_status"
+QUESTION_ANSWERED = "question_answered"
+MESSAGE_PINNED = "message_pinned"
+MESSAGE_UNPINNED = "message_unpinned"
 LIKES = "likes"  # {added}: likes since the last tick, a few times a second at most
 BATCH = "batch"  # [[event, data], ...]: a busy room's events of one window, in order
 

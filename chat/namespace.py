@@ -96,11 +96,13 @@ class StreamNamespace(socketio.AsyncNamespace):
     async def on_send_message(self, sid: str, data: Any) -> Ack:
         stream_id, principal = self._joined_as(sid)
         text = clean_message(_field(data, "text"), max_chars=self._config.max_message_chars)
+        question = _flag(data, "question")
         stream = await self._services.streams.get(stream_id)
         if stream.status == StreamStatus.ENDED:
             raise Conflict("the show has ended: chat is closed", code="stream_ended")
         self._chat_limiter.check(principal.subject)
-        message = message_view(await self._services.chat_log.append(stream_id, principal, text))
+        log = self._services.chat_log
+        message = message_view(await log.append(stream_id, principal, text, question))
         await self._to_room(stream_id, events.CHAT_MESSAGE, message)
         return ok(message=message)
 
@@ -114,6 +116,28 @@ class StreamNamespace(socketio.AsyncNamespace):
         await self._services.chat_log.delete(stream_id, message_id)
         payload = {"message_id": message_id}
         await self._to_room(stream_id, events.MESSAGE_DELETED, payload)
+        if stream.pinned_message_id == message_id:
+            await self._to_room(stream_id, events.MESSAGE_UNPINNED, payload)
+        return ok()
+
+    @acked
+    async def on_answer_question(self, sid: str, data: Any) -> Ack:
+        """The host takes a question from the queue: it is marked answered and pinned."""
+        return await self._pin_message(sid, data, answer=True)
+
+    @acked
+    async def on_pin_message(self, sid: str, data: Any) -> Ack:
+        return await self._pin_message(sid, data, answer=False)
+
+    @acked
+    async def on_unpin_message(self, sid: str, data: Any) -> Ack:
+        stream_id, principal = self._joined_as(sid)
+        stream = await self._services.streams.get(stream_id)
+        if not can_moderate(principal, stream.host_id):
+            raise Forbidden("only moderators and the host can unpin messages")
+        await self._services.chat_log.pin(stream_id, None, answer=False)
+        payload = {"message_id": stream.pinned_message_id}
+        await self._to_room(stream_id, events.MESSAGE_UNPINNED, payload)
         return ok()
 
     @acked
@@ -202,19 +226,38 @@ class StreamNamespace(socketio.AsyncNamespace):
 
     # -- helpers ----------------------------------------------------------------------------
 
+    async def _pin_message(self, sid: str, data: Any, answer: bool) -> Ack:
+        stream_id, principal = self._joined_as(sid)
+        message_id = _int_field(data, "message_id")
+        stream = await self._services.streams.get(stream_id)
+        if not can_moderate(principal, stream.host_id):
+            raise Forbidden("only moderators and the host can pin messages")
+        pinned = await self._services.chat_log.pin(stream_id, message_id, answer=answer)
+        message = message_view(pinned) if pinned else None
+        if answer:
+            payload = {"message_id": message_id}
+            await self._to_room(stream_id, events.QUESTION_ANSWERED, payload)
+        await self._to_room(stream_id, events.MESSAGE_PINNED, {"message": message})
+        return ok(message=message)
+
     async def _to_room(self, stream_id: int, event: str, data: Any) -> None:
         await self._batcher.send(events.stream_room(stream_id), event, data)
 
     async def _state(self, stream: Any, member: Member) -> dict:
         lineup = await self._services.streams.lineup(stream.id)
         pinned = next((p for p in lineup if p.id == stream.pinned_product_id), None)
-        recent = await self._services.chat_log.recent(stream.id, self._config.recent_messages)
+        log = self._services.chat_log
+        recent = await log.recent(stream.id, self._config.recent_messages)
+        questions = await log.open_questions(stream.id, self._config.recent_messages)
+        pinned_message = await log.pinned(stream.id, stream.pinned_message_id)
         you = member.principal
         return {
             "stream": stream_view(stream, lineup),
             "pinned": product_view(pinned) if pinned else None,
             "viewers": len(self._rooms[stream.id]),
             "messages": [message_view(m) for m in recent],
+            "questions": [message_view(m) for m in questions],
+            "pinned_message": message_view(pinned_message) if pinned_message else None,
             "you": {"subject": you.subject, "display_name": you.display_name, "role": you.role}
             if you
             else None,
@@ -244,6 +287,14 @@ def _field(data: Any, name: str) -> Any:
     if not isinstance(data, dict) or name not in data:
         raise ValidationError(f"expected an object with {name}", code="bad_payload")
     return data[name]
+
+
+def _flag(data: Any, name: str) -> bool:
+    """An optional boolean field: absent is False, anything but true/false is refused."""
+    value = data.get(name, False) if isinstance(data, dict) else False
+    if not isinstance(value, bool):
+        raise ValidationError(f"{name} must be true or false", code="bad_payload")
+    return value
 
 
 def _like_count(data: Any) -> int:

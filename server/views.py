@@ -61,6 +61,8 @@ def message_view(message: ChatMessage) -> JSON:
         "display_name": message.display_name,
         "role": message.role,
         "text": message.text,
+        "question": bool(message.question),
+        "answered": message.answered_at is not None,
         "created_at": iso(message.created_at),
     }
 

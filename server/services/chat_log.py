@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db import Database
-from server.domain.errors import NotFound
+from server.domain.errors import Conflict, NotFound
 from server.domain.roles import Principal
-from server.models import ChatMessage, utcnow
+from server.models import ChatMessage, Stream, utcnow
 
 
 class ChatLog:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def append(self, stream_id: int, principal: Principal, text: str) -> ChatMessage:
+    async def append(
+        self, stream_id: int, principal: Principal, text: str, question: bool = False
+    ) -> ChatMessage:
         message = ChatMessage(
             stream_id=stream_id,
             author=principal.subject,
             display_name=principal.display_name,
             role=str(principal.role),
             text=text,
+            question=question,
         )
         async with self._db.writing() as session:
             session.add(message)
@@ -37,10 +41,62 @@ class ChatLog:
             return list(reversed(list(await session.scalars(query))))
 
     async def delete(self, stream_id: int, message_id: int) -> ChatMessage:
+        """Delete a message; a deleted message is no longer pinned."""
         async with self._db.writing() as session:
-            message = await session.get(ChatMessage, message_id)
-            if message is None or message.stream_id != stream_id:
-                raise NotFound("no such message in this stream", code="message_not_found")
+            message = await _message_in(session, stream_id, message_id)
             if message.deleted_at is None:
                 message.deleted_at = utcnow()
+            stream = await session.get(Stream, stream_id)
+            if stream is not None and stream.pinned_message_id == message_id:
+                stream.pinned_message_id = None
         return message
+
+    async def open_questions(self, stream_id: int, limit: int) -> list[ChatMessage]:
+        """The host's queue: unanswered, undeleted questions, oldest first."""
+        query = (
+            select(ChatMessage)
+            .where(
+                ChatMessage.stream_id == stream_id,
+                ChatMessage.question.is_(True),
+                ChatMessage.answered_at.is_(None),
+                ChatMessage.deleted_at.is_(None),
+            )
+            .order_by(ChatMessage.id)
+            .limit(limit)
+        )
+        async with self._db.reading() as session:
+            return list(await session.scalars(query))
+
+    async def pin(self, stream_id: int, message_id: int | None, answer: bool) -> ChatMessage | None:
+        """Pin a message above the chat (None unpins); `answer` also marks a question answered."""
+        async with self._db.writing() as session:
+            stream = await session.get(Stream, stream_id)
+            if stream is None:
+                raise NotFound("no such stream", code="stream_not_found")
+            message = None
+            if message_id is not None:
+                message = await _message_in(session, stream_id, message_id)
+                if message.deleted_at is not None:
+                    raise NotFound("that message was deleted", code="message_not_found")
+                if answer:
+                    if not message.question:
+                        raise Conflict("that message is not a question", code="not_a_question")
+                    message.answered_at = message.answered_at or utcnow()
+            stream.pinned_message_id = message_id
+        return message
+
+    async def pinned(self, stream_id: int, message_id: int | None) -> ChatMessage | None:
+        if message_id is None:
+            return None
+        async with self._db.reading() as session:
+            message = await session.get(ChatMessage, message_id)
+        if message is None or message.stream_id != stream_id or message.deleted_at is not None:
+            return None
+        return message
+
+
+async def _message_in(session: AsyncSession, stream_id: int, message_id: int) -> ChatMessage:
+    message = await session.get(ChatMessage, message_id)
+    if message is None or message.stream_id != stream_id:
+        raise NotFound("no such message in this stream", code="message_not_found")
+    return message

@@ -261,3 +261,44 @@ async def test_likes_are_summed_and_broadcast_as_totals_per_tick(running) -> Non
     assert codes.count(False) > 0  # beyond the burst: refused with a code, nothing counted
     ack = await fan.call("like", {"count": 1})
     assert ack["ok"] or ack["error"]["code"] == "rate_limited"
+
+
+async def test_questions_queue_for_the_host_who_answers_and_pins_them(running) -> None:
+    show = await factory.show(running)
+    asker, _, _ = await joined(running, show.viewer, show.stream_id)
+    host, events, _ = await joined(
+        running, show.host, show.stream_id, "question_answered", "message_pinned",
+        "message_unpinned",
+    )  # fmt: skip
+    ack = await asker.call("send_message", {"text": "Does it come in blue?", "question": True})
+    assert ack["ok"] and ack["message"]["question"] and not ack["message"]["answered"]
+    question_id = ack["message"]["id"]
+    chatter = (await asker.call("send_message", {"text": "love it"}))["message"]
+    assert chatter["question"] is False
+    bad = await asker.call("send_message", {"text": "x", "question": "yes"})
+    assert bad["error"]["code"] == "bad_payload"
+    _, _, state = await joined(running, show.host, show.stream_id)
+    assert [m["id"] for m in state["questions"]] == [question_id]
+    assert state["pinned_message"] is None
+
+    refused = await asker.call("answer_question", {"message_id": question_id})
+    assert refused["error"]["code"] == "forbidden"  # a viewer cannot answer or pin
+    wrong = await host.call("answer_question", {"message_id": chatter["id"]})
+    assert wrong["error"]["code"] == "not_a_question"
+    assert (await host.call("answer_question", {"message_id": question_id}))["ok"]
+    assert (await events.next("question_answered"))["message_id"] == question_id
+    pinned = (await events.next("message_pinned"))["message"]
+    assert pinned["id"] == question_id and pinned["answered"]
+    _, _, state = await joined(running, show.viewer2, show.stream_id)
+    assert state["questions"] == [] and state["pinned_message"]["id"] == question_id
+
+    assert (await host.call("pin_message", {"message_id": chatter["id"]}))["ok"]
+    assert (await events.next("message_pinned"))["message"]["id"] == chatter["id"]
+    assert (await host.call("delete_message", {"message_id": chatter["id"]}))["ok"]
+    assert (await events.next("message_unpinned"))["message_id"] == chatter["id"]
+    missing = await host.call("pin_message", {"message_id": chatter["id"]})
+    assert missing["error"]["code"] == "message_not_found"
+    assert (await host.call("pin_message", {"message_id": question_id}))["ok"]
+    assert (await host.call("unpin_message", {}))["ok"]
+    await events.next("message_pinned")
+    assert (await events.next("message_unpinned"))["message_id"] == question_id
