@@ -20,7 +20,7 @@ from server.domain.errors import AuthRequired, Conflict, DomainError, Forbidden,
 from server.domain.ids import check_id
 from server.domain.orders import BuyRequest
 from server.domain.roles import Principal, can_moderate
-from server.domain.streams import StreamStatus
+from server.domain.streams import StreamStatus, check_language
 from server.services import Services
 from server.views import message_view, order_view, product_view, stream_view
 
@@ -98,11 +98,13 @@ class StreamNamespace(socketio.AsyncNamespace):
         text = clean_message(_field(data, "text"), max_chars=self._config.max_message_chars)
         question = _flag(data, "question")
         stream = await self._services.streams.get(stream_id)
+        language = check_language(data.get("language", stream.language))
         if stream.status == StreamStatus.ENDED:
             raise Conflict("the show has ended: chat is closed", code="stream_ended")
         self._chat_limiter.check(principal.subject)
         log = self._services.chat_log
-        message = message_view(await log.append(stream_id, principal, text, question))
+        said = await log.append(stream_id, principal, text, question, language)
+        message = message_view(said, stream.started_at)
         await self._to_room(stream_id, events.CHAT_MESSAGE, message)
         return ok(message=message)
 
@@ -233,7 +235,7 @@ class StreamNamespace(socketio.AsyncNamespace):
         if not can_moderate(principal, stream.host_id):
             raise Forbidden("only moderators and the host can pin messages")
         pinned = await self._services.chat_log.pin(stream_id, message_id, answer=answer)
-        message = message_view(pinned) if pinned else None
+        message = message_view(pinned, stream.started_at) if pinned else None
         if answer:
             payload = {"message_id": message_id}
             await self._to_room(stream_id, events.QUESTION_ANSWERED, payload)
@@ -255,9 +257,11 @@ class StreamNamespace(socketio.AsyncNamespace):
             "stream": stream_view(stream, lineup),
             "pinned": product_view(pinned) if pinned else None,
             "viewers": len(self._rooms[stream.id]),
-            "messages": [message_view(m) for m in recent],
-            "questions": [message_view(m) for m in questions],
-            "pinned_message": message_view(pinned_message) if pinned_message else None,
+            "messages": [message_view(m, stream.started_at) for m in recent],
+            "questions": [message_view(m, stream.started_at) for m in questions],
+            "pinned_message": message_view(pinned_message, stream.started_at)
+            if pinned_message
+            else None,
             "you": {"subject": you.subject, "display_name": you.display_name, "role": you.role}
             if you
             else None,

@@ -123,6 +123,7 @@ class ChatMessage(Base):
     # A viewer's question for the host; answered when the host or a moderator says so.
     question: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    language: Mapped[str] = mapped_column(String(2), default="en", server_default="en")
 
 
 class Order(Base):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from server.domain.recordings import CONTENT_TYPES, Marker
@@ -13,6 +13,11 @@ JSON = dict[str, Any]
 
 def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def _utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every time we store is UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def user_view(user: User) -> JSON:
@@ -53,7 +58,12 @@ def stream_view(stream: Stream, lineup: list[Product]) -> JSON:
     }
 
 
-def message_view(message: ChatMessage) -> JSON:
+def message_view(message: ChatMessage, stream_started_at: datetime | None = None) -> JSON:
+    """`offset_ms`: when it was said, from the show's start (a replay places it by this)."""
+    offset = None
+    if stream_started_at is not None:
+        elapsed = _utc(message.created_at) - _utc(stream_started_at)
+        offset = int(elapsed.total_seconds() * 1000)
     return {
         "id": message.id,
         "stream_id": message.stream_id,
@@ -63,7 +73,9 @@ def message_view(message: ChatMessage) -> JSON:
         "text": message.text,
         "question": bool(message.question),
         "answered": message.answered_at is not None,
+        "language": message.language,
         "created_at": iso(message.created_at),
+        "offset_ms": offset,
     }
 
 

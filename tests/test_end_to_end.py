@@ -71,9 +71,11 @@ async def test_host_goes_live_viewers_watch_chat_and_buy(running) -> None:
     host, _, _ = await joined(running, show.host, show.stream_id)
     assert (await ana.call("send_message", {"text": "is the dress linen?"}))["ok"]
     assert (await bo_events.next("chat_message"))["text"] == "is the dress linen?"
-    assert (await bo.call("send_message", {"text": "yes it is!"}))["ok"]
+    said = await bo.call("send_message", {"text": "oui, en lin !", "language": "fr"})
+    assert said["ok"] and said["message"]["language"] == "fr"
+    assert said["message"]["offset_ms"] >= 0  # placed on the show's timeline for replays
     assert (await ana_events.next("chat_message"))["text"] == "is the dress linen?"
-    assert (await ana_events.next("chat_message"))["text"] == "yes it is!"
+    assert (await ana_events.next("chat_message"))["text"] == "oui, en lin !"
 
     assert (await host.call("pin_product", {"product_id": show.product_ids[0]}))["ok"]
     pinned = (await ana_events.next("product_pinned"))["product"]

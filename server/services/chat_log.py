@@ -16,7 +16,12 @@ class ChatLog:
         self._db = db
 
     async def append(
-        self, stream_id: int, principal: Principal, text: str, question: bool = False
+        self,
+        stream_id: int,
+        principal: Principal,
+        text: str,
+        question: bool = False,
+        language: str = "en",
     ) -> ChatMessage:
         message = ChatMessage(
             stream_id=stream_id,
@@ -25,6 +30,7 @@ class ChatLog:
             role=str(principal.role),
             text=text,
             question=question,
+            language=language,
         )
         async with self._db.writing() as session:
             session.add(message)

@@ -265,7 +265,7 @@ async def test_likes_are_summed_and_broadcast_as_totals_per_tick(running) -> Non
 
 async def test_questions_queue_for_the_host_who_answers_and_pins_them(running) -> None:
     show = await factory.show(running)
-    asker, _, _ = await joined(running, show.viewer, show.stream_id)
+    asker, _, first_state = await joined(running, show.viewer, show.stream_id)
     host, events, _ = await joined(
         running, show.host, show.stream_id, "question_answered", "message_pinned",
         "message_unpinned",
@@ -275,6 +275,10 @@ async def test_questions_queue_for_the_host_who_answers_and_pins_them(running) -
     question_id = ack["message"]["id"]
     chatter = (await asker.call("send_message", {"text": "love it"}))["message"]
     assert chatter["question"] is False
+    assert chatter["language"] == first_state["stream"]["language"]  # by default, the show's
+    assert chatter["offset_ms"] is None  # the show is not live yet
+    german = await asker.call("send_message", {"text": "schön", "language": "de"})
+    assert german["error"]["code"] == "bad_language"  # the eight show languages only
     bad = await asker.call("send_message", {"text": "x", "question": "yes"})
     assert bad["error"]["code"] == "bad_payload"
     _, _, state = await joined(running, show.host, show.stream_id)

@@ -1,4 +1,4 @@
-"""chat questions and the pinned message
+"""chat questions, message language and the pinned message
 
 Revision ID: 0003
 Revises: 0002
@@ -22,6 +22,10 @@ def upgrade() -> None:
     op.add_column(
         "chat_messages", sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True)
     )
+    op.add_column(
+        "chat_messages",
+        sa.Column("language", sa.String(length=2), server_default="en", nullable=False),
+    )
     op.add_column("streams", sa.Column("pinned_message_id", sa.BigInteger(), nullable=True))
 
 
@@ -29,5 +33,6 @@ def downgrade() -> None:
     with op.batch_alter_table("streams") as batch:
         batch.drop_column("pinned_message_id")
     with op.batch_alter_table("chat_messages") as batch:
+        batch.drop_column("language")
         batch.drop_column("answered_at")
         batch.drop_column("question")
