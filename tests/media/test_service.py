@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 from aiortc import RTCPeerConnection, RTCRtpSender
@@ -102,7 +101,7 @@ async def test_h264_is_preferred_when_offered(media) -> None:
 
 async def late_viewer(gop_cache_age_s: float):
     """A VP8 show running for a second (aiortc's VP8 keyframes are ~100 s apart), then a late
-    viewer: (service, keyframe requests before it joined, its frames, when it joined, peers)."""
+    viewer: (service, keyframe requests before it joined, its frames, peers)."""
     media = MediaService(MediaConfig(broadcast=BroadcastConfig(gop_cache_age_s=gop_cache_age_s)))
     host, _ = await live(media, codec="vp8")
     first, frames, _ = await viewer(media)
@@ -111,11 +110,11 @@ async def late_viewer(gop_cache_age_s: float):
     # (The first viewer may have asked for one: it can connect before the host's media flows.)
     asked = media._shows["1"].broadcast.keyframes.sent
     late, frames, _ = await viewer(media)
-    return media, asked, frames, time.monotonic(), (first, late, host)
+    return media, asked, frames, (first, late, host)
 
 
 async def test_a_joining_viewer_gets_the_cached_gop_without_disturbing_the_host() -> None:
-    media, asked, frames, _, pcs = await late_viewer(gop_cache_age_s=60)
+    media, asked, frames, pcs = await late_viewer(gop_cache_age_s=60)
     picture = (await frames_within(frames, 1, seconds=5))[0]
     assert peers.mean_rgb(picture)[1] > 150  # a whole picture, decoded from the cached GOP
     assert media._shows["1"].broadcast.keyframes.sent == asked
@@ -125,10 +124,10 @@ async def test_a_joining_viewer_gets_the_cached_gop_without_disturbing_the_host(
 
 
 async def test_without_a_young_gop_a_joining_viewer_asks_the_host_for_a_keyframe() -> None:
-    media, asked, frames, joined, pcs = await late_viewer(gop_cache_age_s=0)
-    await frames_within(frames, 1, seconds=5)
-    # Without the request the late viewer would wait for aiortc's next natural keyframe.
-    assert time.monotonic() - joined < 2.0
+    media, asked, frames, pcs = await late_viewer(gop_cache_age_s=0)
+    # Without the request the late viewer would wait for aiortc's next natural keyframe, about
+    # 100 s away: a picture at all within the wait proves the request reached the host.
+    await frames_within(frames, 1, seconds=10)
     assert media._shows["1"].broadcast.keyframes.sent == asked + 1
     for pc in pcs:
         await pc.close()
