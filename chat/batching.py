@@ -31,6 +31,7 @@ class RoomBatcher:
         self._last_frame: dict[str, float] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._flushing: set[asyncio.Task[None]] = set()
+        self._sending: set[str] = set()  # rooms with a frame being sent right now
         self.frames = 0
         self.events = 0
 
@@ -38,15 +39,14 @@ class RoomBatcher:
         self.events += 1
         now = self._clock()
         last = self._last_frame.get(room)
-        if room not in self._pending and (last is None or now - last >= self._window_s):
-            self._last_frame[room] = now
-            self.frames += 1
-            await self._emit(event, data, room)
+        quiet = last is None or now - last >= self._window_s
+        # A room is busy while a frame of it is still being sent, too: under load an emit can
+        # take longer than the window, and events must then gather instead of each going alone.
+        if quiet and room not in self._pending and room not in self._sending:
+            await self._send_frame(room, [[event, data]])
             return
         self._pending.setdefault(room, []).append([event, data])
-        if room not in self._timers:
-            delay = max(0.0, (last or now) + self._window_s - now)
-            self._timers[room] = asyncio.get_running_loop().call_later(delay, self._due, room)
+        self._schedule(room, now)
 
     async def flush(self) -> None:
         """Send everything waiting now (at shutdown, and in tests)."""
@@ -58,6 +58,13 @@ class RoomBatcher:
         while self._flushing:
             await asyncio.gather(*self._flushing, return_exceptions=True)
 
+    def _schedule(self, room: str, now: float) -> None:
+        if room in self._timers or room in self._sending:
+            return  # a timer is set, or the frame in flight schedules the next when it is done
+        last = self._last_frame.get(room, now)
+        delay = max(0.0, last + self._window_s - now)
+        self._timers[room] = asyncio.get_running_loop().call_later(delay, self._due, room)
+
     def _due(self, room: str) -> None:
         self._timers.pop(room, None)
         task = asyncio.ensure_future(self._flush(room))
@@ -66,17 +73,24 @@ class RoomBatcher:
 
     async def _flush(self, room: str) -> None:
         waiting = self._pending.pop(room, None)
-        if not waiting:
-            return
+        if waiting:
+            await self._send_frame(room, waiting)
+
+    async def _send_frame(self, room: str, items: list[list[Any]]) -> None:
         self._last_frame[room] = self._clock()
+        self._sending.add(room)
         self.frames += 1
         try:
-            if len(waiting) == 1:
-                await self._emit(waiting[0][0], waiting[0][1], room)
+            if len(items) == 1:
+                await self._emit(items[0][0], items[0][1], room)
             else:
-                await self._emit(BATCH, waiting, room)
+                await self._emit(BATCH, items, room)
         except Exception:  # a failed frame must not stop later ones
-            logger.exception("sending a frame of %d events to %s failed", len(waiting), room)
+            logger.exception("sending a frame of %d events to %s failed", len(items), room)
+        finally:
+            self._sending.discard(room)
+            if room in self._pending:
+                self._schedule(room, self._clock())
 
     def forget(self, room: str) -> None:
         """The room emptied: drop its bookkeeping (anything pending still goes out)."""

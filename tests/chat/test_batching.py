@@ -81,3 +81,26 @@ async def test_a_failing_frame_does_not_stop_the_next() -> None:
     await batcher.send("r", "x", 3)
     await asyncio.sleep(WINDOW * 2)
     assert calls == [1, 2, 3]
+
+
+async def test_events_gather_while_a_slow_frame_is_still_being_sent() -> None:
+    """Under load an emit can outlast the window: what comes meanwhile must wait and leave
+    together, not one frame each."""
+    frames: list[tuple[str, Any]] = []
+    release = asyncio.Event()
+
+    async def slow(event: str, data: Any, room: str) -> None:
+        frames.append((event, data))
+        if data == 0:
+            await release.wait()
+
+    batcher = RoomBatcher(slow, WINDOW)
+    first = asyncio.ensure_future(batcher.send("r", "x", 0))
+    await asyncio.sleep(WINDOW * 2)  # the window is over, but frame 0 is still going out
+    for n in range(1, 4):
+        await batcher.send("r", "x", n)
+    assert frames == [("x", 0)]
+    release.set()
+    await first
+    await asyncio.sleep(WINDOW * 2)
+    assert frames == [("x", 0), (BATCH, [["x", 1], ["x", 2], ["x", 3]])]

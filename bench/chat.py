@@ -1,0 +1,894 @@
+"""Chat fan-out benchmark: how many chat deliveries one Shopcast node carries, one run.
+
+N viewers in one show's room (lightweight Socket.IO clients, a thousand per load-generator
+process, speaking Engine.IO v4 / Socket.IO v5 straight over aiohttp WebSockets) and a few guest
+senders that post M chat messages per second between them, plus likes, for a fixed time. Each
+message's text carries its id and its send time on CLOCK_MONOTONIC (one clock for every process
+on this machine); every viewer records each id once, so latency and loss are exact per viewer.
+A frame that carries several messages (Shopcast's `batch`) counts each message inside; one
+viewer per process also parses every frame in full and checks the fast count against it.
+Viewers join without a token, as the watch page does before sign-in. The senders are in the room
+too, so their copies count as deliveries. "Lost" is what an open viewer had not received when
+the drain ended (everything arrived, nothing more for 2 s, or `--drain` seconds after the last
+send): a server that falls behind shows it as loss, not only as latency.
+
+The server under test runs alone in its own process: Shopcast from `create_app` on SQLite in a
+temporary folder (a host, a show and the guest senders made through the HTTP API, chat rate
+limits raised through its Config), and, in the same run, a plain python-socketio server whose
+handler re-emits each message to the room (no batching, no database; it acks likes and never
+broadcasts them, so the two differ in chat fan-out only). CPU and memory come from
+/proc. The load generators share the machine's cores with the server: on a small machine they
+take a good part of it, so the figures are a floor for what the node alone would do.
+
+    .venv/bin/python bench/chat.py                     # defaults below, about five minutes
+    .venv/bin/python bench/chat.py --viewers 200 --rates 10 100 --extra --seconds 5
+
+Prints a table and writes bench/results/chat.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from aiohttp import ClientSession, ClientWebSocketResponse, TCPConnector, WSMsgType, web
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TICKS = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+SOCKET_PATH = "/socket.io/?EIO=4&transport=websocket"
+HANDSHAKE_TIMEOUT_S = 20.0
+HANDSHAKES_IN_FLIGHT = 25  # per load process: the server never sees a stampede
+BUCKET_NS = 100_000  # latency histogram resolution: 0.1 ms
+PASSWORD = "bench-password-1"
+# A chat line this benchmark sent: "bench <message id> <send time, CLOCK_MONOTONIC ns>", found as
+# a whole JSON string, so a message counts wherever a frame carries it (alone or in a batch).
+MARK = re.compile(r'"bench (\d+) (\d+)"')
+TEXT = re.compile(r"bench \d+ \d+")
+
+
+# -- the servers under test --------------------------------------------------------------------
+
+
+def shopcast_app(folder: str, port: int) -> web.Application:
+    from chat.config import ChatConfig
+    from server.app import create_app
+    from server.config import Config
+
+    # The senders are a handful of people posting for a whole room: lift their per-person
+    # limits so the benchmark measures fan-out, not the rate limiter.
+    chat = replace(
+        ChatConfig(), rate_burst=1000, rate_refill_s=0.001, like_burst=1000, like_refill_s=0.001
+    )
+    config = Config(
+        database_url=f"sqlite+aiosqlite:///{folder}/chat.db",
+        secret=secrets.token_urlsafe(48),
+        port=port,
+        chat=chat,
+    )
+    return create_app(config)
+
+
+def baseline_app() -> web.Application:
+    """Plain python-socketio: each message is re-emitted to the room as it comes."""
+    import socketio
+
+    sio = socketio.AsyncServer(async_mode="aiohttp", logger=False, engineio_logger=False)
+    ids = iter(range(1, 1 << 62))
+
+    async def join(sid: str, data: Any) -> dict:
+        await sio.enter_room(sid, "room")
+        return {"ok": True}
+
+    async def send_message(sid: str, data: Any) -> dict:
+        message = {"id": next(ids), "text": str(data["text"])}
+        await sio.emit("chat_message", message, room="room")
+        return {"ok": True, "message": message}
+
+    async def like(sid: str, data: Any) -> dict:
+        return {"ok": True}  # acked, never broadcast: the comparison is about chat fan-out
+
+    for name, handler in (("join", join), ("send_message", send_message), ("like", like)):
+        sio.on(name, handler)
+    app = web.Application()
+    sio.attach(app)
+    app.router.add_get("/healthz", lambda _: web.json_response({"status": "ok"}))
+    return app
+
+
+def serve(kind: str, port: int, folder: str) -> None:
+    import logging
+
+    logging.basicConfig(level=logging.WARNING)
+    app = shopcast_app(folder, port) if kind == "shopcast" else baseline_app()
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+# -- a lightweight Socket.IO client ------------------------------------------------------------
+
+
+class Refused(Exception):
+    """The handshake did not end in a joined room; the message is the reason counted."""
+
+
+async def next_text(ws: ClientWebSocketResponse) -> str:
+    msg = await ws.receive()
+    if msg.type is WSMsgType.TEXT:
+        return msg.data
+    raise Refused(f"closed during handshake ({msg.type.name.lower()})")
+
+
+async def until(ws: ClientWebSocketResponse, prefixes: tuple[str, ...]) -> str:
+    """The next packet starting with one of `prefixes`, answering pings on the way."""
+    while True:
+        text = await next_text(ws)
+        if text == "2":
+            await ws.send_str("3")
+        elif text.startswith(prefixes):
+            return text
+
+
+async def open_room(
+    http: ClientSession, url: str, token: str | None, stream_id: int
+) -> ClientWebSocketResponse:
+    """Engine.IO open, Socket.IO connect to "/" with auth, then `join` with ack id 0."""
+    async with asyncio.timeout(HANDSHAKE_TIMEOUT_S):
+        ws = await http.ws_connect(url + SOCKET_PATH, max_msg_size=0)
+        try:
+            if not (await next_text(ws)).startswith("0"):
+                raise Refused("no Engine.IO open packet")
+            await ws.send_str("40" + json.dumps({"token": token} if token else {}))
+            reply = await until(ws, ("40", "44"))
+            if reply.startswith("44"):
+                raise Refused(json.loads(reply[2:] or "{}").get("message", "refused"))
+            await ws.send_str("420" + json.dumps(["join", {"stream_id": stream_id}]))
+            answer = json.loads((await until(ws, ("430",)))[3:])[0]
+            if not answer.get("ok"):
+                raise Refused(answer.get("error", {}).get("code", "join refused"))
+        except BaseException:
+            await ws.close()
+            raise
+    return ws
+
+
+def reason(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, Refused) else type(exc).__name__
+
+
+# -- viewers: count every message once, never render --------------------------------------------
+
+
+@dataclass(eq=False)
+class Viewer:
+    check: bool  # parse every frame in full and compare with the fast count
+    seen: bytearray = field(default_factory=bytearray)
+    received: int = 0
+    duplicates: int = 0
+    chat_frames: int = 0
+    open: bool = True
+
+
+@dataclass
+class Tally:
+    """One load process's viewers together: a latency histogram and a few counters."""
+
+    hist: dict[int, int] = field(default_factory=dict)
+    max_ns: int = 0
+    failures: dict[str, int] = field(default_factory=dict)  # handshakes that failed, by reason
+    disconnected: int = 0  # joined viewers the server dropped before the end
+    reader_errors: dict[str, int] = field(default_factory=dict)  # how some of those ended
+    stopping: bool = False
+    mismatches: int = 0
+    checked_events: dict[str, int] = field(default_factory=dict)
+    checked_likes: int = 0
+
+    def fail(self, why: str, into: dict[str, int] | None = None) -> None:
+        counts = self.failures if into is None else into
+        counts[why] = counts.get(why, 0) + 1
+
+    def frame(self, viewer: Viewer, data: str) -> None:
+        now = time.monotonic_ns()
+        found = MARK.findall(data)
+        if viewer.check:
+            self.check(data, len(found))
+        if not found:
+            return
+        viewer.chat_frames += 1
+        seen, hist = viewer.seen, self.hist
+        for ident, sent in found:
+            i = int(ident)
+            if i >= len(seen):
+                seen.extend(bytes(i + 4096 - len(seen)))
+            if seen[i]:
+                viewer.duplicates += 1
+                continue
+            seen[i] = 1
+            viewer.received += 1
+            late = now - int(sent)
+            bucket = late // BUCKET_NS
+            hist[bucket] = hist.get(bucket, 0) + 1
+            if late > self.max_ns:
+                self.max_ns = late
+
+    def check(self, data: str, fast_count: int) -> None:
+        """The slow way, on one viewer per process: the events as a real client unpacks them."""
+        event = json.loads(data[2:])
+        batch = event[0] == "batch" and len(event) > 1 and isinstance(event[1], list)
+        events = event[1] if batch else [event]
+        for event_name, *payload in events:
+            self.checked_events[event_name] = self.checked_events.get(event_name, 0) + 1
+            if event_name == "likes" and payload and isinstance(payload[0], dict):
+                self.checked_likes += int(payload[0].get("added", 0))
+        if sum(1 for text in strings(events) if TEXT.fullmatch(text)) != fast_count:
+            self.mismatches += 1
+
+
+def strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return [s for item in value for s in strings(item)]
+    return []
+
+
+async def read(ws: ClientWebSocketResponse, viewer: Viewer, tally: Tally) -> None:
+    try:
+        async for msg in ws:
+            if msg.type is not WSMsgType.TEXT:
+                continue
+            data = msg.data
+            if data.startswith("42"):
+                tally.frame(viewer, data)
+            elif data == "2":
+                await ws.send_str("3")
+    except Exception as exc:  # a dropped viewer is counted, the others go on
+        tally.fail(type(exc).__name__, tally.reader_errors)
+    finally:
+        viewer.open = False
+        if not tally.stopping:
+            tally.disconnected += 1
+
+
+async def connect_all(
+    http: ClientSession, args: argparse.Namespace, tally: Tally
+) -> list[tuple[Viewer, ClientWebSocketResponse]]:
+    """Open `count` viewers at `rate` per second, a bounded number of handshakes at once."""
+    gate = asyncio.Semaphore(HANDSHAKES_IN_FLIGHT)
+    joined: list[tuple[Viewer, ClientWebSocketResponse]] = []
+
+    async def one(n: int) -> None:
+        async with gate:
+            try:
+                ws = await open_room(http, args.url, None, args.stream_id)
+            except Exception as exc:  # refused, timed out, reset: counted by reason
+                tally.fail(reason(exc))
+                return
+        joined.append((Viewer(check=n == 0), ws))
+
+    tasks = []
+    for n in range(args.count):
+        tasks.append(asyncio.create_task(one(n)))
+        await asyncio.sleep(1 / args.connect_rate)
+    await asyncio.gather(*tasks)
+    return joined
+
+
+async def run_viewers(args: argparse.Namespace) -> None:
+    tally = Tally()
+    async with ClientSession(connector=TCPConnector(limit=0)) as http:
+        joined = await connect_all(http, args, tally)
+        readers = [asyncio.create_task(read(ws, v, tally)) for v, ws in joined]
+        viewers = [v for v, _ in joined]
+        say({"connected": len(viewers), "failures": tally.failures})
+        while line := await asyncio.to_thread(sys.stdin.readline):
+            command, _, value = line.partition(" ")
+            expected = int(value or 0)
+            if command == "missing":  # still on the way to viewers that are open
+                say(sum(max(0, expected - v.received) for v in viewers if v.open))
+            elif command == "stop":
+                tally.stopping = True
+                say(viewer_result(tally, viewers, expected))
+                break
+        for task in readers:
+            task.cancel()
+
+
+def viewer_result(tally: Tally, viewers: list[Viewer], expected: int) -> dict:
+    lost = [max(0, expected - v.received) for v in viewers]
+    return {
+        "connected": len(viewers),
+        "failures": tally.failures,
+        "disconnected": tally.disconnected,
+        "reader_errors": tally.reader_errors,
+        "deliveries": sum(v.received for v in viewers),
+        "chat_frames": sum(v.chat_frames for v in viewers),
+        "duplicates": sum(v.duplicates for v in viewers),
+        "lost": sum(lost),
+        "lost_max_per_viewer": max(lost, default=0),
+        "viewers_with_loss": sum(1 for n in lost if n),
+        "hist": tally.hist,
+        "max_ns": tally.max_ns,
+        "checked_mismatches": tally.mismatches,
+        "checked_events": tally.checked_events,
+        "checked_likes": tally.checked_likes,
+    }
+
+
+def say(value: Any) -> None:
+    print(json.dumps(value), flush=True)
+
+
+# -- senders: guests posting at a steady rate ---------------------------------------------------
+
+
+@dataclass(eq=False)
+class Sender:
+    ws: ClientWebSocketResponse
+    pending: dict[int, tuple[str, int, int]] = field(default_factory=dict)  # ack id -> what
+    next_ack: int = 1
+
+    async def emit(self, event: str, data: Any, kind: str, number: int) -> None:
+        ack, self.next_ack = self.next_ack, self.next_ack + 1
+        self.pending[ack] = (kind, number, time.monotonic_ns())
+        await self.ws.send_str(f"42{ack}" + json.dumps([event, data]))
+
+
+@dataclass
+class Book:
+    """What the senders sent and what the server answered."""
+
+    refused: dict[str, dict[str, int]] = field(default_factory=dict)  # kind -> code -> count
+    refused_chat: set[int] = field(default_factory=set)
+    acked: dict[str, int] = field(default_factory=dict)
+    ack_ms: list[float] = field(default_factory=list)
+    deliveries: int = 0  # chat messages delivered to the senders (they are in the room too)
+    window: bool = False
+
+    def answer(self, sender: Sender, data: str) -> None:
+        split = data.index("[")
+        kind, number, sent = sender.pending.pop(int(data[2:split]), ("?", 0, 0))
+        answer = json.loads(data[split:])[0]
+        if kind == "chat" and self.window:
+            self.ack_ms.append((time.monotonic_ns() - sent) / 1e6)
+        if isinstance(answer, dict) and answer.get("ok"):
+            self.acked[kind] = self.acked.get(kind, 0) + 1
+            return
+        code = answer.get("error", {}).get("code", "?") if isinstance(answer, dict) else "?"
+        codes = self.refused.setdefault(kind, {})
+        codes[code] = codes.get(code, 0) + 1
+        if kind == "chat":
+            self.refused_chat.add(number)
+
+
+async def read_acks(sender: Sender, book: Book) -> None:
+    try:
+        async for msg in sender.ws:
+            if msg.type is not WSMsgType.TEXT:
+                continue
+            data = msg.data
+            if data.startswith("43"):
+                book.answer(sender, data)
+            elif data.startswith("42"):
+                book.deliveries += len(MARK.findall(data))
+            elif data == "2":
+                await sender.ws.send_str("3")
+    except Exception:  # the run reports unanswered sends; nothing else to do here
+        return
+
+
+NO_LIKES = "the server has no `like` event: likes skipped"
+
+
+async def likes_supported(sender: Sender, book: Book) -> bool:
+    """One probe tap: a server without a `like` event answers an error or nothing at all."""
+    await sender.emit("like", {}, "probe", 0)
+    for _ in range(100):
+        if book.acked.get("probe") or book.refused.get("probe"):
+            break
+        await asyncio.sleep(0.05)
+    return bool(book.acked.get("probe"))
+
+
+async def paced(count: int, rate: float, send: Any) -> None:
+    """Call `send(k)` for k in 0..count-1 on a steady schedule (catching up when late)."""
+    start = time.monotonic()
+    for k in range(count):
+        delay = start + k / rate - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        await send(k)
+
+
+async def run_senders(args: argparse.Namespace) -> None:
+    book = Book()
+    tokens = json.loads(await asyncio.to_thread(Path(args.tokens).read_text))
+    async with ClientSession(connector=TCPConnector(limit=0)) as http:
+        senders = [Sender(await open_room(http, args.url, t, args.stream_id)) for t in tokens]
+        readers = [asyncio.create_task(read_acks(s, book)) for s in senders]
+        likes = args.likes > 0 and await likes_supported(senders[0], book)
+        say({"likes": "on" if likes else "off" if args.likes <= 0 else NO_LIKES})
+
+        async def chat(k: int) -> None:
+            text = f"bench {k} {time.monotonic_ns()}"
+            await senders[k % len(senders)].emit("send_message", {"text": text}, "chat", k)
+
+        async def like(k: int) -> None:
+            await senders[(k * 7 + 3) % len(senders)].emit("like", {}, "like", k)
+
+        async def warm(k: int) -> None:
+            await senders[k % len(senders)].emit("send_message", {"text": "warm-up"}, "warm", k)
+
+        await command("warm")
+        await paced(5, 10.0, warm)
+        say("warm")
+        await command("go")
+        book.window = True
+        count = int(args.rate * args.seconds)
+        jobs = [paced(count, args.rate, chat)]
+        if likes:
+            jobs.append(paced(int(args.likes * args.seconds), args.likes, like))
+        await asyncio.gather(*jobs)
+        say({"sent": count})
+        while (await command("expected", "stop")) == "expected":
+            say(count - len(book.refused_chat))
+        say(sender_result(book, senders, count))
+        for task in readers:
+            task.cancel()
+
+
+async def command(*accepted: str) -> str:
+    """Wait for the next line on stdin that is one of `accepted` (the orchestrator's cue)."""
+    while True:
+        line = (await asyncio.to_thread(sys.stdin.readline)).strip()
+        if line in accepted or not line:
+            return line
+
+
+def sender_result(book: Book, senders: list[Sender], count: int) -> dict:
+    unacked = sum(1 for s in senders for kind, *_ in s.pending.values() if kind == "chat")
+    return {
+        "sent": count,
+        "expected": count - len(book.refused_chat),
+        "acked": book.acked,
+        "refused": book.refused,
+        "unacked": unacked,
+        "ack_ms_p50": quantile(book.ack_ms, 0.5),
+        "ack_ms_p99": quantile(book.ack_ms, 0.99),
+        "deliveries": book.deliveries,
+    }
+
+
+# -- orchestration -----------------------------------------------------------------------------
+
+SETTLE_S = 1.0  # after the last join: viewer counts go out, queues empty
+STALL_S = 2.0  # the drain ends when nothing more arrives for this long
+
+
+class Child:
+    """A process of this script, driven by lines: commands on stdin, JSON answers on stdout."""
+
+    def __init__(self, name: str, proc: asyncio.subprocess.Process) -> None:
+        self.name = name
+        self.proc = proc
+
+    @classmethod
+    async def start(cls, name: str, role: str, flags: dict, stderr: Any = None) -> Child:
+        argv = [f"--role={role}", *(f"--{key}={value}" for key, value in flags.items())]
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, __file__, *argv, cwd=ROOT, limit=1 << 26,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
+        )  # fmt: skip
+        return cls(name, proc)
+
+    async def read(self) -> Any:
+        assert self.proc.stdout is not None
+        raw = await self.proc.stdout.readline()
+        if not raw:
+            raise RuntimeError(f"{self.name} exited with status {await self.proc.wait()}")
+        return json.loads(raw)
+
+    async def ask(self, line: str) -> Any:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(line.encode() + b"\n")
+        await self.proc.stdin.drain()
+        return await self.read()
+
+    def cpu_s(self) -> float:
+        return sum(proc_cpu_s(self.proc.pid))
+
+    async def stop(self) -> None:
+        """Killed, not asked: everything is measured by now, and an overloaded server's
+        graceful shutdown (closing thousands of backed-up sockets) only costs time."""
+        if self.proc.returncode is None:
+            self.proc.kill()
+        await self.proc.wait()
+
+
+def proc_cpu_s(pid: int) -> tuple[float, float]:
+    """(user, system) CPU seconds of the process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) / TICKS, int(fields[12]) / TICKS
+
+
+def proc_rss(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def wait_healthy(url: str, server: Child, log: Path) -> None:
+    async with ClientSession() as http:
+        for _ in range(600):
+            if server.proc.returncode is not None:
+                tail = (await asyncio.to_thread(log.read_bytes))[-2000:].decode(errors="replace")
+                raise RuntimeError(f"the server exited:\n{tail}")
+            try:
+                async with http.get(url + "/healthz") as resp:
+                    if resp.status == 200:
+                        return
+            except OSError:
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError("the server did not answer /healthz within a minute")
+
+
+async def post_json(http: ClientSession, url: str, body: dict, token: str = "") -> dict:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with http.post(url, json=body, headers=headers) as resp:
+        answer = await resp.json()
+        if resp.status >= 400:
+            raise RuntimeError(f"{url}: {resp.status} {answer}")
+        return answer
+
+
+async def seed(url: str, senders: int) -> dict:
+    """A host, one show and the guest senders, made through the HTTP API."""
+    async with ClientSession() as http:
+        host = await post_json(
+            http,
+            url + "/api/accounts",
+            {
+                "email": "host@bench.shopcast.test",
+                "password": PASSWORD,
+                "display_name": "Bench Host",
+                "role": "host",
+            },
+        )
+        show = {"title": "Chat benchmark", "language": "en"}
+        stream = await post_json(http, url + "/api/streams", show, host["token"])
+        guests = [
+            await post_json(http, url + "/api/auth/guest", {"display_name": f"Sender {n + 1}"})
+            for n in range(senders)
+        ]
+    return {"stream_id": stream["id"], "tokens": [g["token"] for g in guests]}
+
+
+async def drain(sender: Child, loads: list[Child], cap_s: float) -> tuple[float, bool]:
+    """After the last send: wait until every open viewer has every message, or nothing more
+    arrives for STALL_S, or `cap_s` passed. Returns (seconds to the last progress, complete)."""
+    start = time.monotonic()
+    last, progress_at = -1, start
+    while True:
+        expected = await sender.ask("expected")
+        missing = sum([await load.ask(f"missing {expected}") for load in loads])
+        now = time.monotonic()
+        if missing == 0:
+            return now - start, True
+        if missing != last:
+            last, progress_at = missing, now
+        if now - progress_at >= STALL_S or now - start >= cap_s:
+            return progress_at - start, False
+        await asyncio.sleep(0.1)
+
+
+@dataclass(frozen=True)
+class Run:
+    server: str  # "shopcast" or "baseline"
+    viewers: int
+    rate: float  # chat messages per second, all senders together
+
+    @property
+    def name(self) -> str:
+        return f"{self.server} {self.viewers}x{self.rate:g}"
+
+
+async def measure(run: Run, args: argparse.Namespace) -> dict:
+    with tempfile.TemporaryDirectory(prefix="shopcast-chat-bench-") as name:
+        folder = Path(name)
+        port = free_port()
+        with (folder / "server.log").open("wb") as log:
+            flags = {"server": run.server, "port": port, "folder": folder}
+            server = await Child.start("server", "server", flags, stderr=log)
+        children = [server]
+        try:
+            row = await run_load(run, args, f"http://127.0.0.1:{port}", folder, children)
+        finally:
+            for child in reversed(children):
+                await child.stop()
+        text = (folder / "server.log").read_text(errors="replace")
+        problems = re.findall(r"^(?:WARNING|ERROR|CRITICAL):.*", text, re.M)
+        row["server_log_problems"] = len(problems)
+        row["server_log_first_problems"] = [line[:300] for line in problems[:5]]
+        return row
+
+
+async def run_load(
+    run: Run, args: argparse.Namespace, url: str, folder: Path, children: list[Child]
+) -> dict:
+    server = children[0]
+    await wait_healthy(url, server, folder / "server.log")
+    if run.server == "shopcast":
+        setup = await seed(url, args.senders)
+    else:
+        setup = {"stream_id": 1, "tokens": [None] * args.senders}
+    (folder / "tokens.json").write_text(json.dumps(setup["tokens"]))
+    room = {"url": url, "stream-id": setup["stream_id"]}
+    rss = [proc_rss(server.proc.pid)]
+    per = args.viewers_per_process
+    procs = math.ceil(run.viewers / per)
+    for n in range(procs):
+        count = min(per, run.viewers - n * per)
+        flags = {**room, "count": count, "connect-rate": args.connect_rate / procs}
+        children.append(await Child.start(f"viewers {n}", "viewers", flags))
+    loads = children[1:]
+    for load in loads:
+        await load.read()  # all its viewers joined (or failed)
+    flags = {**room, "tokens": folder / "tokens.json", "rate": run.rate,
+             "seconds": args.seconds, "likes": args.likes}  # fmt: skip
+    sender = await Child.start("senders", "senders", flags)
+    children.append(sender)
+    likes = (await sender.read())["likes"]
+    await sender.ask("warm")
+    await asyncio.sleep(SETTLE_S)
+    rss.append(proc_rss(server.proc.pid))
+    cpu = [server.cpu_s(), sum(c.cpu_s() for c in children[1:])]
+    started = time.monotonic()
+    await sender.ask("go")  # answers once the last message of the window has gone
+    sending_s = time.monotonic() - started
+    drain_s, drained = await drain(sender, loads, args.drain)
+    window_s = time.monotonic() - started
+    cpu = [server.cpu_s() - cpu[0], sum(c.cpu_s() for c in children[1:]) - cpu[1]]
+    rss.append(proc_rss(server.proc.pid))
+    expected = await sender.ask("expected")
+    sent = await sender.ask("stop")
+    results = [await load.ask(f"stop {expected}") for load in loads]
+    timing = {"sending_s": sending_s, "drain_s": drain_s, "drained": drained,
+              "window_s": window_s, "likes": likes}  # fmt: skip
+    return summarize(run, args, sent, results, timing, cpu, rss)
+
+
+def summarize(
+    run: Run, args: argparse.Namespace, sent: dict, results: list[dict], timing: dict,
+    cpu: list[float], rss: list[int],
+) -> dict:  # fmt: skip
+    total = {key: sum(r[key] for r in results) for key in SUMMED}
+    deliveries = total["deliveries"] + sent["deliveries"]  # the senders are in the room too
+    hist = merged([{int(k): n for k, n in r["hist"].items()} for r in results])
+    failures = merged([r["failures"] for r in results])
+    if total["disconnected"]:
+        failures["dropped by the server during the run"] = total["disconnected"]
+    window_s = timing["window_s"]
+    active_s = timing["sending_s"] + timing["drain_s"]
+    return {
+        "server": run.server,
+        "viewers": run.viewers,
+        "viewers_connected": total["connected"],
+        "senders": args.senders,
+        "msgs_per_s": run.rate,
+        "sent": sent["sent"],
+        "sent_per_s": sent["sent"] / timing["sending_s"],
+        "expected_per_viewer": sent["expected"],
+        "refused": sent["refused"].get("chat", {}),
+        "unacked": sent["unacked"],
+        "deliveries": deliveries,
+        "deliveries_per_s": deliveries / active_s,
+        "latency_ms_p50": hist_quantile(hist, 0.5),
+        "latency_ms_p99": hist_quantile(hist, 0.99),
+        "latency_ms_max": max(r["max_ns"] for r in results) / 1e6,
+        "lost": total["lost"],
+        "lost_max_per_viewer": max(r["lost_max_per_viewer"] for r in results),
+        "viewers_with_loss": total["viewers_with_loss"],
+        "duplicates": total["duplicates"],
+        "drain_s": timing["drain_s"],
+        "drained": timing["drained"],
+        "server_cpu_s_per_1k_deliveries": cpu[0] / deliveries * 1000 if deliveries else None,
+        "server_cpu_cores": cpu[0] / window_s,
+        "server_rss_per_connection_kib": (rss[1] - rss[0])
+        / max(1, total["connected"] + args.senders)
+        / 1024,
+        "server_rss_mib": dict(
+            zip(("before", "joined", "end"), [r / 2**20 for r in rss], strict=True)
+        ),
+        "failures": sum(failures.values()),
+        "failure_reasons": failures,
+        "reader_errors": merged([r["reader_errors"] for r in results]),
+        "msgs_per_frame": total["deliveries"] / max(1, total["chat_frames"]),
+        "ack_ms_p50": sent["ack_ms_p50"],
+        "ack_ms_p99": sent["ack_ms_p99"],
+        "load_cpu_cores": cpu[1] / window_s,
+        "likes": timing["likes"],
+        "likes_acked": sent["acked"].get("like", 0),
+        "likes_refused": sent["refused"].get("like", {}),
+        "likes_seen_per_checked_viewer": total["checked_likes"] / len(results),
+        "checked_events": merged([r["checked_events"] for r in results]),
+        "checked_mismatches": total["checked_mismatches"],
+    }
+
+
+SUMMED = ["connected", "deliveries", "chat_frames", "duplicates", "lost", "viewers_with_loss",
+          "disconnected", "checked_likes", "checked_mismatches"]  # fmt: skip
+
+
+def merged(counts: list[dict]) -> dict:
+    total: dict = {}
+    for one in counts:
+        for key, n in one.items():
+            total[key] = total.get(key, 0) + n
+    return total
+
+
+def quantile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+
+
+def hist_quantile(hist: dict[int, int], q: float) -> float | None:
+    """The upper edge (ms) of the 0.1 ms bucket holding the q-quantile."""
+    total = sum(hist.values())
+    seen = 0
+    for bucket in sorted(hist):
+        seen += hist[bucket]
+        if seen >= q * total:
+            return (bucket + 1) * BUCKET_NS / 1e6
+    return None
+
+
+COLUMNS = [
+    ("server", "server", "{}"),
+    ("viewers", "viewers", "{}"),
+    ("msgs/s", "msgs_per_s", "{:g}"),
+    ("sent/s", "sent_per_s", "{:.0f}"),
+    ("deliveries/s", "deliveries_per_s", "{:,.0f}"),
+    ("p50 ms", "latency_ms_p50", "{:.1f}"),
+    ("p99 ms", "latency_ms_p99", "{:.1f}"),
+    ("max ms", "latency_ms_max", "{:.0f}"),
+    ("lost", "lost", "{:,}"),
+    ("drain s", "drain_s", "{:.1f}"),
+    ("CPU s/1k", "server_cpu_s_per_1k_deliveries", "{:.3f}"),
+    ("CPU cores", "server_cpu_cores", "{:.2f}"),
+    ("KiB/conn", "server_rss_per_connection_kib", "{:.0f}"),
+    ("failures", "failures", "{}"),
+    ("msgs/frame", "msgs_per_frame", "{:.1f}"),
+    ("load CPU", "load_cpu_cores", "{:.2f}"),
+]
+
+
+def table(rows: list[dict]) -> str:
+    cells = [[title for title, _, _ in COLUMNS]]
+    for row in rows:
+        line = ["-" if row[key] is None else fmt.format(row[key]) for _, key, fmt in COLUMNS]
+        if not row["drained"]:
+            line[9] += "+"  # still missing messages when the drain gave up
+        cells.append(line)
+    widths = [max(len(line[i]) for line in cells) for i in range(len(COLUMNS))]
+    return "\n".join(
+        " | ".join(cell.rjust(w) for cell, w in zip(line, widths, strict=True)) for line in cells
+    )
+
+
+def notes(rows: list[dict], args: argparse.Namespace) -> list[str]:
+    lines = [
+        f"lost: messages an open viewer had not received {args.drain:g} s after the last send"
+        " ('+' on the drain time: the drain gave up with messages still missing)"
+    ]
+    if any(r["likes"] == NO_LIKES for r in rows):
+        lines.append(f"likes: {NO_LIKES}")
+    for r in rows:
+        name = f"{r['server']} {r['viewers']}x{r['msgs_per_s']:g}"
+        odd = {key: r[key] for key in ODDITIES if r[key]}
+        if odd:
+            lines.append(f"{name}: {odd}")
+        if r["server"] == "shopcast" and r["viewers"] >= 5000 and r["msgs_per_s"] >= 100:
+            met = (r["latency_ms_p99"] or math.inf) < 250 and not r["lost"] and r["drained"]
+            lines.append(
+                f"goal (5,000 viewers, 100 msgs/s, p99 < 250 ms, nothing lost) at {name}:"
+                f" {'met' if met else 'NOT met'}"
+            )
+    lines.append(
+        f"{os.cpu_count()} cores shared by the server and the load generators ('load CPU'"
+        " column, in cores): the server's figures are what it does with the rest"
+    )
+    return lines
+
+
+ODDITIES = ["refused", "unacked", "duplicates", "checked_mismatches", "failure_reasons",
+            "reader_errors", "server_log_problems"]  # fmt: skip
+
+
+def plan(args: argparse.Namespace) -> list[Run]:
+    sizes = [(v, r) for v in args.viewers for r in args.rates]
+    for extra in args.extra:
+        viewers, _, rate = extra.partition("x")
+        sizes.append((int(viewers), float(rate)))
+    return [Run(server, v, r) for v, r in sizes for server in args.servers]
+
+
+async def main(args: argparse.Namespace) -> None:
+    rows: list[dict] = []
+    for run in plan(args):
+        rows.append(await measure(run, args))
+        lines = table(rows[-1:]).splitlines()
+        print("\n".join(lines if len(rows) == 1 else lines[1:]), flush=True)
+    print("\n" + table(rows))
+    for line in notes(rows, args):
+        print(line)
+    out = ROOT / "bench" / "results" / "chat.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    settings = {k: v for k, v in vars(args).items() if k in SETTINGS}
+    settings["cores"] = os.cpu_count()
+    result = {"settings": settings, "rows": rows, "notes": notes(rows, args)}
+    out.write_text(json.dumps(result, indent=2))
+    print(f"wrote {out.relative_to(ROOT)}")
+
+
+SETTINGS = ["viewers", "rates", "extra", "servers", "seconds", "likes", "senders",
+            "viewers_per_process", "connect_rate", "drain"]  # fmt: skip
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add = parser.add_argument
+    add("--viewers", type=int, nargs="+", default=[1000, 5000], help="room sizes")
+    add("--rates", type=float, nargs="+", default=[100.0], help="chat messages per second")
+    add("--extra", nargs="*", default=["1000x10", "1000x500"], metavar="VIEWERSxRATE",
+        help="more runs besides viewers x rates (give none to run only those)")  # fmt: skip
+    add("--servers", nargs="+", choices=["shopcast", "baseline"], default=["shopcast", "baseline"])
+    add("--seconds", type=float, default=10.0, help="how long the senders send")
+    add("--likes", type=float, default=20.0, help="likes per second, in all (0: none)")
+    add("--senders", type=int, default=20, help="guests sharing the message rate")
+    add("--viewers-per-process", type=int, default=1000)
+    add("--connect-rate", type=float, default=400.0, help="new viewers per second, in all")
+    add("--drain", type=float, default=5.0, help="wait this long at most for late messages")
+    # what the processes this script starts are told
+    add("--role", default="main", choices=["main", "server", "viewers", "senders"])
+    for flag in ("--server", "--url", "--folder", "--tokens"):
+        add(flag, default="")
+    for flag in ("--port", "--stream-id", "--count"):
+        add(flag, type=int, default=0)
+    add("--rate", type=float, default=0.0)
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    args = parse_args()
+    if args.role == "server":
+        serve(args.server, args.port, args.folder)
+    elif args.role == "viewers":
+        asyncio.run(run_viewers(args))
+    elif args.role == "senders":
+        asyncio.run(run_senders(args))
+    else:
+        asyncio.run(main(args))
