@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,8 +20,12 @@ def ok(**data: Any) -> Ack:
     return {"ok": True, **data}
 
 
-def error(code: str, message: str) -> Ack:
-    return {"ok": False, "error": {"code": code, "message": message}}
+def error(code: str, message: str, retry_after_s: float | None = None) -> Ack:
+    """`retry_after_s` when waiting helps (a mute, slow mode, a young account)."""
+    body: dict[str, Any] = {"code": code, "message": message}
+    if retry_after_s is not None:
+        body["retry_after_s"] = math.ceil(retry_after_s * 10) / 10
+    return {"ok": False, "error": body}
 
 
 def acked(handler: Handler) -> Handler:
@@ -31,7 +36,7 @@ def acked(handler: Handler) -> Handler:
         try:
             return await handler(self, sid, data)
         except DomainError as exc:
-            return error(exc.code, exc.message)
+            return error(exc.code, exc.message, getattr(exc, "retry_after_s", None))
         except Exception:
             logger.exception("event %s from %s failed", handler.__name__, sid)
             return error("internal", "the server failed to handle this; it has been logged")

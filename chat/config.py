@@ -23,3 +23,6 @@ class ChatConfig:
     max_payload_bytes: int = 16 * 1024
     # Redis pub/sub channel the nodes of one deployment share (channels ignore Redis db numbers).
     redis_channel: str = "shopcast"
+    # Proxies of this deployment in front of the app that append X-Forwarded-For: a guest's
+    # address (for their fingerprint) is the entry this many from the right. 0: the TCP peer.
+    trusted_proxy_hops: int = 0

@@ -14,6 +14,34 @@ ANSWER_QUESTION = "answer_question"
 PIN_MESSAGE = "pin_message"
 UNPIN_MESSAGE = "unpin_message"
 LIKE = "like"
+# client -> server: moderation (docs/moderation.md has who may do what)
+DELETE_USER_MESSAGES = "delete_user_messages"
+MUTE = "mute"
+UNMUTE = "unmute"
+BAN = "ban"
+UNBAN = "unban"
+SHADOW_BAN = "shadow_ban"
+UNSHADOW_BAN = "unshadow_ban"
+PLATFORM_BAN = "platform_ban"
+PLATFORM_UNBAN = "platform_unban"
+SET_MODES = "set_modes"
+ADD_WORD = "add_word"
+REMOVE_WORD = "remove_word"
+WORD_LIST = "word_list"
+HELD_MESSAGES = "held_messages"
+APPROVE_HELD = "approve_held"
+REJECT_HELD = "reject_held"
+APPOINT_MODERATOR = "appoint_moderator"
+DISMISS_MODERATOR = "dismiss_moderator"
+AUDIT_LOG = "audit_log"
+
+CLIENT_EVENTS = frozenset(
+    {JOIN, LEAVE, SEND_MESSAGE, DELETE_MESSAGE, PIN_PRODUCT, UNPIN_PRODUCT, BUY}
+    | {ANSWER_QUESTION, PIN_MESSAGE, UNPIN_MESSAGE, LIKE, DELETE_USER_MESSAGES, MUTE, UNMUTE}
+    | {BAN, UNBAN, SHADOW_BAN, UNSHADOW_BAN, PLATFORM_BAN, PLATFORM_UNBAN, SET_MODES}
+    | {ADD_WORD, REMOVE_WORD, WORD_LIST, HELD_MESSAGES, APPROVE_HELD, REJECT_HELD}
+    | {APPOINT_MODERATOR, DISMISS_MODERATOR, AUDIT_LOG}
+)
 
 # server -> client
 CHAT_MESSAGE = "chat_message"
@@ -29,10 +57,28 @@ MESSAGE_PINNED = "message_pinned"
 MESSAGE_UNPINNED = "message_unpinned"
 LIKES = "likes"  # {added}: likes since the last tick, a few times a second at most
 BATCH = "batch"  # [[event, data], ...]: a busy room's events of one window, in order
+USER_MESSAGES_DELETED = "user_messages_deleted"  # {author, message_ids}
+MODES_CHANGED = "modes_changed"  # {modes}
+# server -> one person's sockets
+MUTED = "muted"  # {stream_id, until, reason}
+BANNED = "banned"  # {stream_id (None: platform-wide), until, reason}; then disconnected
+# server -> the stream's staff room
+MESSAGE_HELD = "message_held"  # {held}
+HELD_RESOLVED = "held_resolved"  # {held_id, verdict}
+AUDIT_ENTRY = "audit_entry"  # {entry}
+STANDING_CHANGED = "standing_changed"  # {stream_id, standing}: to the person appointed
 
 
 def stream_room(stream_id: int) -> str:
     return f"stream:{stream_id}"
+
+
+def staff_room(stream_id: int) -> str:
+    """The sockets in a stream of its host, its moderators and platform staff."""
+    return f"staff:{stream_id}"
+
+
+PLATFORM_STAFF_ROOM = "staff:platform"  # every socket of platform moderators and admins
 
 
 def person_room(subject: str) -> str:

@@ -166,13 +166,15 @@ class HeldMessage:
     text: str  # as it would be delivered (masked terms already masked)
     terms: tuple[str, ...]  # the terms that held it
     at: float
+    meta: Mapping[str, Json] = field(default_factory=dict)  # the caller's, kept for delivery
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self) | {"terms": list(self.terms)}
+        return asdict(self) | {"terms": list(self.terms), "meta": dict(self.meta)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> HeldMessage:
-        return cls(**(dict(data) | {"terms": tuple(data["terms"])}))
+        meta = dict(data.get("meta") or {})
+        return cls(**(dict(data) | {"terms": tuple(data["terms"]), "meta": meta}))
 
 
 @dataclass(frozen=True)
@@ -267,6 +269,12 @@ class StreamModeration:
         """Check and record a deletion; removing the line from the chat log is the caller's."""
         require(actor, Action.DELETE_MESSAGE, self, author)
         detail: dict[str, Json] = {"message_id": message_id}
+        return self._audit(actor, Action.DELETE_MESSAGE, author.subject, now, detail)
+
+    def delete_user_messages(self, actor: Principal, author: Principal, now: float) -> AuditEntry:
+        """Check and record deleting every message of `author` here (the caller deletes them)."""
+        require(actor, Action.DELETE_MESSAGE, self, author)
+        detail: dict[str, Json] = {"all": True}
         return self._audit(actor, Action.DELETE_MESSAGE, author.subject, now, detail)
 
     def set_modes(self, actor: Principal, modes: RoomModes, now: float) -> AuditEntry:
@@ -507,12 +515,19 @@ class Decision:
 
 
 def decide(
-    sender: Person, text: str, now: float, *, room: StreamModeration, platform: PlatformModeration
+    sender: Person,
+    text: str,
+    now: float,
+    *,
+    room: StreamModeration,
+    platform: PlatformModeration,
+    meta: Mapping[str, Json] | None = None,
 ) -> Decision:
     """May `sender` say `text` in `room` now, and what happens to it? `text` has passed
-    chat.rules.clean_message. A message that is not refused counts for slow mode."""
+    chat.rules.clean_message. A message that is not refused counts for slow mode. `meta` is
+    kept on a held message for whoever delivers it after approval."""
     staff = standing(sender.principal, room) in STREAM_STAFF
-    refusal = _banned(sender, now, room, platform) or _muted(sender, now, room)
+    refusal = admission(sender, now, room, platform) or _muted(sender, now, room)
     if refusal is None and not staff:  # staff are exempt from room modes
         refusal = _mode_refusal(sender, now, room)
     if refusal is not None:
@@ -526,7 +541,7 @@ def decide(
         decision = Decision(Outcome.SENDER_ONLY, shown)
     elif verdict == FilterAction.HOLD and not staff:  # staff are the reviewers
         held_terms = tuple(sorted({m.term for m in matches if m.action == FilterAction.HOLD}))
-        decision = _hold(sender, shown, held_terms, now, room)
+        decision = _hold(sender, shown, held_terms, now, room, meta or {})
     else:
         decision = Decision(Outcome.DELIVER, shown)
     if decision.outcome != Outcome.REFUSE:
@@ -534,9 +549,11 @@ def decide(
     return decision
 
 
-def _banned(
+def admission(
     sender: Person, now: float, room: StreamModeration, platform: PlatformModeration
 ) -> Decision | None:
+    """May `sender` be in the room at all? None, or the `banned` refusal (a platform or a
+    stream ban)."""
     ban = platform.sanctions.find(SanctionKind.PLATFORM_BAN, sender, now)
     ban = ban or room.sanctions.find(SanctionKind.BAN, sender, now)
     if ban is None:
@@ -571,13 +588,18 @@ def _mode_refusal(sender: Person, now: float, room: StreamModeration) -> Decisio
 
 
 def _hold(
-    sender: Person, text: str, terms: tuple[str, ...], now: float, room: StreamModeration
+    sender: Person,
+    text: str,
+    terms: tuple[str, ...],
+    now: float,
+    room: StreamModeration,
+    meta: Mapping[str, Json],
 ) -> Decision:
     if len(room.pending(now)) >= MAX_HELD:
         return _refuse("review_full", "this message needs review and the queue is full")
     principal = sender.principal
     held = HeldMessage(
-        room.next_held_id, principal.subject, principal.display_name, text, terms, now
+        room.next_held_id, principal.subject, principal.display_name, text, terms, now, meta
     )
     room.held[held.id] = held
     room.next_held_id += 1

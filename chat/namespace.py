@@ -1,91 +1,83 @@
-"""The live room: one Socket.IO namespace whose handlers validate, call a service, emit."""
+"""The live room: one Socket.IO namespace whose handlers validate, call a service, emit.
+
+The moderation events live in chat/moderation_events.py, the shared plumbing in
+chat/room_base.py; the chat line itself goes through the moderation rules here, on send.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
-from dataclasses import dataclass
+import time
+from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
 import socketio
 
-from chat import events
-from chat.acks import Ack, acked, error, ok
-from chat.batching import RoomBatcher
-from chat.config import ChatConfig
-from chat.rules import RateLimiter, clean_message
-from server.domain.errors import AuthRequired, Conflict, DomainError, Forbidden, ValidationError
-from server.domain.ids import check_id
+from chat import events, payloads
+from chat.acks import Ack, acked, ok
+from chat.fingerprint import client_address, fingerprint
+from chat.moderation import (
+    Decision,
+    Outcome,
+    Person,
+    PlatformModeration,
+    StreamModeration,
+    admission,
+    decide,
+)
+from chat.moderation_events import ModerationEvents
+from chat.moderation_store import StreamChange
+from chat.permissions import Action, may_attempt, standing
+from chat.room_base import Member, stream_ref
+from chat.rules import clean_message
+from server.domain.errors import Conflict, DomainError
 from server.domain.orders import BuyRequest
-from server.domain.roles import Principal, can_moderate
 from server.domain.streams import StreamStatus, check_language
-from server.services import Services
+from server.models import ChatMessage, Stream
 from server.views import message_view, order_view, product_view, stream_view
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass
-class Member:
-    """What this node knows about one socket."""
-
-    principal: Principal | None
-    stream_id: int | None = None
-
-
-class StreamNamespace(socketio.AsyncNamespace):
-    def __init__(self, services: Services, config: ChatConfig) -> None:
-        super().__init__("/")
-        self._services = services
-        self._config = config
-        self._members: dict[str, Member] = {}
-        self._rooms: dict[int, set[str]] = defaultdict(set)
-        self._chat_limiter = RateLimiter(config.rate_burst, config.rate_refill_s)
-        self._buy_limiter = RateLimiter(burst=5, refill_s=1.0)
-        self._like_limiter = RateLimiter(config.like_burst, config.like_refill_s)
-        self._likes: dict[int, int] = defaultdict(int)  # per stream, added since the last tick
-        self._batcher = RoomBatcher(
-            lambda event, data, room: self.emit(event, data, room=room), config.batch_window_s
-        )
-
-    async def trigger_event(self, event: Any, *args: Any) -> Any:
-        """Route to `on_<event>`; an event this room does not know gets an error ack, not `[]`."""
-        if not isinstance(event, str) or not hasattr(self, f"on_{event}"):
-            return error("unknown_event", f"no such event: {str(event)[:40]!r}")
-        return await super().trigger_event(event, *args)
-
-    # -- connection -------------------------------------------------------------------------
+class StreamNamespace(ModerationEvents):
+    """The room's events: connect, join, chat, pins, purchases, likes (and moderation's)."""
 
     async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
-        principal = None
+        member = Member(None)
         if token:
             try:
-                principal = self._services.tokens.verify(token)
+                member.principal = self._services.tokens.verify(token)
             except DomainError as exc:
                 raise socketio.exceptions.ConnectionRefusedError(exc.code) from None
-            await self.enter_room(sid, events.person_room(principal.subject))
-        self._members[sid] = Member(principal)
+            await self._enter_personal_rooms(sid, member, environ, auth)
+        self._members[sid] = member
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         member = self._members.pop(sid, None)
         if member is not None and member.stream_id is not None:
             self._rooms[member.stream_id].discard(sid)
 
-    # -- events -----------------------------------------------------------------------------
-
     @acked
     async def on_join(self, sid: str, data: Any) -> Ack:
-        stream_id = _int_field(data, "stream_id")
+        stream_id = payloads.int_field(data, "stream_id")
         stream = await self._services.streams.get(stream_id)
-        await self._leave(sid)
         member = self._member(sid)
+        room, platform = await self._store.read(stream_ref(stream))
+        if member.principal is not None:
+            person = Person(member.principal, member.fingerprint)
+            refusal = admission(person, time.time(), room, platform)
+            if refusal is not None:
+                refusal.raise_if_refused()
+        await self._leave(sid)
         member.stream_id = stream_id
         self._rooms[stream_id].add(sid)
         await self.enter_room(sid, events.stream_room(stream_id))
-        return ok(state=await self._state(stream, member))
+        await self._sort_staff(sid, member, room)
+        return ok(state=await self._state(stream, member, room))
 
     @acked
     async def on_leave(self, sid: str, data: Any) -> Ack:
@@ -95,31 +87,47 @@ class StreamNamespace(socketio.AsyncNamespace):
     @acked
     async def on_send_message(self, sid: str, data: Any) -> Ack:
         stream_id, principal = self._joined_as(sid)
-        text = clean_message(_field(data, "text"), max_chars=self._config.max_message_chars)
-        question = _flag(data, "question")
+        text = clean_message(payloads.field(data, "text"), max_chars=self._config.max_message_chars)
+        question = payloads.flag(data, "question")
         stream = await self._services.streams.get(stream_id)
-        language = check_language(data.get("language", stream.language))
+        language = check_language(payloads.optional(data, "language", stream.language))
         if stream.status == StreamStatus.ENDED:
             raise Conflict("the show has ended: chat is closed", code="stream_ended")
         self._chat_limiter.check(principal.subject)
-        log = self._services.chat_log
-        said = await log.append(stream_id, principal, text, question, language)
-        message = message_view(said, stream.started_at)
-        await self._to_room(stream_id, events.CHAT_MESSAGE, message)
-        return ok(message=message)
+        sender = await self._people.sender(principal, self._member(sid).fingerprint)
+        meta = {"question": question, "language": language, "role": str(principal.role)}
+        decision = await self._store.change_stream(
+            stream_ref(stream), _deciding(sender, text, meta), fallback=True
+        )
+        decision.raise_if_refused()
+        if decision.outcome == Outcome.HOLD:
+            return await self._hold(stream_id, decision)
+        said = await self._services.chat_log.append(
+            stream_id,
+            principal,
+            decision.text,
+            question,
+            language,
+            shadowed=decision.outcome == Outcome.SENDER_ONLY,
+        )
+        return ok(message=await self._deliver(sid, stream, said))
 
     @acked
     async def on_delete_message(self, sid: str, data: Any) -> Ack:
-        stream_id, principal = self._joined_as(sid)
-        message_id = _int_field(data, "message_id")
-        stream = await self._services.streams.get(stream_id)
-        if not can_moderate(principal, stream.host_id):
-            raise Forbidden("only moderators and the host can delete messages")
-        await self._services.chat_log.delete(stream_id, message_id)
+        stream, actor = await self._stream_of(sid)
+        message_id = payloads.int_field(data, "message_id")
+        await self._may(stream, actor, Action.DELETE_MESSAGE)
+        said = await self._services.chat_log.get(stream.id, message_id)
+        author = (await self._people.target(said.author)).principal
+        entry = await self._change(
+            stream, lambda room, _, now: room.delete_message(actor, author, message_id, now)
+        )
+        await self._services.chat_log.delete(stream.id, message_id)
+        await self._audited(entry)
         payload = {"message_id": message_id}
-        await self._to_room(stream_id, events.MESSAGE_DELETED, payload)
+        await self._to_room(stream.id, events.MESSAGE_DELETED, payload)
         if stream.pinned_message_id == message_id:
-            await self._to_room(stream_id, events.MESSAGE_UNPINNED, payload)
+            await self._to_room(stream.id, events.MESSAGE_UNPINNED, payload)
         return ok()
 
     @acked
@@ -133,19 +141,17 @@ class StreamNamespace(socketio.AsyncNamespace):
 
     @acked
     async def on_unpin_message(self, sid: str, data: Any) -> Ack:
-        stream_id, principal = self._joined_as(sid)
-        stream = await self._services.streams.get(stream_id)
-        if not can_moderate(principal, stream.host_id):
-            raise Forbidden("only moderators and the host can unpin messages")
-        await self._services.chat_log.pin(stream_id, None, answer=False)
+        stream, principal = await self._stream_of(sid)
+        await self._may(stream, principal, Action.PIN)
+        await self._services.chat_log.pin(stream.id, None, answer=False)
         payload = {"message_id": stream.pinned_message_id}
-        await self._to_room(stream_id, events.MESSAGE_UNPINNED, payload)
+        await self._to_room(stream.id, events.MESSAGE_UNPINNED, payload)
         return ok()
 
     @acked
     async def on_pin_product(self, sid: str, data: Any) -> Ack:
         stream_id, principal = self._joined_as(sid)
-        product_id = _int_field(data, "product_id")
+        product_id = payloads.int_field(data, "product_id")
         stream = await self._services.streams.get(stream_id)
         if stream.status == StreamStatus.ENDED:
             raise Conflict("the show has ended", code="stream_ended")
@@ -177,12 +183,10 @@ class StreamNamespace(socketio.AsyncNamespace):
     @acked
     async def on_like(self, sid: str, data: Any) -> Ack:
         stream_id, principal = self._joined_as(sid)
-        count = _like_count(data)
+        count = payloads.like_count(data)
         self._like_limiter.check(principal.subject)
         self._likes[stream_id] += count
         return ok()
-
-    # -- broadcasts other parts of the app call ---------------------------------------------
 
     async def announce_purchase(
         self, stream_id: int, buyer: str, order: dict, stock_left: int
@@ -218,6 +222,7 @@ class StreamNamespace(socketio.AsyncNamespace):
                 del self._rooms[stream_id]
                 sent.pop(stream_id, None)
                 self._batcher.forget(events.stream_room(stream_id))
+                self._batcher.forget(events.staff_room(stream_id))
                 continue
             if sent.get(stream_id) != count:
                 sent[stream_id] = count
@@ -226,33 +231,49 @@ class StreamNamespace(socketio.AsyncNamespace):
             del self._likes[stream_id]
             await self._to_room(stream_id, events.LIKES, {"added": added})
 
-    # -- helpers ----------------------------------------------------------------------------
+    async def _enter_personal_rooms(
+        self, sid: str, member: Member, environ: Mapping[str, Any], auth: dict
+    ) -> None:
+        principal = member.principal
+        if principal is None:
+            return
+        await self.enter_room(sid, events.person_room(principal.subject))
+        if may_attempt(principal, Action.READ_PLATFORM_AUDIT, None):  # platform staff
+            await self.enter_room(sid, events.PLATFORM_STAFF_ROOM)
+        if principal.is_guest:
+            address = client_address(environ, self._config.trusted_proxy_hops)
+            member.fingerprint = fingerprint(self._fingerprint_key, address, auth.get("device"))
+            await self._store.remember_fingerprint(principal.subject, member.fingerprint)
+
+    async def _deliver(self, sid: str, stream: Stream, said: ChatMessage) -> dict[str, Any]:
+        message = message_view(said, stream.started_at)
+        if said.shadowed:  # the sender's socket only: nobody else, on any node
+            await self.emit(events.CHAT_MESSAGE, message, to=sid, ignore_queue=True)
+        else:
+            await self._to_room(stream.id, events.CHAT_MESSAGE, message)
+        return message
 
     async def _pin_message(self, sid: str, data: Any, answer: bool) -> Ack:
-        stream_id, principal = self._joined_as(sid)
-        message_id = _int_field(data, "message_id")
-        stream = await self._services.streams.get(stream_id)
-        if not can_moderate(principal, stream.host_id):
-            raise Forbidden("only moderators and the host can pin messages")
-        pinned = await self._services.chat_log.pin(stream_id, message_id, answer=answer)
+        stream, principal = await self._stream_of(sid)
+        message_id = payloads.int_field(data, "message_id")
+        await self._may(stream, principal, Action.PIN)
+        pinned = await self._services.chat_log.pin(stream.id, message_id, answer=answer)
         message = message_view(pinned, stream.started_at) if pinned else None
         if answer:
             payload = {"message_id": message_id}
-            await self._to_room(stream_id, events.QUESTION_ANSWERED, payload)
-        await self._to_room(stream_id, events.MESSAGE_PINNED, {"message": message})
+            await self._to_room(stream.id, events.QUESTION_ANSWERED, payload)
+        await self._to_room(stream.id, events.MESSAGE_PINNED, {"message": message})
         return ok(message=message)
 
-    async def _to_room(self, stream_id: int, event: str, data: Any) -> None:
-        await self._batcher.send(events.stream_room(stream_id), event, data)
-
-    async def _state(self, stream: Any, member: Member) -> dict:
+    async def _state(self, stream: Stream, member: Member, room: StreamModeration) -> dict:
         lineup = await self._services.streams.lineup(stream.id)
         pinned = next((p for p in lineup if p.id == stream.pinned_product_id), None)
         log = self._services.chat_log
-        recent = await log.recent(stream.id, self._config.recent_messages)
-        questions = await log.open_questions(stream.id, self._config.recent_messages)
-        pinned_message = await log.pinned(stream.id, stream.pinned_message_id)
         you = member.principal
+        limit = self._config.recent_messages
+        recent = await log.recent(stream.id, limit, viewer=you.subject if you else None)
+        questions = await log.open_questions(stream.id, limit)
+        pinned_message = await log.pinned(stream.id, stream.pinned_message_id)
         return {
             "stream": stream_view(stream, lineup),
             "pinned": product_view(pinned) if pinned else None,
@@ -262,58 +283,25 @@ class StreamNamespace(socketio.AsyncNamespace):
             "pinned_message": message_view(pinned_message, stream.started_at)
             if pinned_message
             else None,
-            "you": {"subject": you.subject, "display_name": you.display_name, "role": you.role}
+            "modes": asdict(room.modes),
+            "you": {
+                "subject": you.subject,
+                "display_name": you.display_name,
+                "role": you.role,
+                "standing": standing(you, room).value,
+            }
             if you
             else None,
             "server_time": _now_iso(),
         }
 
-    async def _leave(self, sid: str) -> None:
-        member = self._member(sid)
-        if member.stream_id is not None:
-            self._rooms[member.stream_id].discard(sid)
-            await self.leave_room(sid, events.stream_room(member.stream_id))
-            member.stream_id = None
-
-    def _member(self, sid: str) -> Member:
-        return self._members.setdefault(sid, Member(None))
-
-    def _joined_as(self, sid: str) -> tuple[int, Principal]:
-        member = self._member(sid)
-        if member.stream_id is None:
-            raise Conflict("join a stream first", code="not_joined")
-        if member.principal is None:
-            raise AuthRequired("sign in or continue as a guest first")
-        return member.stream_id, member.principal
-
-
-def _field(data: Any, name: str) -> Any:
-    if not isinstance(data, dict) or name not in data:
-        raise ValidationError(f"expected an object with {name}", code="bad_payload")
-    return data[name]
-
-
-def _flag(data: Any, name: str) -> bool:
-    """An optional boolean field: absent is False, anything but true/false is refused."""
-    value = data.get(name, False) if isinstance(data, dict) else False
-    if not isinstance(value, bool):
-        raise ValidationError(f"{name} must be true or false", code="bad_payload")
-    return value
-
-
-def _like_count(data: Any) -> int:
-    """`like` takes nothing (one tap) or {count: 1..10} (taps a client gathered)."""
-    if data is None or (isinstance(data, dict) and "count" not in data):
-        return 1
-    count = _field(data, "count")
-    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 10:
-        raise ValidationError("count must be a whole number from 1 to 10", code="bad_payload")
-    return count
-
-
-def _int_field(data: Any, name: str) -> int:
-    return check_id(_field(data, name), name)
-
 
 def _now_iso() -> str:
     return datetime.now(UTC).isoformat()
+
+
+def _deciding(sender: Person, text: str, meta: dict[str, Any]) -> StreamChange[Decision]:
+    def run(room: StreamModeration, platform: PlatformModeration, now: float) -> Decision:
+        return decide(sender, text, now, room=room, platform=platform, meta=meta)
+
+    return run

@@ -56,12 +56,14 @@ class Action(StrEnum):
     SET_MODES = "set_modes"
     EDIT_WORDS = "edit_words"
     REVIEW = "review"
+    READ_AUDIT = "read_audit"  # this stream's audit log
     APPOINT_MODERATOR = "appoint_moderator"
     REMOVE_MODERATOR = "remove_moderator"
     END_STREAM = "end_stream"
     PLATFORM_BAN = "platform_ban"
     PLATFORM_UNBAN = "platform_unban"
     EDIT_PLATFORM_WORDS = "edit_platform_words"
+    READ_PLATFORM_AUDIT = "read_platform_audit"  # the audit log of platform-wide actions
 
 
 STREAM_STAFF = frozenset(
@@ -82,12 +84,14 @@ PERMISSIONS: Mapping[Action, frozenset[Standing]] = {
     Action.SET_MODES: STREAM_STAFF,
     Action.EDIT_WORDS: STREAM_STAFF,
     Action.REVIEW: STREAM_STAFF,
+    Action.READ_AUDIT: STREAM_STAFF,
     Action.APPOINT_MODERATOR: _RUNS_STREAM,
     Action.REMOVE_MODERATOR: _RUNS_STREAM,
     Action.END_STREAM: _RUNS_STREAM,
     Action.PLATFORM_BAN: _PLATFORM_STAFF,
     Action.PLATFORM_UNBAN: _PLATFORM_STAFF,
     Action.EDIT_PLATFORM_WORDS: _PLATFORM_STAFF,
+    Action.READ_PLATFORM_AUDIT: _PLATFORM_STAFF,
 }
 # Actions on a person: the target must rank strictly below the actor and not be the host.
 TARGETED = frozenset(
@@ -97,6 +101,7 @@ TARGETED = frozenset(
 # Platform-wide actions are judged without a stream: a host is an ordinary account there.
 PLATFORM_ACTIONS = frozenset(
     {Action.PLATFORM_BAN, Action.PLATFORM_UNBAN, Action.EDIT_PLATFORM_WORDS}
+    | {Action.READ_PLATFORM_AUDIT}
 )
 
 
@@ -127,6 +132,15 @@ def allowed(
     if standing(actor, scope) not in PERMISSIONS[action]:
         return False
     return action not in TARGETED or (target is not None and _outranks(actor, target, scope))
+
+
+def may_attempt(actor: Principal, action: Action, room: StreamModeration | None) -> bool:
+    """Does `actor`'s standing allow `action` at all, whoever the target? (The first check of
+    an action on a person, before finding out who that person is.)"""
+    scope = None if action in PLATFORM_ACTIONS else room
+    return (scope is not None or action in PLATFORM_ACTIONS) and standing(
+        actor, scope
+    ) in PERMISSIONS[action]
 
 
 def require(

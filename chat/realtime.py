@@ -1,16 +1,22 @@
-"""Builds the Socket.IO server: in-process by default, Redis pub/sub across nodes when set."""
+"""Builds the Socket.IO server: in-process by default, Redis pub/sub across nodes when set.
+
+The same choice picks where moderation state lives and how bans reach other nodes' sockets:
+in this process, or shared through Redis (chat/moderation_store.py, chat/moderation_bus.py).
+"""
 
 from __future__ import annotations
 
 import socketio
 
 from chat.config import ChatConfig
+from chat.moderation_bus import LocalModerationBus, ModerationBus, RedisModerationBus
+from chat.moderation_store import MemoryModerationStore, ModerationStore, RedisModerationStore
 from chat.namespace import StreamNamespace
 from server.services import Services
 
 
 def create_socket_server(
-    services: Services, config: ChatConfig, redis_url: str | None
+    services: Services, config: ChatConfig, redis_url: str | None, secret: str
 ) -> tuple[socketio.AsyncServer, StreamNamespace]:
     manager = (
         socketio.AsyncRedisManager(redis_url, channel=config.redis_channel) if redis_url else None
@@ -23,6 +29,13 @@ def create_socket_server(
         logger=False,
         engineio_logger=False,
     )
-    namespace = StreamNamespace(services, config)
+    store: ModerationStore
+    bus: ModerationBus
+    if redis_url:
+        store = RedisModerationStore.from_url(redis_url, config.redis_channel)
+        bus = RedisModerationBus(redis_url, config.redis_channel)
+    else:
+        store, bus = MemoryModerationStore(), LocalModerationBus()
+    namespace = StreamNamespace(services, config, store, bus, secret)
     sio.register_namespace(namespace)
     return sio, namespace

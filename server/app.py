@@ -41,7 +41,7 @@ def create_app(config: Config) -> web.Application:
     app = web.Application(middlewares=[error_middleware], client_max_size=MAX_REQUEST_BYTES)
     database = Database(config.database_url)
     services = Services.build(database, Tokens(config.secret, config.token_ttl_s))
-    sio, room = create_socket_server(services, config.chat, config.redis_url)
+    sio, room = create_socket_server(services, config.chat, config.redis_url, config.secret)
     sio.attach(app)
 
     app[CONFIG] = config
@@ -80,16 +80,18 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _background(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(app[ROOM].run_viewer_counts(), name="viewer-counts")
+    counts = asyncio.create_task(app[ROOM].run_viewer_counts(), name="viewer-counts")
+    signals = asyncio.create_task(app[ROOM].run_moderation_signals(), name="moderation-signals")
     yield
     await bounded("stop Socket.IO", app[SOCKETS].shutdown())
     # The Redis manager's listener is not stopped by shutdown(): stop it so no task outlives us.
     listener = getattr(app[SOCKETS].manager, "thread", None)
-    for background in (task, listener):
+    for background in (counts, signals, listener):
         if isinstance(background, asyncio.Task):
             background.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await bounded("stop background task", background)
+    await bounded("close moderation state", app[ROOM].close())
 
 
 def _media_with(announcements: Callable[[], Awaitable[None]]) -> Cleanup:

@@ -77,10 +77,20 @@ def from_env(environ: Mapping[str, str], **overrides: object) -> Config:
             recordings_dir=environ.get("SHOPCAST_RECORDINGS_DIR") or None,
             max_video_bps=_kbps_as_bps(environ, "SHOPCAST_MAX_VIDEO_KBPS"),
         ),
-        chat=ChatConfig(redis_channel=environ.get("SHOPCAST_REDIS_CHANNEL") or "shopcast"),
+        chat=ChatConfig(
+            redis_channel=environ.get("SHOPCAST_REDIS_CHANNEL") or "shopcast",
+            trusted_proxy_hops=_proxy_hops(environ),
+        ),
     )
     chosen = {k: v for k, v in overrides.items() if v is not None}
     return replace(config, **chosen)  # type: ignore[arg-type]
+
+
+def _proxy_hops(environ: Mapping[str, str]) -> int:
+    raw = environ.get("SHOPCAST_TRUSTED_PROXY_HOPS", "").strip() or "0"
+    if not raw.isdigit() or int(raw) > 5:
+        raise ConfigError(f"SHOPCAST_TRUSTED_PROXY_HOPS: expected 0 to 5 proxies (got {raw!r})")
+    return int(raw)
 
 
 def _kbps_as_bps(environ: Mapping[str, str], name: str) -> int | None:

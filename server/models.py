@@ -124,6 +124,8 @@ class ChatMessage(Base):
     question: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     language: Mapped[str] = mapped_column(String(2), default="en", server_default="en")
+    # Said by a shadow-banned author: shown to its author only.
+    shadowed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Order(Base):
@@ -181,3 +183,18 @@ class StreamEvent(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     kind: Mapped[str] = mapped_column(String(16))
     product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
+
+
+class ModerationAudit(Base):
+    """One moderation action (chat/moderation.py AuditEntry): who did what to whom, and when."""
+
+    __tablename__ = "moderation_audit"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    # None for platform-wide actions (platform bans, the platform's word list).
+    stream_id: Mapped[int | None] = mapped_column(ForeignKey("streams.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(40))  # a subject, or "system"
+    action: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str | None] = mapped_column(String(100))  # a subject, a term, a held id
+    detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON object
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

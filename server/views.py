@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 from server.domain.recordings import CONTENT_TYPES, Marker
-from server.models import ChatMessage, Order, Product, Recording, Stream, User
+from server.models import ChatMessage, ModerationAudit, Order, Product, Recording, Stream, User
 
 JSON = dict[str, Any]
 
@@ -76,6 +77,18 @@ def message_view(message: ChatMessage, stream_started_at: datetime | None = None
         "language": message.language,
         "created_at": iso(message.created_at),
         "offset_ms": offset,
+    }
+
+
+def audit_view(entry: ModerationAudit) -> JSON:
+    return {
+        "id": entry.id,
+        "stream_id": entry.stream_id,
+        "actor": entry.actor,
+        "action": entry.action,
+        "target": entry.target,
+        "detail": json.loads(entry.detail),
+        "at": iso(_utc(entry.at)),
     }
 
 

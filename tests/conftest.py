@@ -115,12 +115,32 @@ async def sqlite_backend(tmp_path: Path) -> Backend:
     return Backend("sqlite", f"sqlite+aiosqlite:///{tmp_path}/shopcast.db", None)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _forget_redis_keys() -> Iterator[None]:
+    """Moderation state and fingerprints are Redis keys under each test's channel: drop this
+    session's at the end."""
+    yield
+    if not _reachable("127.0.0.1", 6379):
+        return
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        keys = list(client.scan_iter(match=f"shopcast-test-{SESSION}-*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
 def config_for(backend: Backend, **changes: Any) -> Config:
+    """A config for apps of one test: its own secret and its own Redis channel (and key
+    prefix), so nothing a test leaves in Redis meets the next one's streams of the same id."""
     base = Config(
         database_url=backend.database_url,
         redis_url=backend.redis_url,
         secret=secrets.token_urlsafe(48),
-        chat=ChatConfig(redis_channel=f"shopcast-test-{SESSION}"),
+        chat=ChatConfig(redis_channel=f"shopcast-test-{SESSION}-{secrets.token_hex(4)}"),
     )
     return replace(base, **changes)
 

@@ -9,6 +9,7 @@ from server.db import Database
 from server.services.accounts import AccountService
 from server.services.catalog import CatalogService
 from server.services.chat_log import ChatLog
+from server.services.moderation_audit import ModerationAuditLog
 from server.services.orders import OrderService
 from server.services.recordings import RecordingService
 from server.services.streams import StreamService
@@ -21,6 +22,7 @@ class Services:
     streams: StreamService
     orders: OrderService
     chat_log: ChatLog
+    moderation_audit: ModerationAuditLog
     recordings: RecordingService
     tokens: Tokens
 
@@ -32,6 +34,7 @@ class Services:
             streams=StreamService(db),
             orders=OrderService(db),
             chat_log=ChatLog(db),
+            moderation_audit=ModerationAuditLog(db),
             recordings=RecordingService(db),
             tokens=tokens,
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db import Database
@@ -22,7 +22,9 @@ class ChatLog:
         text: str,
         question: bool = False,
         language: str = "en",
+        shadowed: bool = False,
     ) -> ChatMessage:
+        """`shadowed`: the author is shadow-banned, so only they will see it."""
         message = ChatMessage(
             stream_id=stream_id,
             author=principal.subject,
@@ -31,20 +33,57 @@ class ChatLog:
             text=text,
             question=question,
             language=language,
+            shadowed=shadowed,
         )
         async with self._db.writing() as session:
             session.add(message)
         return message
 
-    async def recent(self, stream_id: int, limit: int) -> list[ChatMessage]:
+    async def recent(
+        self, stream_id: int, limit: int, viewer: str | None = None
+    ) -> list[ChatMessage]:
+        """The last messages, oldest first, as `viewer` (a subject) sees them: with their own
+        shadowed messages and nobody else's."""
+        visible: ColumnElement[bool] = ChatMessage.shadowed.is_(False)
+        if viewer is not None:
+            visible = or_(visible, ChatMessage.author == viewer)
         query = (
             select(ChatMessage)
-            .where(ChatMessage.stream_id == stream_id, ChatMessage.deleted_at.is_(None))
+            .where(ChatMessage.stream_id == stream_id, ChatMessage.deleted_at.is_(None), visible)
             .order_by(ChatMessage.id.desc())
             .limit(limit)
         )
         async with self._db.reading() as session:
             return list(reversed(list(await session.scalars(query))))
+
+    async def get(self, stream_id: int, message_id: int) -> ChatMessage:
+        """A message of this stream that is not deleted (else `message_not_found`)."""
+        async with self._db.reading() as session:
+            message = await _message_in(session, stream_id, message_id)
+        if message.deleted_at is not None:
+            raise NotFound("that message was deleted", code="message_not_found")
+        return message
+
+    async def delete_by_author(self, stream_id: int, author: str) -> tuple[list[int], bool]:
+        """Delete every message `author` said in this stream: the ids deleted, and whether the
+        pinned message was one of them (it is unpinned)."""
+        mine = (
+            ChatMessage.stream_id == stream_id,
+            ChatMessage.author == author,
+            ChatMessage.deleted_at.is_(None),
+        )
+        async with self._db.writing() as session:
+            ids = list(await session.scalars(select(ChatMessage.id).where(*mine)))
+            if not ids:
+                return [], False
+            await session.execute(
+                update(ChatMessage).where(ChatMessage.id.in_(ids)).values(deleted_at=utcnow())
+            )
+            stream = await session.get(Stream, stream_id)
+            unpinned = stream is not None and stream.pinned_message_id in ids
+            if stream is not None and unpinned:
+                stream.pinned_message_id = None
+        return sorted(ids), unpinned
 
     async def delete(self, stream_id: int, message_id: int) -> ChatMessage:
         """Delete a message; a deleted message is no longer pinned."""
@@ -66,6 +105,7 @@ class ChatLog:
                 ChatMessage.question.is_(True),
                 ChatMessage.answered_at.is_(None),
                 ChatMessage.deleted_at.is_(None),
+                ChatMessage.shadowed.is_(False),
             )
             .order_by(ChatMessage.id)
             .limit(limit)
@@ -82,7 +122,7 @@ class ChatLog:
             message = None
             if message_id is not None:
                 message = await _message_in(session, stream_id, message_id)
-                if message.deleted_at is not None:
+                if message.deleted_at is not None or message.shadowed:
                     raise NotFound("that message was deleted", code="message_not_found")
                 if answer:
                     if not message.question:

@@ -120,9 +120,15 @@ STAFF_ACTIONS = {
     Action.SET_MODES,
     Action.EDIT_WORDS,
     Action.REVIEW,
+    Action.READ_AUDIT,
 }
 RUN_ACTIONS = {Action.APPOINT_MODERATOR, Action.REMOVE_MODERATOR, Action.END_STREAM}
-PLATFORM_ACTIONS = {Action.PLATFORM_BAN, Action.PLATFORM_UNBAN, Action.EDIT_PLATFORM_WORDS}
+PLATFORM_ACTIONS = {
+    Action.PLATFORM_BAN,
+    Action.PLATFORM_UNBAN,
+    Action.EDIT_PLATFORM_WORDS,
+    Action.READ_PLATFORM_AUDIT,
+}
 
 # Written out by hand (not read from the module) so a change to the matrix is a visible change.
 MATRIX = {
@@ -687,6 +693,44 @@ def test_deleting_a_message_is_checked_and_audited() -> None:
         room().delete_message(MOD, HOST, 78, T0)
     with pytest.raises(ModerationForbidden):
         room().delete_message(VIEWER, GUEST, 79, T0)
+
+
+def test_deleting_all_of_a_users_messages_is_checked_and_audited() -> None:
+    entry = room().delete_user_messages(MOD, VIEWER, T0)
+    assert entry == AuditEntry("u:2", Action.DELETE_MESSAGE, "u:4", STREAM, T0, {"all": True})
+    with pytest.raises(ModerationForbidden):
+        room().delete_user_messages(MOD, MOD2, T0)  # a peer
+    with pytest.raises(ModerationForbidden):
+        room().delete_user_messages(VIEWER, GUEST, T0)
+
+
+def test_admission_lets_in_all_but_the_banned() -> None:
+    show, platform = room(), PlatformModeration()
+    assert moderation.admission(person(VIEWER), T0, show, platform) is None
+    show.mute(MOD, person(VIEWER), T0, 60)
+    assert moderation.admission(person(VIEWER), T0, show, platform) is None  # may watch
+    show.ban(MOD, person(SELLER), T0)
+    platform.ban(PMOD, person(VIEWER), T0, duration_s=100)
+    banned = moderation.admission(person(VIEWER), T0 + 40, show, platform)
+    assert banned is not None and (banned.code, banned.retry_after_s) == ("banned", 60)
+    assert refused(moderation.admission(person(SELLER), T0, show, platform)) == "banned"
+    assert moderation.admission(person(SELLER), T0, other_room(), platform) is None
+
+
+def test_held_messages_keep_the_callers_meta_for_delivery() -> None:
+    show = held_room()
+    meta = {"question": True, "language": "en", "role": "viewer"}
+    decision = decide(
+        person(VIEWER), "blarg?", T0, room=show, platform=PlatformModeration(), meta=meta
+    )
+    assert decision.held is not None and decision.held.meta == meta
+    again = StreamModeration.from_dict(json.loads(json.dumps(show.to_dict())))
+    assert again.held[decision.held.id] == decision.held
+    # State saved before meta existed still loads.
+    old = show.to_dict()
+    for held in old["held"]:
+        del held["meta"]
+    assert StreamModeration.from_dict(old).held[1].meta == {}
 
 
 # -- every change is audited ----------------------------------------------------------------------

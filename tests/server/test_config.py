@@ -25,6 +25,9 @@ def test_defaults_and_environment() -> None:
     assert config.chat.redis_channel == "shopcast"
     assert config.media.ice_servers == ("stun:stun.example:3478", "turn:turn.example:3478")
     assert config.media.max_video_bps == 2_500_000
+    assert config.chat.trusted_proxy_hops == 0
+    behind_proxy = from_env({"SHOPCAST_SECRET": SECRET, "SHOPCAST_TRUSTED_PROXY_HOPS": "1"})
+    assert behind_proxy.chat.trusted_proxy_hops == 1
 
 
 @pytest.mark.parametrize(
@@ -39,6 +42,8 @@ def test_defaults_and_environment() -> None:
         ({"SHOPCAST_SECRET": SECRET, "SHOPCAST_REDIS_URL": "http://x"}, "SHOPCAST_REDIS_URL"),
         ({"SHOPCAST_SECRET": SECRET, "SHOPCAST_MAX_VIDEO_KBPS": "1.5M"}, "SHOPCAST_MAX_VIDEO"),
         ({"SHOPCAST_SECRET": SECRET, "SHOPCAST_MAX_VIDEO_KBPS": "0"}, "SHOPCAST_MAX_VIDEO"),
+        ({"SHOPCAST_SECRET": SECRET, "SHOPCAST_TRUSTED_PROXY_HOPS": "-1"}, "PROXY_HOPS"),
+        ({"SHOPCAST_SECRET": SECRET, "SHOPCAST_TRUSTED_PROXY_HOPS": "9"}, "PROXY_HOPS"),
     ],
 )
 def test_invalid_configuration_names_the_setting(env: dict, words: str) -> None:
