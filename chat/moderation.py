@@ -25,8 +25,8 @@ from chat.permissions import (
 )
 from chat.rules import ChatRefused
 from chat.word_filter import FilterAction, WordFilter, mask, strongest
-from server.domain.errors import NotFound, ValidationError
-from server.domain.roles import Principal
+from server.domain.errors import Conflict, NotFound, ValidationError
+from server.domain.roles import Principal, Role
 
 # -- limits and defaults: the one place to tune them -----------------------------------------
 MUTE_PRESETS_S = (60, 600, 3600)  # the durations a moderator's menu offers
@@ -282,8 +282,17 @@ class StreamModeration:
         self.modes = modes.checked()
         return self._audit(actor, Action.SET_MODES, None, now, dict(asdict(modes)))
 
-    def approve(self, actor: Principal, held_id: int, now: float) -> tuple[HeldMessage, AuditEntry]:
-        """Take a held message off the queue for the caller to deliver to the room."""
+    def approve(
+        self, actor: Principal, held_id: int, now: float, platform: PlatformModeration
+    ) -> tuple[HeldMessage, AuditEntry]:
+        """Take a held message off the queue for the caller to deliver to the room, unless its
+        sender was banned, muted or shadow-banned while it waited (then it can only be rejected)."""
+        held = self.held.get(held_id)
+        if held is not None and self._sanctioned(held.sender, now, platform):
+            raise Conflict(
+                "its sender was banned or muted while it waited: reject it instead",
+                code="sender_sanctioned",
+            )
         return self._review(actor, held_id, now, "approved")
 
     def reject(self, actor: Principal, held_id: int, now: float) -> tuple[HeldMessage, AuditEntry]:
@@ -339,6 +348,12 @@ class StreamModeration:
             raise NotFound("no such held message (or it expired)", code="held_not_found")
         detail: dict[str, Json] = {"verdict": verdict, "held_id": held_id}
         return held, self._audit(actor, Action.REVIEW, held.sender, now, detail)
+
+    def _sanctioned(self, subject: str, now: float, platform: PlatformModeration) -> bool:
+        sender = Person(Principal(subject, "", Role.VIEWER))
+        if admission(sender, now, self, platform) or _muted(sender, now, self):
+            return True
+        return self.sanctions.find(SanctionKind.SHADOW_BAN, sender, now) is not None
 
     def _audit(
         self,

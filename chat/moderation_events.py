@@ -218,7 +218,7 @@ class ModerationEvents(RoomBase):
         held_id = payloads.int_field(data, "held_id")
         await self._may(stream, actor, Action.REVIEW)
         held, entry = await self._change(
-            stream, lambda room, _, now: room.approve(actor, held_id, now)
+            stream, lambda room, platform, now: room.approve(actor, held_id, now, platform)
         )
         view = await self._audited(entry)
         message = await self._deliver_held(stream, held)

@@ -89,7 +89,7 @@ class StreamNamespace(ModerationEvents):
         stream_id, principal = self._joined_as(sid)
         text = clean_message(payloads.field(data, "text"), max_chars=self._config.max_message_chars)
         question = payloads.flag(data, "question")
-        stream = await self._services.streams.get(stream_id)
+        stream = await self._services.streams.recent(stream_id)
         language = check_language(payloads.optional(data, "language", stream.language))
         if stream.status == StreamStatus.ENDED:
             raise Conflict("the show has ended: chat is closed", code="stream_ended")
@@ -150,23 +150,23 @@ class StreamNamespace(ModerationEvents):
 
     @acked
     async def on_pin_product(self, sid: str, data: Any) -> Ack:
-        stream_id, principal = self._joined_as(sid)
+        stream, principal = await self._stream_of(sid)
         product_id = payloads.int_field(data, "product_id")
-        stream = await self._services.streams.get(stream_id)
+        await self._may(stream, principal, Action.PIN)  # the host and the stream's staff
         if stream.status == StreamStatus.ENDED:
             raise Conflict("the show has ended", code="stream_ended")
-        await self._services.streams.pin(principal, stream_id, product_id)
+        await self._services.streams.pin(None, stream.id, product_id)
         product = product_view(await self._services.catalog.get(product_id))
-        await self._to_room(stream_id, events.PRODUCT_PINNED, {"product": product})
+        await self._to_room(stream.id, events.PRODUCT_PINNED, {"product": product})
         return ok(product=product)
 
     @acked
     async def on_unpin_product(self, sid: str, data: Any) -> Ack:
-        stream_id, principal = self._joined_as(sid)
-        before = await self._services.streams.get(stream_id)
-        await self._services.streams.pin(principal, stream_id, None)
+        before, principal = await self._stream_of(sid)
+        await self._may(before, principal, Action.PIN)
+        await self._services.streams.pin(None, before.id, None)
         payload = {"product_id": before.pinned_product_id}
-        await self._to_room(stream_id, events.PRODUCT_UNPINNED, payload)
+        await self._to_room(before.id, events.PRODUCT_UNPINNED, payload)
         return ok()
 
     @acked

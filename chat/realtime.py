@@ -1,4 +1,5 @@
-"""Builds the Socket.IO server: in-process by default, Redis pub/sub across nodes when set.
+"""Builds the Socket.IO server: in-process by default, Redis pub/sub across nodes when set;
+either way a room event is framed once for this node's sockets (chat/fanout.py).
 
 The same choice picks where moderation state lives and how bans reach other nodes' sockets:
 in this process, or shared through Redis (chat/moderation_store.py, chat/moderation_bus.py).
@@ -9,6 +10,7 @@ from __future__ import annotations
 import socketio
 
 from chat.config import ChatConfig
+from chat.fanout import FanoutManager, FanoutRedisManager, use_direct_websockets
 from chat.moderation_bus import LocalModerationBus, ModerationBus, RedisModerationBus
 from chat.moderation_store import MemoryModerationStore, ModerationStore, RedisModerationStore
 from chat.namespace import StreamNamespace
@@ -18,8 +20,10 @@ from server.services import Services
 def create_socket_server(
     services: Services, config: ChatConfig, redis_url: str | None, secret: str
 ) -> tuple[socketio.AsyncServer, StreamNamespace]:
-    manager = (
-        socketio.AsyncRedisManager(redis_url, channel=config.redis_channel) if redis_url else None
+    manager: FanoutManager = (
+        FanoutRedisManager(redis_url, channel=config.redis_channel)
+        if redis_url
+        else FanoutManager()
     )
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
@@ -29,6 +33,7 @@ def create_socket_server(
         logger=False,
         engineio_logger=False,
     )
+    use_direct_websockets(sio)
     store: ModerationStore
     bus: ModerationBus
     if redis_url:

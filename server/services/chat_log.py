@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,10 +13,15 @@ from server.domain.errors import Conflict, NotFound
 from server.domain.roles import Principal
 from server.models import ChatMessage, Stream, utcnow
 
+logger = logging.getLogger(__name__)
+
+MAX_ROWS_PER_COMMIT = 500
+
 
 class ChatLog:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self.inserts = GroupInsert(db)
 
     async def append(
         self,
@@ -35,9 +43,7 @@ class ChatLog:
             language=language,
             shadowed=shadowed,
         )
-        async with self._db.writing() as session:
-            session.add(message)
-        return message
+        return await self.inserts.add(message)
 
     async def recent(
         self, stream_id: int, limit: int, viewer: str | None = None
@@ -146,3 +152,58 @@ async def _message_in(session: AsyncSession, stream_id: int, message_id: int) ->
     if message is None or message.stream_id != stream_id:
         raise NotFound("no such message in this stream", code="message_not_found")
     return message
+
+
+class GroupInsert:
+    """Group commit for chat lines: the lines that arrive while a commit is under way go
+    together in the next one, so a busy room costs one transaction per batch, not per line
+    (SQLite has a single writer; PostgreSQL a commit per round trip). Each line is still
+    durable, with its id, before anyone is told about it."""
+
+    def __init__(self, db: Database, max_rows: int = MAX_ROWS_PER_COMMIT) -> None:
+        self._db = db
+        self._max_rows = max_rows
+        self._waiting: list[tuple[ChatMessage, asyncio.Future[ChatMessage]]] = []
+        self._writer: asyncio.Task[None] | None = None
+        self.commits = 0  # transactions tried, for tests and metrics
+
+    async def add(self, row: ChatMessage) -> ChatMessage:
+        done: asyncio.Future[ChatMessage] = asyncio.get_running_loop().create_future()
+        self._waiting.append((row, done))
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write_all())
+        return await done
+
+    async def _write_all(self) -> None:
+        try:
+            while self._waiting:
+                batch = self._waiting[: self._max_rows]
+                del self._waiting[: self._max_rows]
+                await self._write(batch)
+        finally:
+            self._writer = None
+
+    async def _write(self, batch: list[tuple[ChatMessage, asyncio.Future[ChatMessage]]]) -> None:
+        self.commits += 1
+        try:
+            async with self._db.writing() as session:
+                session.add_all([row for row, _ in batch])
+        except Exception as exc:
+            if len(batch) == 1:
+                _fail(batch[0][1], exc)
+                return
+            # One bad row must not fail the others: each goes alone, and only it fails.
+            logger.warning(
+                "a group insert of %d chat lines failed; retrying one by one", len(batch)
+            )
+            for one in batch:
+                await self._write([one])
+            return
+        for row, done in batch:
+            if not done.done():  # its sender went away meanwhile: the line is kept all the same
+                done.set_result(row)
+
+
+def _fail(done: asyncio.Future[ChatMessage], exc: Exception) -> None:
+    if not done.done():
+        done.set_exception(exc)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+import time
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -17,10 +19,17 @@ from server.domain.streams import StreamStatus
 from server.models import Product, Stream, StreamProduct, utcnow
 from server.services.recordings import add_event
 
+# How stale `recent` may be: a hot path that reads the stream per chat line takes a copy this
+# old at most (another node's change reaches this one within it; this node's own, at once).
+RECENT_MAX_AGE_S = 1.0
+MAX_RECENT = 10_000
+
 
 class StreamService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Callable[[], float] = time.monotonic) -> None:
         self._db = db
+        self._clock = clock
+        self._recent: dict[int, tuple[float, Stream]] = {}
 
     async def create(self, principal: Principal, payload: object) -> Stream:
         if principal.role not in (Role.HOST, Role.ADMIN) or principal.user_id is None:
@@ -47,7 +56,18 @@ class StreamService:
             stream = await session.get(Stream, stream_id)
         if stream is None:
             raise NotFound("no such stream", code="stream_not_found")
+        if len(self._recent) >= MAX_RECENT:
+            self._recent.clear()
+        self._recent[stream_id] = (self._clock(), stream)  # every write here ends with a get
         return stream
+
+    async def recent(self, stream_id: int) -> Stream:
+        """The stream as read at most RECENT_MAX_AGE_S ago: for the chat path, which needs its
+        status, language, host and start per line but must not cost a query per line."""
+        seen = self._recent.get(stream_id)
+        if seen is not None and self._clock() - seen[0] < RECENT_MAX_AGE_S:
+            return seen[1]
+        return await self.get(stream_id)
 
     async def find(self, status: str | None = None, limit: int = 100) -> list[Stream]:
         query = select(Stream).order_by(Stream.id.desc()).limit(limit)
@@ -126,9 +146,13 @@ class StreamService:
             add_event(session, stream_id, EventKind.ENDED)
         return await self.get(stream_id)
 
-    async def pin(self, principal: Principal, stream_id: int, product_id: int | None) -> Stream:
+    async def pin(
+        self, principal: Principal | None, stream_id: int, product_id: int | None
+    ) -> Stream:
+        """Pin (None: unpin) a product. `principal` None: the caller has checked who may (the
+        live room lets the stream's own appointed moderators pin too, chat/permissions.py)."""
         stream = await self.get(stream_id)
-        if not can_pin(principal, stream.host_id):
+        if principal is not None and not can_pin(principal, stream.host_id):
             raise Forbidden("only the host and moderators can pin products")
         if product_id is not None and not await self.in_lineup(stream_id, product_id):
             raise ValidationError("this product is not in the show's line-up", code="not_in_lineup")

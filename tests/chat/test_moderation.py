@@ -31,7 +31,7 @@ from chat.moderation import (
     remove_word,
 )
 from chat.permissions import Action, ModerationForbidden, Standing, allowed, require, standing
-from server.domain.errors import NotFound, ValidationError
+from server.domain.errors import Conflict, NotFound, ValidationError
 from server.domain.roles import Principal, Role
 
 T0 = 1_700_000_000.0
@@ -615,7 +615,7 @@ def test_held_messages_wait_for_a_moderator() -> None:
         {"verdict": "held", "held_id": 1, "terms": ["blarg"]},
     )
     assert show.pending(T0) == [decision.held]
-    held, entry = show.approve(MOD, 1, T0 + 5)
+    held, entry = show.approve(MOD, 1, T0 + 5, PlatformModeration())
     assert held == decision.held
     assert entry == AuditEntry(
         "u:2", Action.REVIEW, "u:4", STREAM, T0 + 5, {"verdict": "approved", "held_id": 1}
@@ -629,7 +629,7 @@ def test_rejecting_a_held_message() -> None:
     held, entry = show.reject(HOST, 1, T0 + 1)
     assert (held.sender, entry.detail["verdict"]) == ("u:4", "rejected")
     with pytest.raises(NotFound) as caught:
-        show.approve(HOST, 1, T0 + 2)
+        show.approve(HOST, 1, T0 + 2, PlatformModeration())
     assert caught.value.code == "held_not_found"
 
 
@@ -639,14 +639,30 @@ def test_held_messages_expire() -> None:
     assert show.pending(T0 + HELD_TTL_S - 1)
     assert not show.pending(T0 + HELD_TTL_S)
     with pytest.raises(NotFound):
-        show.approve(MOD, 1, T0 + HELD_TTL_S)
+        show.approve(MOD, 1, T0 + HELD_TTL_S, PlatformModeration())
+
+
+@pytest.mark.parametrize("sanction", ["ban", "mute", "shadow_ban", "platform_ban"])
+def test_a_held_message_of_someone_sanctioned_since_cannot_be_approved(sanction: str) -> None:
+    show, platform = held_room(), PlatformModeration()
+    say(show, VIEWER, T0, "blarg")
+    if sanction == "platform_ban":
+        platform.ban(ADMIN, person(VIEWER), T0 + 1)
+    elif sanction == "mute":
+        show.mute(MOD, person(VIEWER), T0 + 1, duration_s=600)
+    else:
+        getattr(show, sanction)(MOD, person(VIEWER), T0 + 1)
+    with pytest.raises(Conflict) as caught:
+        show.approve(MOD, 1, T0 + 2, platform)
+    assert caught.value.code == "sender_sanctioned"
+    assert show.reject(MOD, 1, T0 + 3)[0].text == "blarg"  # still there to reject
 
 
 def test_only_staff_review() -> None:
     show = held_room()
     say(show, VIEWER, T0, "blarg")
     with pytest.raises(ModerationForbidden):
-        show.approve(SELLER, 1, T0)
+        show.approve(SELLER, 1, T0, PlatformModeration())
 
 
 def test_staff_messages_are_not_held() -> None:
@@ -752,7 +768,7 @@ def test_every_change_by_a_person_returns_an_audit_entry() -> None:
         show.delete_message(MOD, VIEWER, 1, T0),
         add_word(MOD, show, "frobnit", "en", "block", T0),
         remove_word(MOD, show, "frobnit", "en", T0),
-        show.approve(MOD, 1, T0)[1],
+        show.approve(MOD, 1, T0, PlatformModeration())[1],
         platform.ban(PMOD, person(VIEWER), T0),
         platform.unban(PMOD, person(VIEWER), T0),
         add_word(PMOD, platform, "frobnit", "all", "block", T0),
@@ -807,7 +823,7 @@ def test_state_round_trips_through_json() -> None:
         first = decide(sender, text, at, room=show, platform=platform)
         second = decide(sender, text, at, room=show2, platform=platform2)
         assert first == second
-    assert show2.approve(MOD, 1, T0 + 2)[0].text == "blarg i ****"
+    assert show2.approve(MOD, 1, T0 + 2, PlatformModeration())[0].text == "blarg i ****"
 
 
 def test_prune_forgets_only_what_has_ended() -> None:

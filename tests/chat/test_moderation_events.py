@@ -97,6 +97,8 @@ async def test_viewers_cannot_moderate(running) -> None:
         ("audit_log", {}),
         ("audit_log", {"platform": True}),
         ("pin_message", {"message_id": said["id"]}),
+        ("pin_product", {"product_id": show.product_ids[0]}),
+        ("unpin_product", {}),
     ]
     for event, payload in attempts:
         assert code(await viewer.call(event, payload)) == "forbidden", event
@@ -111,6 +113,8 @@ async def test_a_stream_moderator_acts_in_their_stream_only(running) -> None:
     assert state["you"]["standing"] == "stream_moderator"
     assert code(await mod.call("mute", {"target": target, "duration_s": 60})) == "ok"
     assert code(await mod.call("set_modes", {"slow_mode_s": 2})) == "ok"
+    assert code(await mod.call("pin_product", {"product_id": show.product_ids[0]})) == "ok"
+    assert code(await mod.call("unpin_product", {})) == "ok"
     # Hosts run shows: a stream moderator cannot appoint others, nor sanction the host.
     host = await subject_of(running, show.host)
     assert code(await mod.call("appoint_moderator", {"target": target})) == "forbidden"
@@ -121,6 +125,8 @@ async def test_a_stream_moderator_acts_in_their_stream_only(running) -> None:
         "standing"
     ] == "viewer"
     assert code(await mod.call("mute", {"target": target})) == "forbidden"
+    pin = {"product_id": other_show.product_ids[0]}
+    assert code(await mod.call("pin_product", pin)) == "forbidden"
 
 
 async def test_the_host_appoints_and_dismisses_moderators(running) -> None:
