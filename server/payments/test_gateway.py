@@ -1,0 +1,198 @@
+"""The built-in test gateway: an in-memory payment provider that behaves like a real one.
+
+It keeps authorizations, captures and refunds, answers a repeated idempotency key with the
+first outcome, and queues signed webhooks for the server to receive. It can be told to fail
+the next calls in the ways real providers do: decline, time out, lose its answer after
+authorizing, or refuse a capture.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from server.domain.errors import Conflict, Forbidden, ValidationError
+from server.domain.money import Money
+from server.domain.payments import (
+    Authorization,
+    EventKind,
+    GatewayError,
+    GatewayTimeout,
+    PaymentDeclined,
+    PaymentError,
+    Refund,
+    WebhookEvent,
+)
+
+SIGNATURE_HEADER = "X-Test-Signature"
+
+
+class Fault(StrEnum):
+    DECLINE = "decline"  # authorize: refused, and so is every retry with that key
+    TIMEOUT = "timeout"  # authorize: no answer within `timeout`; nothing was authorized
+    FAIL_AFTER_AUTHORIZATION = "fail_after_authorization"  # authorized, but the answer is lost
+    FAIL_CAPTURE = "fail_capture"  # capture: refused; the authorization stays open
+
+
+_ON_AUTHORIZE = frozenset({Fault.DECLINE, Fault.TIMEOUT, Fault.FAIL_AFTER_AUTHORIZATION})
+
+
+class ChargeState(StrEnum):
+    AUTHORIZED = "authorized"
+    CAPTURED = "captured"
+    VOIDED = "voided"
+
+
+@dataclass
+class Charge:
+    authorization: Authorization
+    state: ChargeState = ChargeState.AUTHORIZED
+    refunded_minor: int = 0
+
+
+@dataclass(frozen=True)
+class Webhook:
+    body: bytes
+    headers: dict[str, str]
+
+
+class TestGateway:
+    __test__ = False  # a product name, not a pytest test class
+    name = "test"
+
+    def __init__(self, secret: bytes = b"shopcast-test-gateway", *, timeout: float = 10.0) -> None:
+        self.timeout = timeout
+        self.webhooks: asyncio.Queue[Webhook] = asyncio.Queue()
+        self._secret = secret
+        self._faults: list[Fault] = []
+        self._ids = itertools.count(1)
+        self._by_key: dict[str, Authorization | PaymentDeclined] = {}
+        self._charges: dict[str, Charge] = {}
+        self._refunds: dict[str, Refund] = {}
+
+    def inject(self, fault: Fault, times: int = 1) -> None:
+        """Fail the next `times` calls the fault applies to."""
+        self._faults.extend([fault] * times)
+
+    def charge(self, authorization_id: str) -> Charge:
+        found = self._charges.get(authorization_id)
+        if found is None:
+            raise PaymentError("no such authorization", code="authorization_unknown")
+        return found
+
+    async def authorize(self, amount: Money, idempotency_key: str) -> Authorization:
+        if amount.amount_minor <= 0:
+            raise ValidationError("an authorization is for a positive amount", code="bad_amount")
+        earlier = self._by_key.get(idempotency_key)
+        if earlier is not None:
+            return _replay(earlier, amount)
+        fault = self._take(_ON_AUTHORIZE)
+        if fault == Fault.TIMEOUT:
+            await asyncio.sleep(self.timeout)
+            raise GatewayTimeout("the payment gateway did not answer")
+        if fault == Fault.DECLINE:
+            declined = PaymentDeclined("the card was declined")
+            self._by_key[idempotency_key] = declined
+            raise declined
+        auth = Authorization(self._new_id("auth"), amount, idempotency_key)
+        self._by_key[idempotency_key] = auth
+        self._charges[auth.id] = Charge(auth)
+        self._emit(EventKind.AUTHORIZED, auth.id, amount)
+        if fault == Fault.FAIL_AFTER_AUTHORIZATION:
+            raise GatewayError("the payment gateway failed after authorizing")
+        return auth
+
+    async def capture(self, authorization_id: str) -> Authorization:
+        charge = self.charge(authorization_id)
+        if charge.state == ChargeState.CAPTURED:
+            return charge.authorization
+        if charge.state == ChargeState.VOIDED:
+            raise PaymentError("the authorization was voided", code="authorization_voided")
+        if self._take(frozenset({Fault.FAIL_CAPTURE})) is not None:
+            raise PaymentDeclined("the capture was refused", code="capture_failed")
+        charge.state = ChargeState.CAPTURED
+        self._emit(EventKind.CAPTURED, authorization_id, charge.authorization.amount)
+        return charge.authorization
+
+    async def void(self, authorization_id: str) -> None:
+        charge = self.charge(authorization_id)
+        if charge.state == ChargeState.CAPTURED:
+            raise PaymentError("captured: refund it instead", code="authorization_captured")
+        if charge.state == ChargeState.AUTHORIZED:
+            charge.state = ChargeState.VOIDED
+            self._emit(EventKind.VOIDED, authorization_id, charge.authorization.amount)
+
+    async def refund(self, authorization_id: str, amount: Money, idempotency_key: str) -> Refund:
+        earlier = self._refunds.get(idempotency_key)
+        if earlier is not None:
+            if (earlier.authorization_id, earlier.amount) != (authorization_id, amount):
+                raise Conflict("refund key reused for another refund", code="idempotency_reused")
+            return earlier
+        charge = self.charge(authorization_id)
+        captured = charge.authorization.amount
+        if charge.state != ChargeState.CAPTURED:
+            raise PaymentError("only a captured payment is refunded", code="not_captured")
+        if amount.currency != captured.currency or not (
+            0 < amount.amount_minor <= captured.amount_minor - charge.refunded_minor
+        ):
+            raise PaymentError("more than is left to refund", code="refund_exceeds_capture")
+        charge.refunded_minor += amount.amount_minor
+        refund = Refund(self._new_id("refund"), authorization_id, amount)
+        self._refunds[idempotency_key] = refund
+        self._emit(EventKind.REFUNDED, authorization_id, amount)
+        return refund
+
+    def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+        signature = next(
+            (v for k, v in headers.items() if k.lower() == SIGNATURE_HEADER.lower()), ""
+        )
+        if not hmac.compare_digest(signature, self._sign(body)):
+            raise Forbidden("the webhook signature does not match", code="bad_webhook_signature")
+        try:
+            data = json.loads(body)
+            return WebhookEvent(
+                id=str(data["id"]),
+                kind=EventKind(data["type"]),
+                authorization_id=str(data["authorization_id"]),
+                amount=Money(data["amount_minor"], data["currency"]),
+            )
+        except (ValueError, KeyError, TypeError, ValidationError) as error:
+            raise ValidationError("the webhook body is malformed", code="bad_webhook") from error
+
+    def _take(self, applicable: frozenset[Fault]) -> Fault | None:
+        for i, fault in enumerate(self._faults):
+            if fault in applicable:
+                return self._faults.pop(i)
+        return None
+
+    def _emit(self, kind: EventKind, authorization_id: str, amount: Money) -> None:
+        body = json.dumps(
+            {
+                "id": self._new_id("evt"),
+                "type": str(kind),
+                "authorization_id": authorization_id,
+                "amount_minor": amount.amount_minor,
+                "currency": amount.currency,
+            }
+        ).encode()
+        self.webhooks.put_nowait(Webhook(body, {SIGNATURE_HEADER: self._sign(body)}))
+
+    def _sign(self, body: bytes) -> str:
+        return hmac.new(self._secret, body, hashlib.sha256).hexdigest()
+
+    def _new_id(self, prefix: str) -> str:
+        return f"{prefix}_{next(self._ids):06d}"
+
+
+def _replay(earlier: Authorization | PaymentDeclined, amount: Money) -> Authorization:
+    if isinstance(earlier, PaymentDeclined):
+        raise PaymentDeclined(earlier.message, code=earlier.code)
+    if earlier.amount != amount:
+        raise Conflict("payment key reused for another amount", code="idempotency_reused")
+    return earlier
