@@ -15,8 +15,12 @@ class ChatConfig:
     # Likes: a burst of `like_burst` taps per person, then one every `like_refill_s`.
     like_burst: int = 20
     like_refill_s: float = 0.1
-    # A busy room's events within this window leave as one frame per viewer (chat/batching.py).
+    # A busy room's events within this window leave as one frame per viewer (chat/batching.py);
+    # a big room's window widens so that one room costs at most `batch_writes_per_s` socket
+    # writes a second on a node, up to `batch_window_max_s`.
     batch_window_s: float = 0.05
+    batch_writes_per_s: float = 50_000
+    batch_window_max_s: float = 0.2
     # How often viewer counts and like totals go out (only when they changed).
     counters_period_s: float = 0.5
     # Largest Socket.IO frame a client may send: chat lines and buy requests are small.

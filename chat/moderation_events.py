@@ -36,6 +36,7 @@ from chat.permissions import (
     standing,
 )
 from chat.room_base import Member, RoomBase, iso_time, stream_ref
+from chat.room_counters import RoomCounters
 from server.domain.roles import Principal, Role
 from server.models import Stream
 from server.services import Services
@@ -54,9 +55,10 @@ class ModerationEvents(RoomBase):
         config: ChatConfig,
         store: ModerationStore,
         bus: ModerationBus,
+        counters: RoomCounters,
         secret: str,
     ) -> None:
-        super().__init__(services, config, store, bus, secret)
+        super().__init__(services, config, store, bus, counters, secret)
         bus.attach(self._on_signal)
 
     @acked
@@ -279,6 +281,7 @@ class ModerationEvents(RoomBase):
     async def close(self) -> None:
         await self._bus.close()
         await self._store.close()
+        await self._counters.close()
 
     async def _on_signal(self, signal: Signal) -> None:
         """A ban or a change of standing decided on some node: act on our sockets of that

@@ -206,7 +206,8 @@ class StreamNamespace(ModerationEvents):
 
     async def run_viewer_counts(self) -> None:
         """Each tick, per room: the viewer count if it changed, and the likes added since the
-        last tick. Likes are never broadcast one by one: O(rooms) frames, not O(likes)."""
+        last tick. Likes are never broadcast one by one: O(rooms) frames, not O(likes). Both
+        are totals over every node (chat/room_counters.py)."""
         sent: dict[int, int] = {}
         while True:
             await asyncio.sleep(self._config.counters_period_s)
@@ -217,19 +218,25 @@ class StreamNamespace(ModerationEvents):
 
     async def _tick(self, sent: dict[int, int]) -> None:
         for stream_id in list(self._rooms):
-            count = len(self._rooms[stream_id])
-            if count == 0:
+            local = len(self._rooms[stream_id])
+            added = self._likes.pop(stream_id, 0)
+            totals = await self._counters.tick(stream_id, local, added)
+            if local == 0:
                 del self._rooms[stream_id]
                 sent.pop(stream_id, None)
                 self._batcher.forget(events.stream_room(stream_id))
                 self._batcher.forget(events.staff_room(stream_id))
                 continue
-            if sent.get(stream_id) != count:
-                sent[stream_id] = count
-                await self._to_room(stream_id, events.VIEWER_COUNT, {"count": count})
-        for stream_id, added in list(self._likes.items()):
-            del self._likes[stream_id]
-            await self._to_room(stream_id, events.LIKES, {"added": added})
+            if sent.get(stream_id) != totals.viewers:
+                # Every node tells its own sockets the same total: never across nodes.
+                sent[stream_id] = totals.viewers
+                count = {"count": totals.viewers}
+                room = events.stream_room(stream_id)
+                await self.emit(events.VIEWER_COUNT, count, room=room, ignore_queue=True)
+            if added:  # to every node's sockets: each adds what every node counted
+                await self._to_room(
+                    stream_id, events.LIKES, {"added": added, "total": totals.likes}
+                )
 
     async def _enter_personal_rooms(
         self, sid: str, member: Member, environ: Mapping[str, Any], auth: dict
@@ -267,6 +274,7 @@ class StreamNamespace(ModerationEvents):
 
     async def _state(self, stream: Stream, member: Member, room: StreamModeration) -> dict:
         lineup = await self._services.streams.lineup(stream.id)
+        totals = await self._counters.totals(stream.id, len(self._rooms[stream.id]))
         pinned = next((p for p in lineup if p.id == stream.pinned_product_id), None)
         log = self._services.chat_log
         you = member.principal
@@ -277,7 +285,8 @@ class StreamNamespace(ModerationEvents):
         return {
             "stream": stream_view(stream, lineup),
             "pinned": product_view(pinned) if pinned else None,
-            "viewers": len(self._rooms[stream.id]),
+            "viewers": totals.viewers,
+            "likes": totals.likes,
             "messages": [message_view(m, stream.started_at) for m in recent],
             "questions": [message_view(m, stream.started_at) for m in questions],
             "pinned_message": message_view(pinned_message, stream.started_at)

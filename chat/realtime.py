@@ -1,8 +1,9 @@
 """Builds the Socket.IO server: in-process by default, Redis pub/sub across nodes when set;
 either way a room event is framed once for this node's sockets (chat/fanout.py).
 
-The same choice picks where moderation state lives and how bans reach other nodes' sockets:
-in this process, or shared through Redis (chat/moderation_store.py, chat/moderation_bus.py).
+The same choice picks where moderation state lives, how bans reach other nodes' sockets and
+where viewer counts and likes are summed: in this process, or shared through Redis
+(chat/moderation_store.py, chat/moderation_bus.py, chat/room_counters.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from chat.fanout import FanoutManager, FanoutRedisManager, use_direct_websockets
 from chat.moderation_bus import LocalModerationBus, ModerationBus, RedisModerationBus
 from chat.moderation_store import MemoryModerationStore, ModerationStore, RedisModerationStore
 from chat.namespace import StreamNamespace
+from chat.room_counters import MemoryRoomCounters, RedisRoomCounters, RoomCounters
 from server.services import Services
 
 
@@ -36,11 +38,13 @@ def create_socket_server(
     use_direct_websockets(sio)
     store: ModerationStore
     bus: ModerationBus
+    counters: RoomCounters
     if redis_url:
         store = RedisModerationStore.from_url(redis_url, config.redis_channel)
         bus = RedisModerationBus(redis_url, config.redis_channel)
+        counters = RedisRoomCounters.from_url(redis_url, config.redis_channel)
     else:
-        store, bus = MemoryModerationStore(), LocalModerationBus()
-    namespace = StreamNamespace(services, config, store, bus, secret)
+        store, bus, counters = MemoryModerationStore(), LocalModerationBus(), MemoryRoomCounters()
+    namespace = StreamNamespace(services, config, store, bus, counters, secret)
     sio.register_namespace(namespace)
     return sio, namespace

@@ -21,6 +21,7 @@ from chat.moderation import Person
 from chat.moderation_bus import ModerationBus
 from chat.moderation_store import ModerationStore, StreamRef
 from chat.people import People
+from chat.room_counters import RoomCounters
 from chat.rules import RateLimiter
 from server.domain.errors import AuthRequired, Conflict
 from server.domain.roles import Principal
@@ -53,6 +54,7 @@ class RoomBase(socketio.AsyncNamespace):
         config: ChatConfig,
         store: ModerationStore,
         bus: ModerationBus,
+        counters: RoomCounters,
         secret: str,
     ) -> None:
         super().__init__("/")
@@ -60,6 +62,7 @@ class RoomBase(socketio.AsyncNamespace):
         self._config = config
         self._store = store
         self._bus = bus
+        self._counters = counters
         self._people = People(services.accounts, store)
         self._fingerprint_key = fingerprint_key(secret)
         self._members: dict[str, Member] = {}
@@ -69,7 +72,11 @@ class RoomBase(socketio.AsyncNamespace):
         self._like_limiter = RateLimiter(config.like_burst, config.like_refill_s)
         self._likes: dict[int, int] = defaultdict(int)  # per stream, added since the last tick
         self._batcher = RoomBatcher(
-            lambda event, data, room: self.emit(event, data, room=room), config.batch_window_s
+            lambda event, data, room: self.emit(event, data, room=room),
+            config.batch_window_s,
+            size=self._room_size,
+            writes_per_s=config.batch_writes_per_s,
+            max_window_s=config.batch_window_max_s,
         )
 
     async def trigger_event(self, event: Any, *args: Any) -> Any:
@@ -77,6 +84,12 @@ class RoomBase(socketio.AsyncNamespace):
         if not isinstance(event, str) or not hasattr(self, f"on_{event}"):
             return error("unknown_event", f"no such event: {str(event)[:40]!r}")
         return await super().trigger_event(event, *args)
+
+    def _room_size(self, room: str) -> int:
+        """Sockets of this node in a Socket.IO room."""
+        if self.server is None:
+            return 0
+        return len(self.server.manager.rooms.get(self.namespace, {}).get(room, ()))
 
     async def _to_room(self, stream_id: int, event: str, data: Any) -> None:
         await self._batcher.send(events.stream_room(stream_id), event, data)

@@ -104,3 +104,27 @@ async def test_events_gather_while_a_slow_frame_is_still_being_sent() -> None:
     await first
     await asyncio.sleep(WINDOW * 2)
     assert frames == [("x", 0), (BATCH, [["x", 1], ["x", 2], ["x", 3]])]
+
+
+def test_the_window_widens_with_the_room_up_to_its_cap() -> None:
+    sizes = {"small": 800, "big": 5_000, "huge": 40_000}
+    batcher = RoomBatcher(
+        Sent(), WINDOW, size=sizes.__getitem__, writes_per_s=50_000, max_window_s=0.2
+    )
+    assert batcher.window_s("small") == WINDOW  # 800 / 50,000 = 16 ms: the minimum holds
+    assert batcher.window_s("big") == 0.1
+    assert batcher.window_s("huge") == 0.2
+
+
+async def test_a_big_room_waits_its_wider_window() -> None:
+    now = [0.0]
+    sent, sizes = Sent(), {"big": 10_000, "small": 10}
+    batcher = RoomBatcher(sent, 0.01, lambda: now[0], size=sizes.__getitem__, writes_per_s=100_000)
+    for room in ("big", "small"):
+        await batcher.send(room, "chat_message", {"id": 0})
+    now[0] = 0.05  # past the 10 ms minimum, not the big room's 100 ms
+    for room in ("big", "small"):
+        await batcher.send(room, "chat_message", {"id": 1})
+    assert [room for _, _, room in sent.frames] == ["big", "small", "small"]
+    await batcher.flush()
+    assert [room for _, _, room in sent.frames] == ["big", "small", "small", "big"]
