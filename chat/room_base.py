@@ -16,6 +16,7 @@ from chat import events
 from chat.acks import error
 from chat.batching import RoomBatcher
 from chat.config import ChatConfig
+from chat.fanout import FanoutManager
 from chat.fingerprint import fingerprint_key
 from chat.moderation import Person
 from chat.moderation_bus import ModerationBus
@@ -84,6 +85,19 @@ class RoomBase(socketio.AsyncNamespace):
         if not isinstance(event, str) or not hasattr(self, f"on_{event}"):
             return error("unknown_event", f"no such event: {str(event)[:40]!r}")
         return await super().trigger_event(event, *args)
+
+    def fanout_counts(self) -> dict[str, int]:
+        """Room events and frames sent by this node, and how their copies reached sockets."""
+        manager = self.server.manager if self.server is not None else None
+        direct = manager.frames_direct if isinstance(manager, FanoutManager) else 0
+        queued = manager.frames_queued if isinstance(manager, FanoutManager) else 0
+        batcher = self._batcher
+        return {
+            "events": batcher.events,
+            "frames": batcher.frames,
+            "direct": direct,
+            "queued": queued,
+        }
 
     def _room_size(self, room: str) -> int:
         """Sockets of this node in a Socket.IO room."""

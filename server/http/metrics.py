@@ -1,4 +1,5 @@
-"""GET /metrics: per-show media counters in the Prometheus text format (version 0.0.4).
+"""GET /metrics: per-show media counters and the live room's fan-out counters, in the
+Prometheus text format (version 0.0.4).
 
 Counters belong to a show for as long as this process serves it; a show that ends and starts
 again starts from zero, which Prometheus reads as a counter reset.
@@ -9,7 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from media.metrics import ShowMetrics
-from server.http.context import MEDIA
+from server.http.context import MEDIA, ROOM
 
 routes = web.RouteTableDef()
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -46,7 +47,27 @@ LATENCY = "shopcast_stream_forwarding_latency_seconds"
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
     shows = request.app[MEDIA].metrics()
-    return web.Response(body=render(shows).encode(), headers={"Content-Type": CONTENT_TYPE})
+    text = render(shows) + render_room(request.app[ROOM].fanout_counts())
+    return web.Response(body=text.encode(), headers={"Content-Type": CONTENT_TYPE})
+
+
+# name, help, key of the room's fan-out counts (chat/room_base.py `fanout_counts`)
+ROOM_SERIES = (
+    ("shopcast_chat_events_total", "Room events sent (chat, pins, stock, counters)", "events"),
+    ("shopcast_chat_frames_total", "Room frames sent (a batch frame carries several events)",
+     "frames"),
+    ("shopcast_chat_socket_writes_direct_total",
+     "Frame copies written straight to a socket (chat/fanout.py)", "direct"),
+    ("shopcast_chat_socket_writes_queued_total",
+     "Frame copies that took Engine.IO's queue (polling, slow readers)", "queued"),
+)  # fmt: skip
+
+
+def render_room(counts: dict[str, int]) -> str:
+    lines = []
+    for name, text, key in ROOM_SERIES:
+        lines += [f"# HELP {name} {text}", f"# TYPE {name} counter", f"{name} {counts[key]}"]
+    return "\n".join(lines) + "\n"
 
 
 def render(shows: dict[str, ShowMetrics]) -> str:

@@ -69,6 +69,13 @@ async def test_websocket_viewers_get_the_direct_write_and_polling_ones_the_queue
         assert (await events.next("chat_message"))["text"] == "one frame, two paths"
     assert manager.frames_direct > direct  # the websocket sender's copy
     assert manager.frames_queued > queued  # the long-polling viewer's copy
+    async with run.http.get(f"{run.url}/metrics") as resp:
+        exported = dict(
+            line.rsplit(" ", 1) for line in (await resp.text()).splitlines() if line[:1] != "#"
+        )
+    assert int(exported["shopcast_chat_socket_writes_direct_total"]) == manager.frames_direct
+    assert int(exported["shopcast_chat_socket_writes_queued_total"]) == manager.frames_queued
+    assert int(exported["shopcast_chat_frames_total"]) >= 1
     # python-socketio's polling client waits out its pending long-poll on a clean disconnect.
     await polling.eio.disconnect(abort=True)
 
