@@ -88,14 +88,14 @@ class StockBook:
         return list(self._reservations.values())
 
     def restock(self, sku: str, quantity: int) -> StockLevel:
-        _check_quantity(quantity, allow_zero=True)
+        check_quantity(quantity, allow_zero=True)
         level = self.level(sku)
         return self._set(sku, replace(level, available=level.available + quantity))
 
     def reserve(self, reservation_id: str, sku: str, quantity: int, now: datetime) -> Reservation:
         """Hold `quantity` units until now + hold. A retry returns the first reservation."""
-        _check_id(reservation_id)
-        _check_quantity(quantity)
+        check_reservation_id(reservation_id)
+        check_quantity(quantity)
         earlier = self._reservations.get(reservation_id)
         if earlier is not None:
             if (earlier.sku, earlier.quantity) != (sku, quantity):
@@ -181,14 +181,14 @@ class StockBook:
         return reservation
 
 
-def _check_id(reservation_id: object) -> None:
+def check_reservation_id(reservation_id: object) -> None:
     if not isinstance(reservation_id, str) or not 1 <= len(reservation_id) <= MAX_RESERVATION_ID:
         raise ValidationError(
             f"reservation id must be 1-{MAX_RESERVATION_ID} characters", code="bad_reservation"
         )
 
 
-def _check_quantity(quantity: object, *, allow_zero: bool = False) -> None:
+def check_quantity(quantity: object, *, allow_zero: bool = False) -> None:
     low = 0 if allow_zero else 1
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < low:
         raise ValidationError(f"quantity must be an integer of at least {low}", code="bad_quantity")
