@@ -14,7 +14,6 @@ from typing import Any
 
 from chat import events, payloads
 from chat.acks import Ack, acked, ok
-from chat.config import ChatConfig
 from chat.moderation import (
     AuditEntry,
     Decision,
@@ -25,8 +24,8 @@ from chat.moderation import (
     add_word,
     remove_word,
 )
-from chat.moderation_bus import EVICT, STANDING, ModerationBus, Signal
-from chat.moderation_store import ModerationStore, StreamChange, T
+from chat.moderation_bus import EVICT, STANDING, Signal
+from chat.moderation_store import StreamChange, T
 from chat.permissions import (
     STREAM_STAFF,
     Action,
@@ -36,10 +35,8 @@ from chat.permissions import (
     standing,
 )
 from chat.room_base import Member, RoomBase, iso_time, stream_ref
-from chat.room_counters import RoomCounters
 from server.domain.roles import Principal, Role
 from server.models import Stream
-from server.services import Services
 from server.views import audit_view, message_view
 
 # A word-list edit: (actor, the stream's or the platform's state, now) -> its audit entry.
@@ -48,18 +45,6 @@ WordEdit = Callable[[Principal, StreamModeration | PlatformModeration, float], A
 
 class ModerationEvents(RoomBase):
     """The moderation half of the room's events (StreamNamespace adds the rest)."""
-
-    def __init__(
-        self,
-        services: Services,
-        config: ChatConfig,
-        store: ModerationStore,
-        bus: ModerationBus,
-        counters: RoomCounters,
-        secret: str,
-    ) -> None:
-        super().__init__(services, config, store, bus, counters, secret)
-        bus.attach(self._on_signal)
 
     @acked
     async def on_delete_user_messages(self, sid: str, data: Any) -> Ack:

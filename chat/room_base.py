@@ -19,7 +19,7 @@ from chat.config import ChatConfig
 from chat.fanout import FanoutManager
 from chat.fingerprint import fingerprint_key
 from chat.moderation import Person
-from chat.moderation_bus import ModerationBus
+from chat.moderation_bus import ModerationBus, Signal
 from chat.moderation_store import ModerationStore, StreamRef
 from chat.people import People
 from chat.room_counters import RoomCounters
@@ -63,6 +63,7 @@ class RoomBase(socketio.AsyncNamespace):
         self._config = config
         self._store = store
         self._bus = bus
+        bus.attach(self._on_signal)
         self._counters = counters
         self._people = People(services.accounts, store)
         self._fingerprint_key = fingerprint_key(secret)
@@ -79,6 +80,10 @@ class RoomBase(socketio.AsyncNamespace):
             writes_per_s=config.batch_writes_per_s,
             max_window_s=config.batch_window_max_s,
         )
+
+    async def _on_signal(self, signal: Signal) -> None:
+        """A moderation signal from any node (chat/moderation_bus.py); the moderation events
+        act on it."""
 
     async def trigger_event(self, event: Any, *args: Any) -> Any:
         """Route to `on_<event>`; an event this room does not know gets an error ack, not `[]`."""
