@@ -14,6 +14,8 @@ ANSWER_QUESTION = "answer_question"
 PIN_MESSAGE = "pin_message"
 UNPIN_MESSAGE = "unpin_message"
 LIKE = "like"
+START_DEAL = "start_deal"  # {product_id, sku?, price_minor, duration_s, quantity, ...}
+END_DEAL = "end_deal"  # {deal_id}
 # client -> server: moderation (docs/moderation.md has who may do what)
 DELETE_USER_MESSAGES = "delete_user_messages"
 MUTE = "mute"
@@ -37,6 +39,7 @@ AUDIT_LOG = "audit_log"
 
 CLIENT_EVENTS = frozenset(
     {JOIN, LEAVE, SEND_MESSAGE, DELETE_MESSAGE, PIN_PRODUCT, UNPIN_PRODUCT, BUY}
+    | {START_DEAL, END_DEAL}
     | {ANSWER_QUESTION, PIN_MESSAGE, UNPIN_MESSAGE, LIKE, DELETE_USER_MESSAGES, MUTE, UNMUTE}
     | {BAN, UNBAN, SHADOW_BAN, UNSHADOW_BAN, PLATFORM_BAN, PLATFORM_UNBAN, SET_MODES}
     | {ADD_WORD, REMOVE_WORD, WORD_LIST, HELD_MESSAGES, APPROVE_HELD, REJECT_HELD}
@@ -50,7 +53,9 @@ PRODUCT_PINNED = "product_pinned"
 PRODUCT_UNPINNED = "product_unpinned"
 STOCK_CHANGED = "stock_changed"
 VIEWER_COUNT = "viewer_count"
-ORDER_CONFIRMED = "order_confirmed"
+ORDER_CONFIRMED = "order_confirmed"  # to the buyer's sockets: {order}, once placed
+ORDER_UPDATED = "order_updated"  # to the buyer's sockets: {order}, paid, cancelled, refunded...
+DEAL_UPDATED = "deal_updated"  # {deal}: started, sold some, ended (with its countdown)
 STREAM_STATUS = "stream_status"
 QUESTION_ANSWERED = "question_answered"
 MESSAGE_PINNED = "message_pinned"

@@ -11,7 +11,6 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import asdict
-from datetime import UTC, datetime
 from typing import Any
 
 import socketio
@@ -33,11 +32,12 @@ from chat.moderation_store import StreamChange
 from chat.permissions import Action, may_attempt, standing
 from chat.room_base import Member, stream_ref
 from chat.rules import clean_message
-from server.domain.errors import Conflict, DomainError
-from server.domain.orders import BuyRequest
+from server.domain.errors import Conflict, DomainError, NotFound
+from server.domain.orders import BuyRequest, OrderStatus
 from server.domain.streams import StreamStatus, check_language
-from server.models import ChatMessage, Stream
-from server.views import message_view, order_view, product_view, stream_view
+from server.models import ChatMessage, Order, Stream
+from server.services.orders import utc_now
+from server.views import deal_view, message_view, order_view, product_view, stream_view
 
 logger = logging.getLogger(__name__)
 
@@ -150,35 +150,82 @@ class StreamNamespace(ModerationEvents):
 
     @acked
     async def on_pin_product(self, sid: str, data: Any) -> Ack:
+        """Pin a line-up product; up to MAX_PINS at once, the oldest pin gives way."""
         stream, principal = await self._stream_of(sid)
         product_id = payloads.int_field(data, "product_id")
         await self._may(stream, principal, Action.PIN)  # the host and the stream's staff
         if stream.status == StreamStatus.ENDED:
             raise Conflict("the show has ended", code="stream_ended")
-        await self._services.streams.pin(None, stream.id, product_id)
+        gone = await self._services.streams.pin(None, stream.id, product_id)
+        for old in gone:
+            await self._to_room(stream.id, events.PRODUCT_UNPINNED, {"product_id": old})
         product = product_view(await self._services.catalog.get(product_id))
-        await self._to_room(stream.id, events.PRODUCT_PINNED, {"product": product})
-        return ok(product=product)
+        pins = await self._services.streams.pinned(stream.id)
+        await self._to_room(stream.id, events.PRODUCT_PINNED, {"product": product, "pins": pins})
+        return ok(product=product, pins=pins)
 
     @acked
     async def on_unpin_product(self, sid: str, data: Any) -> Ack:
-        before, principal = await self._stream_of(sid)
-        await self._may(before, principal, Action.PIN)
-        await self._services.streams.pin(None, before.id, None)
-        payload = {"product_id": before.pinned_product_id}
-        await self._to_room(before.id, events.PRODUCT_UNPINNED, payload)
-        return ok()
+        """Unpin `product_id`, or every pinned product when it is left out."""
+        stream, principal = await self._stream_of(sid)
+        await self._may(stream, principal, Action.PIN)
+        product_id = None
+        if isinstance(data, dict) and data.get("product_id") is not None:
+            product_id = payloads.int_field(data, "product_id")
+        streams = self._services.streams
+        if product_id is None:
+            gone = await streams.pin(None, stream.id, None)
+        else:
+            gone = [product_id] if await streams.unpin(None, stream.id, product_id) else []
+        for old in gone:
+            await self._to_room(stream.id, events.PRODUCT_UNPINNED, {"product_id": old})
+        return ok(unpinned=gone)
 
     @acked
     async def on_buy(self, sid: str, data: Any) -> Ack:
+        """Buy now from the show: the same rules and answer as POST /api/streams/{id}/orders."""
         stream_id, principal = self._joined_as(sid)
         request = BuyRequest.parse(data)
         self._buy_limiter.check(principal.subject)
-        purchase = await self._services.orders.buy(principal, stream_id, request)
-        order = order_view(purchase.order)
+        services = self._services
+        purchase = await services.orders.place(
+            principal, stream_id, request.items, request.idempotency_key, request.coupon
+        )
         if purchase.created:
-            await self.announce_purchase(stream_id, principal.subject, order, purchase.stock_left)
-        return ok(order=order, created=purchase.created)
+            now = utc_now()
+            deals = [deal_view(deal, now) for deal in purchase.deals]
+            order = order_view(purchase.order)
+            await self.announce_purchase(stream_id, principal.subject, order, purchase.stock, deals)
+        placed = purchase.order
+        if request.pay:
+            placed = await services.lifecycle.pay(principal, placed.id)
+        return ok(order=order_view(placed), created=purchase.created)
+
+    @acked
+    async def on_start_deal(self, sid: str, data: Any) -> Ack:
+        stream, principal = await self._stream_of(sid)
+        await self._may(stream, principal, Action.PIN)  # the host and the stream's staff
+        now = utc_now()
+        deal = await self._services.deals.start(None, stream.id, data, now)
+        self._services.orders.forget(stream.id)
+        payload = deal_view(deal, now)
+        await self.announce_deal(stream.id, payload)
+        return ok(deal=payload)
+
+    @acked
+    async def on_end_deal(self, sid: str, data: Any) -> Ack:
+        stream, principal = await self._stream_of(sid)
+        deal_id = payloads.int_field(data, "deal_id")
+        await self._may(stream, principal, Action.PIN)
+        found = await self._services.deals.get(deal_id)
+        if found.stream_id != stream.id:
+            raise NotFound("no such deal in this show", code="deal_not_found")
+        now = utc_now()
+        deal = await self._services.deals.end(None, deal_id, now)
+        self._services.orders.forget(stream.id)
+        payload = deal_view(deal, now)
+        await self.announce_deal(stream.id, payload)
+        return ok(deal=payload)
 
     @acked
     async def on_like(self, sid: str, data: Any) -> Ack:
@@ -189,11 +236,41 @@ class StreamNamespace(ModerationEvents):
         return ok()
 
     async def announce_purchase(
-        self, stream_id: int, buyer: str, order: dict, stock_left: int
+        self,
+        stream_id: int,
+        buyer: str,
+        order: dict,
+        stock: Mapping[int, int],
+        deals: list[dict] | None = None,
     ) -> None:
-        stock = {"product_id": order["lines"][0]["product_id"], "stock": stock_left}
-        await self._to_room(stream_id, events.STOCK_CHANGED, stock)
+        """Everyone sees the stock move (and the deal's units left); the buyer, the order."""
+        for product_id, left in stock.items():
+            payload = {"product_id": product_id, "stock": left}
+            await self._to_room(stream_id, events.STOCK_CHANGED, payload)
+        for deal in deals or []:
+            await self._to_room(stream_id, events.DEAL_UPDATED, {"deal": deal})
         await self.emit(events.ORDER_CONFIRMED, {"order": order}, room=events.person_room(buyer))
+
+    async def announce_deal(self, stream_id: int, deal: dict) -> None:
+        await self._to_room(stream_id, events.DEAL_UPDATED, {"deal": deal})
+
+    async def announce_order(self, order: Order) -> None:
+        """An order changed state: its buyer's tabs hear it, and if stock went back on the
+        shelf, the show's viewers see the new count."""
+        await self.emit(
+            events.ORDER_UPDATED,
+            {"order": order_view(order)},
+            room=events.person_room(f"u:{order.buyer_id}"),
+        )
+        if order.stream_id is None or order.status not in (
+            OrderStatus.CANCELLED,
+            OrderStatus.REFUNDED,
+        ):
+            return
+        stock = await self._services.orders.stock_of({line.product_id for line in order.lines})
+        for product_id, left in stock.items():
+            payload = {"product_id": product_id, "stock": left}
+            await self._to_room(order.stream_id, events.STOCK_CHANGED, payload)
 
     async def announce_status(self, stream_id: int, status: str, publisher: str) -> None:
         payload = {"status": status, "publisher": publisher}
@@ -276,15 +353,20 @@ class StreamNamespace(ModerationEvents):
         lineup = await self._services.streams.lineup(stream.id)
         totals = await self._counters.totals(stream.id, len(self._rooms[stream.id]))
         pinned = next((p for p in lineup if p.id == stream.pinned_product_id), None)
+        pin_ids = await self._services.streams.pinned(stream.id)
+        pins = [p for pin_id in pin_ids for p in lineup if p.id == pin_id]
         log = self._services.chat_log
         you = member.principal
         limit = self._config.recent_messages
         recent = await log.recent(stream.id, limit, viewer=you.subject if you else None)
         questions = await log.open_questions(stream.id, limit)
         pinned_message = await log.pinned(stream.id, stream.pinned_message_id)
+        now = utc_now()
+        deals = await self._services.deals.running(stream.id, now)
         return {
             "stream": stream_view(stream, lineup),
             "pinned": product_view(pinned) if pinned else None,
+            "pins": [product_view(p) for p in pins],
             "viewers": totals.viewers,
             "likes": totals.likes,
             "messages": [message_view(m, stream.started_at) for m in recent],
@@ -301,12 +383,9 @@ class StreamNamespace(ModerationEvents):
             }
             if you
             else None,
-            "server_time": _now_iso(),
+            "deals": [deal_view(d, now) for d in deals],
+            "server_time": now.isoformat(),
         }
-
-
-def _now_iso() -> str:
-    return datetime.now(UTC).isoformat()
 
 
 def _deciding(sender: Person, text: str, meta: dict[str, Any]) -> StreamChange[Decision]:

@@ -16,7 +16,18 @@ from media.service import MediaService
 from server.auth import Tokens
 from server.config import Config
 from server.db import Database, migrate
-from server.http import api, health, media, metrics, openapi, pages, recordings
+from server.http import (
+    api,
+    coupons,
+    health,
+    ledger,
+    media,
+    metrics,
+    openapi,
+    orders,
+    pages,
+    recordings,
+)
 from server.http.context import CONFIG, DATABASE, MEDIA, REDIS, ROOM, SERVICES, SOCKETS
 from server.http.errors import error_middleware
 from server.services import Services
@@ -40,9 +51,16 @@ def create_app(config: Config) -> web.Application:
     config = config.validated()
     app = web.Application(middlewares=[error_middleware], client_max_size=MAX_REQUEST_BYTES)
     database = Database(config.database_url)
-    services = Services.build(database, Tokens(config.secret, config.token_ttl_s))
+    services = Services.build(
+        database,
+        Tokens(config.secret, config.token_ttl_s),
+        config.commerce,
+        config.redis_url,
+        redis_prefix=config.chat.redis_channel,
+    )
     sio, room = create_socket_server(services, config.chat, config.redis_url, config.secret)
     sio.attach(app)
+    services.lifecycle.listeners.append(room.announce_order)
 
     app[CONFIG] = config
     app[DATABASE] = database
@@ -52,14 +70,17 @@ def create_app(config: Config) -> web.Application:
     # With Redis, a show ingested on one node is watched on any (media/bus.py).
     bus = MediaBus(config.redis_url, config.chat.redis_channel) if config.redis_url else None
     app[MEDIA] = MediaService(config.media, bus)
-    app[REDIS] = aioredis.from_url(config.redis_url) if config.redis_url else None
+    app[REDIS] = _redis_client(config.redis_url) if config.redis_url else None
 
     app.router.add_routes(api.routes)
+    app.router.add_routes(orders.routes)
     app.router.add_routes(media.routes)
     app.router.add_routes(health.routes)
     app.router.add_routes(metrics.routes)
     app.router.add_routes(openapi.routes)
     app.router.add_routes(recordings.routes)
+    app.router.add_routes(coupons.routes)
+    app.router.add_routes(ledger.routes)
     pages.add_routes(app)
     announcements = media.relay_publisher_events(app)
     recordings.store_recordings(app)
@@ -82,16 +103,21 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 async def _background(app: web.Application) -> AsyncIterator[None]:
     counts = asyncio.create_task(app[ROOM].run_viewer_counts(), name="viewer-counts")
     signals = asyncio.create_task(app[ROOM].run_moderation_signals(), name="moderation-signals")
+    lifecycle = app[SERVICES].lifecycle
+    period = app[CONFIG].commerce.expiry_period_s
+    expiry = asyncio.create_task(lifecycle.run_expiry(period), name="order-expiry")
+    webhooks = asyncio.create_task(lifecycle.run_test_webhooks(), name="test-webhooks")
     yield
     await bounded("stop Socket.IO", app[SOCKETS].shutdown())
     # The Redis manager's listener is not stopped by shutdown(): stop it so no task outlives us.
     listener = getattr(app[SOCKETS].manager, "thread", None)
-    for background in (counts, signals, listener):
+    for background in (counts, signals, expiry, webhooks, listener):
         if isinstance(background, asyncio.Task):
             background.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await bounded("stop background task", background)
     await bounded("close moderation state", app[ROOM].close())
+    await bounded("close stock gate", app[SERVICES].close())
 
 
 def _media_with(announcements: Callable[[], Awaitable[None]]) -> Cleanup:
@@ -104,6 +130,13 @@ def _media_with(announcements: Callable[[], Awaitable[None]]) -> Cleanup:
         await bounded("announce dropped hosts", announcements())
 
     return _media
+
+
+def _redis_client(url: str) -> aioredis.Redis:
+    """Requests queue for a free connection: the default pool fails past 100 at once, which a
+    flash sale's stampede reaches."""
+    pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=64, timeout=5.0)
+    return aioredis.Redis.from_pool(pool)
 
 
 async def _redis(app: web.Application) -> AsyncIterator[None]:

@@ -25,6 +25,16 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
+class CommerceConfig:
+    # An unpaid order gives its stock back after this long.
+    reservation_hold_s: float = 600.0
+    # How often a node looks for unpaid orders past their hold.
+    expiry_period_s: float = 5.0
+    # Longest wait for the payment gateway before answering `payment_timeout`.
+    gateway_timeout_s: float = 15.0
+
+
+@dataclass(frozen=True)
 class Config:
     database_url: str = DEFAULT_DATABASE_URL
     redis_url: str | None = None
@@ -35,6 +45,7 @@ class Config:
     token_ttl_s: int = 7 * 24 * 3600
     chat: ChatConfig = field(default_factory=ChatConfig)
     media: MediaConfig = field(default_factory=MediaConfig)
+    commerce: CommerceConfig = field(default_factory=CommerceConfig)
 
     def validated(self) -> Config:
         """Return self if every setting is usable, else raise ConfigError naming the setting."""
@@ -55,6 +66,8 @@ class Config:
                 f"SHOPCAST_SECRET: must be at least {MIN_SECRET_LENGTH} characters "
                 '(generate one with: python3 -c "import secrets; print(secrets.token_urlsafe(48))")'
             )
+        if not 10 <= self.commerce.reservation_hold_s <= 24 * 3600:
+            raise ConfigError("SHOPCAST_RESERVATION_HOLD_S: expected 10 to 86400 seconds")
         if not 0 < self.port < 65536:
             raise ConfigError(f"port: {self.port} is not a TCP port (1-65535)")
         return self
@@ -81,6 +94,9 @@ def from_env(environ: Mapping[str, str], **overrides: object) -> Config:
             redis_channel=environ.get("SHOPCAST_REDIS_CHANNEL") or "shopcast",
             trusted_proxy_hops=_proxy_hops(environ),
         ),
+        commerce=CommerceConfig(
+            reservation_hold_s=_seconds(environ, "SHOPCAST_RESERVATION_HOLD_S", 600.0),
+        ),
     )
     chosen = {k: v for k, v in overrides.items() if v is not None}
     return replace(config, **chosen)  # type: ignore[arg-type]
@@ -91,6 +107,16 @@ def _proxy_hops(environ: Mapping[str, str]) -> int:
     if not raw.isdigit() or int(raw) > 5:
         raise ConfigError(f"SHOPCAST_TRUSTED_PROXY_HOPS: expected 0 to 5 proxies (got {raw!r})")
     return int(raw)
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a number of seconds (got {raw!r})") from None
 
 
 def _kbps_as_bps(environ: Mapping[str, str], name: str) -> int | None:

@@ -24,11 +24,80 @@ ACCOUNTS = {
     "moderator": "moderator@demo.shopcast.test",
     "viewer": "viewer@demo.shopcast.test",
 }
-PRODUCTS = [
-    ("Linen summer dress", "Light linen dress, three colours.", 5990, "EUR", 40),
-    ("Ceramic pour-over set", "Hand-glazed dripper and two cups.", 18900, "PLN", 25),
-    ("Embroidered vyshyvanka shirt", "Cotton shirt with hand embroidery.", 249000, "UAH", 12),
-    ("Wireless earbuds", "Noise-cancelling, 30 h battery.", 4999, "USD", 100),
+DRESS_SIZES = ["S", "M", "L"]
+DRESS_COLOURS = {"sand": "SND", "sage": "SGE", "navy": "NVY"}
+# The dress, sold by size and colour, comes last: the watch page's Buy button takes the
+# pinned product's only variant, and the first product is the one pinned in the page test.
+PRODUCTS: list[dict[str, object]] = [
+    {
+        "title": {
+            "pl": "Zestaw ceramiczny do parzenia przelewowego",
+            "en": "Ceramic pour-over set",
+            "ru": "Керамический набор для пуровера",
+        },
+        "description": {
+            "pl": "Ręcznie szkliwiony drip i dwie filiżanki.",
+            "en": "Hand-glazed dripper and two cups.",
+        },
+        "price_minor": 18900,
+        "currency": "PLN",
+        "stock": 25,
+    },
+    {
+        "title": {
+            "uk": "Вишиванка з ручною вишивкою",
+            "en": "Embroidered vyshyvanka shirt",
+            "pl": "Haftowana koszula wyszywanka",
+        },
+        "description": {
+            "uk": "Бавовняна сорочка з ручною вишивкою.",
+            "en": "Cotton shirt with hand embroidery.",
+        },
+        "price_minor": 249000,
+        "currency": "UAH",
+        "stock": 12,
+    },
+    {
+        "title": {
+            "en": "Wireless earbuds",
+            "es": "Auriculares inalámbricos",
+            "it": "Auricolari wireless",
+            "pt": "Fones de ouvido sem fio",
+        },
+        "description": "Noise-cancelling, 30 h battery.",
+        "price_minor": 4999,
+        "currency": "USD",
+        "stock": 100,
+    },
+    {
+        "title": {
+            "en": "Linen summer dress",
+            "fr": "Robe d'été en lin",
+            "pl": "Lniana letnia sukienka",
+            "uk": "Лляна літня сукня",
+        },
+        "description": {
+            "en": "Light linen dress, three colours.",
+            "fr": "Robe légère en lin, trois couleurs.",
+        },
+        "price_minor": 5990,
+        "currency": "EUR",
+        "commission_bp": 1500,  # this one pays hosts more than the shop's default
+        "options": [
+            {"name": "size", "values": DRESS_SIZES},
+            {"name": "colour", "values": list(DRESS_COLOURS)},
+        ],
+        "variants": [
+            {
+                "sku": f"DRESS-{code}-{size}",
+                "options": {"size": size, "colour": colour},
+                "stock": 3 + 2 * i,
+                **({"price_minor": 6490} if size == "L" else {}),
+            }
+            for colour, code in DRESS_COLOURS.items()
+            for i, size in enumerate(DRESS_SIZES)
+        ],
+    },
 ]
 SYSTEM = Principal(subject="u:0", display_name="demo", role=Role.ADMIN, user_id=0)
 
@@ -54,18 +123,10 @@ async def seed(app: web.Application) -> DemoShow:
     )
     await accounts.register(ACCOUNTS["viewer"], PASSWORD, "Viewer Ana", "viewer")
     await services.catalog.create_seller(principal_of(seller), "Atelier Lumière", "FR")
+    await services.catalog.update_seller(principal_of(seller), {"commission_bp": 1000})
     product_ids = []
-    for title, description, price, currency, stock in PRODUCTS:
-        product = await services.catalog.create_product(
-            principal_of(seller),
-            {
-                "title": title,
-                "description": description,
-                "price_minor": price,
-                "currency": currency,
-                "stock": stock,
-            },
-        )
+    for listing in PRODUCTS:
+        product = await services.catalog.create_product(principal_of(seller), listing)
         product_ids.append(product.id)
     stream = await services.streams.create(
         principal_of(host),

@@ -6,8 +6,24 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from server.domain.catalog import read_options, read_texts
+from server.domain.commissions import rate_for
 from server.domain.recordings import CONTENT_TYPES, Marker
-from server.models import ChatMessage, ModerationAudit, Order, Product, Recording, Stream, User
+from server.domain.variants import Option
+from server.models import (
+    CartItem,
+    ChatMessage,
+    Coupon,
+    FlashDeal,
+    ModerationAudit,
+    Order,
+    Product,
+    ProductVariant,
+    Recording,
+    Stream,
+    User,
+)
+from server.services.deals import as_deal
 
 JSON = dict[str, Any]
 
@@ -30,17 +46,40 @@ def user_view(user: User) -> JSON:
     }
 
 
-def product_view(product: Product) -> JSON:
+def product_view(product: Product, language: str | None = None) -> JSON:
+    """`title` and `description` in `language` ("pt-BR" reads as "pt"), else in the product's
+    own; `titles` and `descriptions` hold every language it has."""
+    titles = read_texts(product.language, product.title, product.title_i18n)
+    descriptions = read_texts(product.language, product.description, product.description_i18n)
+    options = read_options(product.options)
     return {
         "id": product.id,
         "seller_id": product.seller_id,
         "seller_name": product.seller.name,
-        "title": product.title,
-        "description": product.description,
+        "title": titles.pick(language) if titles else product.title,
+        "description": descriptions.pick(language) if descriptions else "",
         "image_url": product.image_url,
         "price_minor": product.price_minor,
         "currency": product.currency,
         "stock": product.stock,
+        "language": product.language,
+        "titles": dict(titles.texts) if titles else {},
+        "descriptions": dict(descriptions.texts) if descriptions else {},
+        "options": [{"name": o.name, "values": list(o.values)} for o in options],
+        "variants": [_variant_view(product, v, options) for v in product.variants],
+        "commission_bp": product.commission_bp,
+        "effective_commission_bp": rate_for(product.commission_bp, product.seller.commission_bp),
+    }
+
+
+def _variant_view(product: Product, variant: ProductVariant, options: tuple[Option, ...]) -> JSON:
+    values = json.loads(variant.option_values)
+    return {
+        "id": variant.id,
+        "sku": variant.sku,
+        "options": {o.name: value for o, value in zip(options, values, strict=False)},
+        "stock": variant.stock,
+        "price_minor": product.price_minor if variant.price_minor is None else variant.price_minor,
     }
 
 
@@ -93,26 +132,71 @@ def audit_view(entry: ModerationAudit) -> JSON:
 
 
 def order_view(order: Order) -> JSON:
+    """`status` is what buyer and seller act on; `payment_state` says how far payment got
+    (an `authorized` order is still `reserved`). `expires_at`: unpaid by then, it is cancelled."""
     return {
         "id": order.id,
         "buyer_id": order.buyer_id,
         "stream_id": order.stream_id,
+        "host_id": order.host_id,
         "status": order.status,
+        "payment_state": order.payment_state,
         "idempotency_key": order.idempotency_key,
+        "subtotal_minor": order.subtotal_minor,
+        "discount_minor": order.discount_minor,
         "total_minor": order.total_minor,
         "currency": order.currency,
-        "created_at": iso(order.created_at),
+        "coupon_id": order.coupon_id,
+        "created_at": iso(_utc(order.created_at)),
+        "expires_at": iso(_utc(order.expires_at)) if order.expires_at else None,
+        "paid_at": iso(_utc(order.paid_at)) if order.paid_at else None,
         "lines": [
             {
                 "product_id": line.product_id,
+                "sku": line.sku,
                 "seller_id": line.seller_id,
                 "title": line.title,
                 "unit_price_minor": line.unit_price_minor,
                 "currency": line.currency,
                 "quantity": line.quantity,
+                "discount_minor": line.discount_minor,
+                "deal_id": line.deal_id,
+                "commission_bp": line.commission_bp,
             }
             for line in order.lines
         ],
+    }
+
+
+def deal_view(deal: FlashDeal, now: datetime) -> JSON:
+    """A flash deal with its countdown: `server_time` travels with the bounds, so every
+    viewer's clock shows the same second (server/domain/deals.py Countdown)."""
+    countdown = as_deal(deal).countdown(now)
+    return {
+        "id": deal.id,
+        "stream_id": deal.stream_id,
+        "product_id": deal.product_id,
+        "variant_id": deal.variant_id,
+        "price_minor": deal.price_minor,
+        "currency": deal.currency,
+        "quantity": deal.quantity,
+        "per_buyer_limit": deal.per_buyer_limit,
+        "sold": deal.sold,
+        "left": deal.quantity - deal.sold,
+        **countdown.to_payload(),
+    }
+
+
+def cart_view(items: list[CartItem]) -> JSON:
+    return {
+        "items": [
+            {
+                "product_id": item.product_id,
+                "variant_id": item.variant_id,
+                "quantity": item.quantity,
+            }
+            for item in items
+        ]
     }
 
 
@@ -132,4 +216,25 @@ def recording_view(recording: Recording, markers: list[Marker]) -> JSON:
         "markers": [
             {"kind": m.kind, "product_id": m.product_id, "offset_ms": m.offset_ms} for m in markers
         ],
+    }
+
+
+def coupon_view(coupon: Coupon) -> JSON:
+    """`currency` is that of `fixed_minor` and `min_order_minor`; unset limits are null."""
+    return {
+        "id": coupon.id,
+        "code": coupon.code,
+        "scope": coupon.scope,
+        "scope_id": coupon.scope_id,
+        "percent_bp": coupon.percent_bp,
+        "fixed_minor": coupon.fixed_minor,
+        "currency": coupon.currency,
+        "min_order_minor": coupon.min_order_minor,
+        "starts_at": iso(_utc(coupon.starts_at)) if coupon.starts_at else None,
+        "ends_at": iso(_utc(coupon.ends_at)) if coupon.ends_at else None,
+        "max_uses": coupon.max_uses,
+        "per_buyer_limit": coupon.per_buyer_limit,
+        "used": coupon.used,
+        "created_by": coupon.created_by,
+        "created_at": iso(_utc(coupon.created_at)),
     }

@@ -156,6 +156,9 @@ class WebhookEvent:
     kind: EventKind
     authorization_id: str
     amount: Money
+    # The merchant's idempotency key of the authorization: finds the order when the answer to
+    # `authorize` was lost and its authorization id never reached us.
+    reference: str = ""
 
 
 class PaymentGateway(Protocol):

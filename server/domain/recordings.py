@@ -51,13 +51,6 @@ class Marker:
     offset_ms: int  # from the start of the recording's file
 
 
-def pin_event(before: int | None, after: int | None) -> tuple[EventKind, int] | None:
-    """The event a change of the pinned product makes, with its product; None if unchanged."""
-    if after is not None:
-        return (EventKind.PINNED, after) if after != before else None
-    return (EventKind.UNPINNED, before) if before is not None else None
-
-
 def markers(spans: Sequence[Span], events: Sequence[Event]) -> list[list[Marker]]:
     """Each recording's markers. `spans` in order of start, `events` in order of time.
 

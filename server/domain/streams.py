@@ -9,6 +9,7 @@ from server.domain.ids import is_id
 
 LANGUAGES = ("en", "fr", "es", "pt", "it", "pl", "ru", "uk")
 MAX_LINEUP = 50
+MAX_PINS = 3  # products pinned at once; pinning one more lets the oldest pin go
 
 
 class StreamStatus(StrEnum):

@@ -9,10 +9,10 @@ the product's default language.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
-from server.domain.catalog import MAX_DESCRIPTION, check_stock
 from server.domain.errors import NotFound, ValidationError
 from server.domain.money import Money, check_price
 from server.domain.streams import LANGUAGES, check_language
@@ -22,6 +22,8 @@ MAX_OPTION_VALUES = 30
 MAX_VARIANTS = 100
 MAX_LABEL = 40  # an option name or value is shown on a button
 MAX_TITLE = 200
+MAX_DESCRIPTION = 5000
+MAX_STOCK = 1_000_000
 SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-/]{0,63}$")
 
 
@@ -162,6 +164,34 @@ def check_variants(options: Iterable[Option], variants: Iterable[Variant]) -> Va
         skus.add(variant.sku.upper())
         combinations.add(variant.values)
     return VariantSet(options, variants)
+
+
+def check_stock(stock: object) -> int:
+    if isinstance(stock, bool) or not isinstance(stock, int) or not 0 <= stock <= MAX_STOCK:
+        raise ValidationError(f"stock must be an integer from 0 to {MAX_STOCK}", code="bad_stock")
+    return stock
+
+
+class HasSku(Protocol):
+    @property
+    def sku(self) -> str: ...
+
+
+V = TypeVar("V", bound=HasSku)
+
+
+def pick_by_sku(variants: Sequence[V], sku: str | None) -> V:
+    """The variant a buyer named (SKUs ignore case); with no SKU, the only variant there is."""
+    if not variants:
+        raise NotFound("no such product")
+    if sku is None:
+        if len(variants) > 1:
+            raise ValidationError("choose a variant (sku) of this product", code="variant_required")
+        return variants[0]
+    for variant in variants:
+        if variant.sku.upper() == sku.upper():
+            return variant
+    raise NotFound("this product has no such variant", code="variant_not_found")
 
 
 def check_sku(sku: object) -> str:

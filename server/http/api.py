@@ -1,16 +1,18 @@
-"""JSON API for accounts, shops, products, streams and orders (shapes: docs/protocol.md)."""
+"""JSON API for accounts, shops, products and streams (shapes: docs/protocol.md).
+
+Buying, carts, deals and payments are in server/http/orders.py."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from server.auth import bearer
-from server.domain.orders import BuyRequest
-from server.http.context import ROOM, SERVICES
+from server.http.context import SERVICES
 from server.http.errors import read_json
 from server.http.media import end_show
 from server.http.requests import fields, path_id, principal, query_int
-from server.views import order_view, product_view, stream_view, user_view
+from server.models import Seller
+from server.views import product_view, stream_view, user_view
 
 routes = web.RouteTableDef()
 
@@ -67,28 +69,58 @@ async def me(request: web.Request) -> web.Response:
 async def create_seller(request: web.Request) -> web.Response:
     name, country = fields(await read_json(request), "name", "country")
     seller = await request.app[SERVICES].catalog.create_seller(principal(request), name, country)
-    return web.json_response(
-        {"id": seller.id, "name": seller.name, "country": seller.country}, status=201
-    )
+    return web.json_response(_seller_json(seller), status=201)
+
+
+@routes.get("/api/sellers/me")
+async def my_shop(request: web.Request) -> web.Response:
+    seller = await request.app[SERVICES].catalog.seller_of(principal(request))
+    return web.json_response(_seller_json(seller))
+
+
+@routes.patch("/api/sellers/me")
+async def update_my_shop(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    seller = await request.app[SERVICES].catalog.update_seller(principal(request), body)
+    return web.json_response(_seller_json(seller))
+
+
+def _seller_json(seller: Seller) -> dict:
+    return {
+        "id": seller.id,
+        "name": seller.name,
+        "country": seller.country,
+        "commission_bp": seller.commission_bp,
+    }
+
+
+def _language(request: web.Request) -> str | None:
+    """`?lang=`, else the first language of Accept-Language ("fr-CA,fr;q=0.8" reads "fr-CA")."""
+    asked = request.query.get("lang")
+    if asked is None:
+        header = request.headers.get("Accept-Language", "")
+        asked = header.split(",", 1)[0].split(";", 1)[0].strip()
+    return asked or None
 
 
 @routes.get("/api/products")
 async def list_products(request: web.Request) -> web.Response:
     products = await request.app[SERVICES].catalog.find(query_int(request, "seller_id"))
-    return web.json_response({"products": [product_view(p) for p in products]})
+    language = _language(request)
+    return web.json_response({"products": [product_view(p, language) for p in products]})
 
 
 @routes.post("/api/products")
 async def create_product(request: web.Request) -> web.Response:
     body = await read_json(request)
     product = await request.app[SERVICES].catalog.create_product(principal(request), body)
-    return web.json_response(product_view(product), status=201)
+    return web.json_response(product_view(product, _language(request)), status=201)
 
 
 @routes.get("/api/products/{id}")
 async def get_product(request: web.Request) -> web.Response:
     product = await request.app[SERVICES].catalog.get(path_id(request))
-    return web.json_response(product_view(product))
+    return web.json_response(product_view(product, _language(request)))
 
 
 @routes.patch("/api/products/{id}")
@@ -97,7 +129,16 @@ async def update_product(request: web.Request) -> web.Response:
     product = await request.app[SERVICES].catalog.update_product(
         principal(request), path_id(request), body
     )
-    return web.json_response(product_view(product))
+    return web.json_response(product_view(product, _language(request)))
+
+
+@routes.patch("/api/products/{id}/variants/{sku:.+}")
+async def update_variant(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    product = await request.app[SERVICES].catalog.update_variant(
+        principal(request), path_id(request), request.match_info["sku"], body
+    )
+    return web.json_response(product_view(product, _language(request)))
 
 
 # -- streams ----------------------------------------------------------------------------------
@@ -151,32 +192,3 @@ async def end_stream(request: web.Request) -> web.Response:
     stream_id = path_id(request)
     await end_show(request.app, principal(request), stream_id)
     return web.json_response(await stream_json(request, stream_id))
-
-
-# -- orders -----------------------------------------------------------------------------------
-
-
-@routes.post("/api/streams/{id}/orders")
-async def buy(request: web.Request) -> web.Response:
-    who = principal(request)
-    buy_request = BuyRequest.parse(await read_json(request))
-    stream_id = path_id(request)
-    purchase = await request.app[SERVICES].orders.buy(who, stream_id, buy_request)
-    order = order_view(purchase.order)
-    if purchase.created:
-        await request.app[ROOM].announce_purchase(
-            stream_id, who.subject, order, purchase.stock_left
-        )
-    return web.json_response(order, status=201 if purchase.created else 200)
-
-
-@routes.get("/api/orders")
-async def my_orders(request: web.Request) -> web.Response:
-    orders = await request.app[SERVICES].orders.mine(principal(request))
-    return web.json_response({"orders": [order_view(o) for o in orders]})
-
-
-@routes.get("/api/orders/{id}")
-async def get_order(request: web.Request) -> web.Response:
-    order = await request.app[SERVICES].orders.get(principal(request), path_id(request))
-    return web.json_response(order_view(order))

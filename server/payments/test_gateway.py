@@ -161,6 +161,7 @@ class TestGateway:
                 kind=EventKind(data["type"]),
                 authorization_id=str(data["authorization_id"]),
                 amount=Money(data["amount_minor"], data["currency"]),
+                reference=str(data.get("reference", "")),
             )
         except (ValueError, KeyError, TypeError, ValidationError) as error:
             raise ValidationError("the webhook body is malformed", code="bad_webhook") from error
@@ -179,6 +180,7 @@ class TestGateway:
                 "authorization_id": authorization_id,
                 "amount_minor": amount.amount_minor,
                 "currency": amount.currency,
+                "reference": self._charges[authorization_id].authorization.idempotency_key,
             }
         ).encode()
         self.webhooks.put_nowait(Webhook(body, {SIGNATURE_HEADER: self._sign(body)}))

@@ -3,16 +3,34 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
 
 from server.auth import Passwords, Tokens
+from server.config import CommerceConfig
 from server.db import Database
+from server.domain.payments import PaymentGateway
+from server.models import FlashDeal, ProductVariant
+from server.payments.test_gateway import TestGateway
 from server.services.accounts import AccountService
+from server.services.cart import CartService
 from server.services.catalog import CatalogService
 from server.services.chat_log import ChatLog
+from server.services.coupons import CouponService
+from server.services.deals import DealService
+from server.services.ledger import Ledger
 from server.services.moderation_audit import ModerationAuditLog
+from server.services.order_lifecycle import OrderLifecycle
 from server.services.orders import OrderService
 from server.services.recordings import RecordingService
 from server.services.streams import StreamService
+from server.stock.gate import StockGate
+from server.stock.redis_lua import RedisStockReservations
+
+# Redis lets a hold outlive the database's by this much: the database's expiry decides, and
+# Redis's own only frees units of a purchase whose transaction never happened (a crash).
+GATE_HOLD_MARGIN = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -25,16 +43,71 @@ class Services:
     moderation_audit: ModerationAuditLog
     recordings: RecordingService
     tokens: Tokens
+    coupons: CouponService
+    ledger: Ledger
+    deals: DealService
+    carts: CartService
+    lifecycle: OrderLifecycle
 
     @classmethod
-    def build(cls, db: Database, tokens: Tokens) -> Services:
+    def build(
+        cls,
+        db: Database,
+        tokens: Tokens,
+        commerce: CommerceConfig | None = None,
+        redis_url: str | None = None,
+        gateway: PaymentGateway | None = None,
+        redis_prefix: str = "shopcast",
+    ) -> Services:
+        """`gateway`: the payment provider, the built-in test gateway when None; `redis_prefix`
+        the deployment's Redis key prefix (its channel name)."""
+        commerce = commerce or CommerceConfig()
+        hold = timedelta(seconds=commerce.reservation_hold_s)
+        gate = _gate(db, redis_url, f"{redis_prefix}:stock", hold) if redis_url else None
+        coupons = CouponService(db)
+        ledger = Ledger(db)
+        orders = OrderService(db, coupons, hold=hold, gate=gate)
+        lifecycle = OrderLifecycle(
+            db,
+            orders,
+            coupons,
+            ledger,
+            gateway or TestGateway(),
+            gateway_timeout_s=commerce.gateway_timeout_s,
+        )
         return cls(
             accounts=AccountService(db, Passwords(), tokens),
-            catalog=CatalogService(db),
+            catalog=CatalogService(db, stock_changed=gate.variant_changed if gate else None),
             streams=StreamService(db),
-            orders=OrderService(db),
+            orders=orders,
             chat_log=ChatLog(db),
             moderation_audit=ModerationAuditLog(db),
             recordings=RecordingService(db),
             tokens=tokens,
+            coupons=coupons,
+            ledger=ledger,
+            deals=DealService(db),
+            carts=CartService(db),
+            lifecycle=lifecycle,
         )
+
+    async def close(self) -> None:
+        if self.orders.gate is not None:
+            await self.orders.gate.close()
+
+
+def _gate(db: Database, redis_url: str, prefix: str, hold: timedelta) -> StockGate:
+    async def seed(key: str) -> int:
+        """A gate key's units on the shelf as the database has them."""
+        kind, number = key[0], int(key[1:])
+        async with db.reading() as session:
+            if kind == "v":
+                stock = await session.scalar(
+                    select(ProductVariant.stock).where(ProductVariant.id == number)
+                )
+                return stock or 0
+            deal = await session.get(FlashDeal, number)
+            return deal.quantity - deal.sold if deal is not None else 0
+
+    reservations = RedisStockReservations.from_url(redis_url, prefix, hold + GATE_HOLD_MARGIN)
+    return StockGate(reservations, seed)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db import Database
 from server.domain import streams as rules
 from server.domain.errors import AuthRequired, Forbidden, NotFound, ValidationError
-from server.domain.recordings import EventKind, pin_event
+from server.domain.recordings import EventKind
 from server.domain.roles import Principal, Role, can_pin, can_run_stream
 from server.domain.streams import StreamStatus
 from server.models import Product, Stream, StreamProduct, utcnow
@@ -104,12 +104,19 @@ class StreamService:
         stream = await self._owned(principal, stream_id)
         async with self._db.writing() as session:
             await _require_products(session, lineup)
+            pins = await _pins(session, stream.id)  # oldest pin first
+            kept = {p.product_id: p.pinned_at for p in pins if p.product_id in lineup}
+            for pin in pins:
+                if pin.product_id not in kept:
+                    add_event(session, stream.id, EventKind.UNPINNED, pin.product_id)
             await session.execute(delete(StreamProduct).where(StreamProduct.stream_id == stream.id))
-            session.add_all(_lineup_rows(stream.id, lineup))
-            if stream.pinned_product_id not in lineup:
-                row = await session.get(Stream, stream.id)
-                if row is not None:
-                    _pin(session, row, None)
+            rows = _lineup_rows(stream.id, lineup)
+            for row in rows:
+                row.pinned_at = kept.get(row.product_id)
+            session.add_all(rows)
+            if stream.pinned_product_id not in kept:
+                locked = await _locked(session, stream.id)
+                locked.pinned_product_id = list(kept)[-1] if kept else None
         return await self.get(stream_id)
 
     async def stream_key(self, principal: Principal, stream_id: int) -> str:
@@ -142,23 +149,60 @@ class StreamService:
             rules.check_can_end(stream.status)
             stream.status = StreamStatus.ENDED
             stream.ended_at = utcnow()
-            stream.pinned_product_id = None
+            await _unpin_all(session, stream)
             add_event(session, stream_id, EventKind.ENDED)
         return await self.get(stream_id)
 
     async def pin(
         self, principal: Principal | None, stream_id: int, product_id: int | None
-    ) -> Stream:
-        """Pin (None: unpin) a product. `principal` None: the caller has checked who may (the
-        live room lets the stream's own appointed moderators pin too, chat/permissions.py)."""
+    ) -> list[int]:
+        """Pin a product (None: unpin them all); returns the products this unpinned. Up to
+        MAX_PINS are pinned at once: pinning one more unpins the oldest. `principal` None: the
+        caller has checked who may (the live room lets the stream's own appointed moderators
+        pin too, chat/permissions.py)."""
         stream = await self.get(stream_id)
         if principal is not None and not can_pin(principal, stream.host_id):
             raise Forbidden("only the host and moderators can pin products")
         if product_id is not None and not await self.in_lineup(stream_id, product_id):
             raise ValidationError("this product is not in the show's line-up", code="not_in_lineup")
         async with self._db.writing() as session:
-            _pin(session, await _locked(session, stream_id), product_id)
-        return await self.get(stream_id)
+            row = await _locked(session, stream_id)
+            pins = await _pins(session, stream_id)
+            if product_id is None:
+                gone = pins
+            else:
+                if all(p.product_id != product_id for p in pins):
+                    pins.append(await _pin_row(session, stream_id, product_id))
+                gone = pins[: max(0, len(pins) - rules.MAX_PINS)]
+            for pin in gone:
+                pin.pinned_at = None
+                add_event(session, stream_id, EventKind.UNPINNED, pin.product_id)
+            row.pinned_product_id = product_id if product_id is not None else None
+        await self.get(stream_id)
+        return [pin.product_id for pin in gone]
+
+    async def unpin(self, principal: Principal | None, stream_id: int, product_id: int) -> bool:
+        """Unpin one product; False if it was not pinned."""
+        stream = await self.get(stream_id)
+        if principal is not None and not can_pin(principal, stream.host_id):
+            raise Forbidden("only the host and moderators can pin products")
+        async with self._db.writing() as session:
+            row = await _locked(session, stream_id)
+            pins = await _pins(session, stream_id)
+            found = next((p for p in pins if p.product_id == product_id), None)
+            if found is None:
+                return False
+            found.pinned_at = None
+            add_event(session, stream_id, EventKind.UNPINNED, product_id)
+            left = [p.product_id for p in pins if p is not found]
+            row.pinned_product_id = left[-1] if left else None
+        await self.get(stream_id)
+        return True
+
+    async def pinned(self, stream_id: int) -> list[int]:
+        """The pinned products, oldest pin first."""
+        async with self._db.reading() as session:
+            return [pin.product_id for pin in await _pins(session, stream_id)]
 
     async def _owned(self, principal: Principal, stream_id: int) -> Stream:
         stream = await self.get(stream_id)
@@ -167,12 +211,29 @@ class StreamService:
         return stream
 
 
-def _pin(session: AsyncSession, stream: Stream, product_id: int | None) -> None:
-    """Pin (None: unpin) a product, marking the change on the show's timeline."""
-    event = pin_event(stream.pinned_product_id, product_id)
-    if event is not None:
-        add_event(session, stream.id, *event)
-    stream.pinned_product_id = product_id
+async def _pins(session: AsyncSession, stream_id: int) -> list[StreamProduct]:
+    query = (
+        select(StreamProduct)
+        .where(StreamProduct.stream_id == stream_id, StreamProduct.pinned_at.is_not(None))
+        .order_by(StreamProduct.pinned_at, StreamProduct.position)
+    )
+    return list(await session.scalars(query))
+
+
+async def _pin_row(session: AsyncSession, stream_id: int, product_id: int) -> StreamProduct:
+    row = await session.get(StreamProduct, (stream_id, product_id))
+    if row is None:
+        raise ValidationError("this product is not in the show's line-up", code="not_in_lineup")
+    row.pinned_at = utcnow()
+    add_event(session, stream_id, EventKind.PINNED, product_id)
+    return row
+
+
+async def _unpin_all(session: AsyncSession, stream: Stream) -> None:
+    for pin in await _pins(session, stream.id):
+        pin.pinned_at = None
+        add_event(session, stream.id, EventKind.UNPINNED, pin.product_id)
+    stream.pinned_product_id = None
 
 
 async def _locked(session, stream_id: int) -> Stream:  # type: ignore[no-untyped-def]

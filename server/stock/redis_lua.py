@@ -110,6 +110,24 @@ redis.call('HINCRBY', stock_key(ARGV[3]), 'available', ARGV[4])
 return level(ARGV[3])
 """
 
+# ARGV[3..4]: sku, quantity on the shelf. Creates the SKU's counters only if it has none: every
+# process may seed from the database at once, and the first one wins. Returns 1 if it created.
+_SEED = """
+if redis.call('EXISTS', stock_key(ARGV[3])) == 1 then return 0 end
+redis.call('HSET', stock_key(ARGV[3]), 'available', ARGV[4], 'reserved', 0, 'sold', 0)
+return 1
+"""
+
+# ARGV[3..4]: sku, a change of the shelf stock (negative: units taken off), never below 0. A SKU
+# Redis does not count yet is left alone: it is seeded with the new stock when first used.
+_ADJUST = """
+if redis.call('EXISTS', stock_key(ARGV[3])) == 0 then return {0, 0, 0} end
+local available = level(ARGV[3])[1] + tonumber(ARGV[4])
+if available < 0 then available = 0 end
+redis.call('HSET', stock_key(ARGV[3]), 'available', available)
+return level(ARGV[3])
+"""
+
 # ARGV[3..7]: id, sku, quantity, now, expires_at (microseconds).
 _RESERVE = """
 local id, sku, qty, now, expires_at = ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[6], ARGV[7]
@@ -178,6 +196,8 @@ class RedisStockReservations(StockReservations):
         self._reserve = redis.register_script(_PRELUDE + _RESERVE)
         self._settle = redis.register_script(_PRELUDE + _SETTLE)
         self._expire = redis.register_script(_PRELUDE + _EXPIRE)
+        self._seed = redis.register_script(_PRELUDE + _SEED)
+        self._adjust = redis.register_script(_PRELUDE + _ADJUST)
 
     @classmethod
     def from_url(
@@ -196,6 +216,15 @@ class RedisStockReservations(StockReservations):
     async def restock(self, sku: str, quantity: int) -> StockLevel:
         check_quantity(quantity, allow_zero=True)
         return _level(await self._run(self._restock, sku, quantity))
+
+    async def seed(self, sku: str, available: int) -> bool:
+        """Start counting `sku` at `available` unless Redis already counts it."""
+        check_quantity(available, allow_zero=True)
+        return bool(await self._run(self._seed, sku, available))
+
+    async def adjust(self, sku: str, delta: int) -> StockLevel:
+        """Apply a seller's change of the shelf stock (not below zero)."""
+        return _level(await self._run(self._adjust, sku, delta))
 
     async def reserve(
         self, reservation_id: str, sku: str, quantity: int, now: datetime

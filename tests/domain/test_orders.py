@@ -3,11 +3,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from server.domain.errors import Conflict, ValidationError
-from server.domain.money import Money
 from server.domain.orders import (
     MAX_QUANTITY_PER_ORDER,
     BuyRequest,
-    OrderLineDraft,
+    CheckoutRequest,
+    Item,
     check_buyable,
     check_same_request,
 )
@@ -50,12 +50,6 @@ def test_non_objects_are_refused(payload: object) -> None:
         BuyRequest.parse(payload)
 
 
-@given(price=st.integers(0, 10**9), quantity=st.integers(1, MAX_QUANTITY_PER_ORDER))
-def test_line_total_is_exact_integer_arithmetic(price: int, quantity: int) -> None:
-    line = OrderLineDraft(1, 1, "x", Money(price, "PLN"), quantity)
-    assert line.total == Money(price * quantity, "PLN")
-
-
 def test_only_live_shows_sell_from_their_lineup() -> None:
     check_buyable("live", True)
     with pytest.raises(Conflict) as not_live:
@@ -67,7 +61,33 @@ def test_only_live_shows_sell_from_their_lineup() -> None:
 
 
 def test_a_reused_key_must_repeat_the_same_purchase() -> None:
-    check_same_request(3, 2, BuyRequest(3, 2, "abcd1234"))
-    with pytest.raises(Conflict) as caught:
-        check_same_request(3, 1, BuyRequest(3, 2, "abcd1234"))
-    assert caught.value.code == "idempotency_reused"
+    check_same_request([(3, "P3", 2)], BuyRequest(3, 2, "abcd1234").items)
+    check_same_request([(3, "M-RED", 2)], BuyRequest(3, 2, "abcd1234", sku="m-red").items)
+    cart = (Item(4, None, 1), Item(3, None, 2))
+    check_same_request([(3, "P3", 2), (4, "P4", 1)], cart)  # lines in any order
+    for earlier, asked in [
+        ([(3, "P3", 1)], BuyRequest(3, 2, "abcd1234").items),  # another quantity
+        ([(3, "P3", 2)], BuyRequest(4, 2, "abcd1234").items),  # another product
+        ([(3, "S", 2)], BuyRequest(3, 2, "abcd1234", sku="M").items),  # another variant
+        ([(3, "P3", 2), (4, "P4", 1)], BuyRequest(3, 2, "abcd1234").items),  # fewer lines
+    ]:
+        with pytest.raises(Conflict) as caught:
+            check_same_request(earlier, asked)
+        assert caught.value.code == "idempotency_reused"
+
+
+def test_buy_requests_read_the_variant_coupon_and_one_tap_pay() -> None:
+    parsed = BuyRequest.parse(GOOD | {"sku": "M-RED", "coupon": "LIVE10", "pay": True})
+    assert (parsed.sku, parsed.coupon, parsed.pay) == ("M-RED", "LIVE10", True)
+    assert parsed.items == (Item(3, "M-RED", 2),)
+    assert CheckoutRequest.parse({"idempotency_key": "abcd1234"}) == CheckoutRequest("abcd1234")
+    for bad, code in [
+        ({"pay": 1}, "bad_pay"),
+        ({"sku": ""}, "bad_sku"),
+        ({"coupon": 5}, "bad_coupon_code"),
+    ]:
+        with pytest.raises(ValidationError) as caught:
+            BuyRequest.parse(GOOD | bad)
+        assert caught.value.code == code
+    with pytest.raises(ValidationError):
+        CheckoutRequest.parse({"idempotency_key": "x"})

@@ -1,6 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
-from server.domain.recordings import Event, EventKind, Marker, Span, markers, pin_event
+from server.domain.recordings import Event, EventKind, Marker, Span, markers
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -11,13 +11,6 @@ def at(seconds: float) -> datetime:
 
 def span(start: float, end: float) -> Span:
     return Span(at(start), at(end), int((end - start) * 1000))
-
-
-def test_pin_changes_make_events() -> None:
-    assert pin_event(None, 5) == (EventKind.PINNED, 5)
-    assert pin_event(5, 6) == (EventKind.PINNED, 6)  # pinning another replaces it
-    assert pin_event(5, None) == (EventKind.UNPINNED, 5)
-    assert pin_event(5, 5) is None and pin_event(None, None) is None
 
 
 def test_one_recording_gets_the_show_with_offsets_inside_the_file() -> None:

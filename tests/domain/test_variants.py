@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.domain.errors import NotFound, ValidationError
+from server.domain.errors import DomainError, NotFound, ValidationError
 from server.domain.money import Money
 from server.domain.streams import LANGUAGES
 from server.domain.variants import (
@@ -187,3 +187,22 @@ def test_localized_needs_a_default_text_and_known_languages() -> None:
         Localized("en", {"fr": "x"})
     with pytest.raises(ValidationError):
         Localized("de", {"de": "x"})
+
+
+def test_a_buyer_names_a_variant_by_sku_in_any_case_or_none_for_the_only_one() -> None:
+    from types import SimpleNamespace
+
+    from server.domain.variants import pick_by_sku
+
+    one = [SimpleNamespace(sku="P1")]
+    two = [SimpleNamespace(sku="M-RED"), SimpleNamespace(sku="L-RED")]
+    assert pick_by_sku(one, None) is one[0]
+    assert pick_by_sku(two, "l-red") is two[1]
+    for variants, sku, code in [
+        (two, None, "variant_required"),
+        (two, "XL", "variant_not_found"),
+        ([], None, "not_found"),
+    ]:
+        with pytest.raises(DomainError) as caught:
+            pick_by_sku(variants, sku)
+        assert caught.value.code == code

@@ -129,9 +129,10 @@ async def test_the_timeline_marks_only_real_changes(sqlite_backend, start) -> No
     await factory.go_live(run, show.stream_id)  # a host reconnecting: not a second start
     await streams.pin(host, show.stream_id, first)
     await streams.pin(host, show.stream_id, first)  # already pinned: nothing happened
-    await streams.pin(host, show.stream_id, second)
-    await streams.set_lineup(host, show.stream_id, [first])  # drops the pinned product
+    await streams.pin(host, show.stream_id, second)  # both pinned now
+    await streams.set_lineup(host, show.stream_id, [first])  # drops a pinned product
     await streams.pin(host, show.stream_id, None)  # nothing pinned any more
+    await streams.pin(host, show.stream_id, None)  # still nothing: no event
     await streams.end(host, show.stream_id)
     async with run.app[DATABASE].reading() as session:
         rows = await session.scalars(select(StreamEvent).order_by(StreamEvent.id))
@@ -141,6 +142,7 @@ async def test_the_timeline_marks_only_real_changes(sqlite_backend, start) -> No
         ("pinned", first),
         ("pinned", second),
         ("unpinned", second),
+        ("unpinned", first),
         ("ended", None),
     ]
 

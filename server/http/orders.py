@@ -1,0 +1,184 @@
+"""JSON API for buying in a show: buy now, the cart, flash deals, orders and payment webhooks.
+
+The rules are in server/services/orders.py (placing) and order_lifecycle.py (after); shapes in
+docs/protocol.md. Every purchase carries the buyer's idempotency key: a retry answers 200 with
+the first order instead of 201 with a second one.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from server.domain.orders import BuyRequest, CheckoutRequest, Item
+from server.domain.roles import Principal
+from server.http.context import ROOM, SERVICES
+from server.http.errors import read_json
+from server.http.requests import path_id, principal
+from server.services.orders import Purchase, utc_now
+from server.views import cart_view, deal_view, order_view
+
+routes = web.RouteTableDef()
+MAX_WEBHOOK_BYTES = 64 * 1024
+
+
+# -- buying ----------------------------------------------------------------------------------
+
+
+@routes.post("/api/streams/{id}/orders")
+async def buy(request: web.Request) -> web.Response:
+    who = principal(request)
+    req = BuyRequest.parse(await read_json(request))
+    stream_id = path_id(request)
+    return await _placed(
+        request, who, stream_id, req.items, req.idempotency_key, req.coupon, req.pay
+    )
+
+
+@routes.get("/api/streams/{id}/cart")
+async def get_cart(request: web.Request) -> web.Response:
+    items = await request.app[SERVICES].carts.items(principal(request), path_id(request))
+    return web.json_response(cart_view(items))
+
+
+@routes.put("/api/streams/{id}/cart/items")
+async def put_cart_item(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    items = await request.app[SERVICES].carts.put(principal(request), path_id(request), body)
+    return web.json_response(cart_view(items))
+
+
+@routes.post("/api/streams/{id}/cart/checkout")
+async def checkout(request: web.Request) -> web.Response:
+    who = principal(request)
+    req = CheckoutRequest.parse(await read_json(request))
+    stream_id = path_id(request)
+    items = await request.app[SERVICES].carts.as_items(who, stream_id)
+    response = await _placed(
+        request, who, stream_id, items, req.idempotency_key, req.coupon, req.pay
+    )
+    await request.app[SERVICES].carts.clear(who, stream_id)
+    return response
+
+
+async def _placed(
+    request: web.Request,
+    who: Principal,
+    stream_id: int,
+    items: tuple[Item, ...] | list[Item],
+    key: str,
+    coupon: str | None,
+    pay: bool,
+) -> web.Response:
+    services = request.app[SERVICES]
+    purchase = await services.orders.place(who, stream_id, items, key, coupon)
+    if purchase.created:
+        await _announce(request, who, stream_id, purchase)
+    order = purchase.order
+    if pay:
+        order = await services.lifecycle.pay(who, order.id)
+    return web.json_response(order_view(order), status=201 if purchase.created else 200)
+
+
+async def _announce(
+    request: web.Request, who: Principal, stream_id: int, purchase: Purchase
+) -> None:
+    now = utc_now()
+    deals = [deal_view(deal, now) for deal in purchase.deals]
+    await request.app[ROOM].announce_purchase(
+        stream_id, who.subject, order_view(purchase.order), purchase.stock, deals
+    )
+
+
+# -- orders ----------------------------------------------------------------------------------
+
+
+@routes.get("/api/orders")
+async def my_orders(request: web.Request) -> web.Response:
+    orders = await request.app[SERVICES].orders.mine(principal(request))
+    return web.json_response({"orders": [order_view(o) for o in orders]})
+
+
+@routes.get("/api/orders/{id}")
+async def get_order(request: web.Request) -> web.Response:
+    order = await request.app[SERVICES].orders.get(principal(request), path_id(request))
+    return web.json_response(order_view(order))
+
+
+@routes.post("/api/orders/{id}/pay")
+async def pay(request: web.Request) -> web.Response:
+    order = await request.app[SERVICES].lifecycle.pay(principal(request), path_id(request))
+    return web.json_response(order_view(order))
+
+
+@routes.post("/api/orders/{id}/cancel")
+async def cancel(request: web.Request) -> web.Response:
+    order = await request.app[SERVICES].lifecycle.cancel(principal(request), path_id(request))
+    return web.json_response(order_view(order))
+
+
+@routes.post("/api/orders/{id}/refund")
+async def refund(request: web.Request) -> web.Response:
+    order = await request.app[SERVICES].lifecycle.refund(principal(request), path_id(request))
+    return web.json_response(order_view(order))
+
+
+@routes.post("/api/orders/{id}/fulfil")
+async def fulfil(request: web.Request) -> web.Response:
+    order = await request.app[SERVICES].lifecycle.fulfil(principal(request), path_id(request))
+    return web.json_response(order_view(order))
+
+
+@routes.get("/api/seller/orders")
+async def seller_orders(request: web.Request) -> web.Response:
+    status = request.query.get("status")
+    orders = await request.app[SERVICES].orders.of_seller(principal(request), status)
+    return web.json_response({"orders": [order_view(o) for o in orders]})
+
+
+# -- flash deals -----------------------------------------------------------------------------
+
+
+@routes.post("/api/streams/{id}/deals")
+async def start_deal(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    stream_id = path_id(request)
+    now = utc_now()
+    deal = await request.app[SERVICES].deals.start(principal(request), stream_id, body, now)
+    request.app[SERVICES].orders.forget(stream_id)
+    payload = deal_view(deal, now)
+    await request.app[ROOM].announce_deal(stream_id, payload)
+    return web.json_response({"deal": payload}, status=201)
+
+
+@routes.get("/api/streams/{id}/deals")
+async def running_deals(request: web.Request) -> web.Response:
+    now = utc_now()
+    deals = await request.app[SERVICES].deals.running(path_id(request), now)
+    return web.json_response(
+        {"server_time": now.isoformat(), "deals": [deal_view(d, now) for d in deals]}
+    )
+
+
+@routes.post("/api/deals/{id}/end")
+async def end_deal(request: web.Request) -> web.Response:
+    now = utc_now()
+    deal = await request.app[SERVICES].deals.end(principal(request), path_id(request), now)
+    request.app[SERVICES].orders.forget(deal.stream_id)
+    payload = deal_view(deal, now)
+    await request.app[ROOM].announce_deal(deal.stream_id, payload)
+    return web.json_response({"deal": payload})
+
+
+# -- payment provider ------------------------------------------------------------------------
+
+
+@routes.post("/api/payments/{gateway}/webhook")
+async def webhook(request: web.Request) -> web.Response:
+    lifecycle = request.app[SERVICES].lifecycle
+    if request.match_info["gateway"] != lifecycle.gateway.name:
+        raise web.HTTPNotFound(reason="no such payment gateway")
+    body = await request.content.read(MAX_WEBHOOK_BYTES + 1)
+    if len(body) > MAX_WEBHOOK_BYTES:
+        raise web.HTTPRequestEntityTooLarge(MAX_WEBHOOK_BYTES, len(body))
+    order = await lifecycle.apply_webhook(body, dict(request.headers))
+    return web.json_response({"order_id": order.id if order else None})
