@@ -288,8 +288,9 @@ class OrderService:
     ) -> list[OrderLine]:
         lines = []
         for c in sorted(chosen, key=lambda c: c.variant.id):
-            if c.variant.stock < c.item.quantity:
-                # Sold out while this request queued for the write: no statement needed.
+            if self.gate is None and c.variant.stock < c.item.quantity:
+                # Sold out while this request queued for the write: no statement needed. (With
+                # the gate, Redis admitted it: its count may be newer than this copy.)
                 raise SoldOut(sold_out_message(c.variant.stock))
             left = await session.scalar(
                 update(ProductVariant)
@@ -343,10 +344,15 @@ class OrderService:
         if reading is None:
             reading = asyncio.ensure_future(self._read_copy(stream_id))
             self._reading[stream_id] = reading
-            reading.add_done_callback(lambda _: self._reading.pop(stream_id, None))
+            reading.add_done_callback(lambda done: self._read_done(stream_id, done))
         if found is not None and not fresh:
             return found
         return await asyncio.shield(reading)
+
+    def _read_done(self, stream_id: int, done: asyncio.Future[_ShowCopy]) -> None:
+        self._reading.pop(stream_id, None)
+        if not done.cancelled():
+            done.exception()  # a refresh nobody waited for failed: the next request tries again
 
     async def _read_copy(self, stream_id: int) -> _ShowCopy:
         now = self._clock()
