@@ -308,9 +308,16 @@ class OrderLifecycle:
         self._orders.forget(order.stream_id or 0)
         await self._follow_gate(order, effect, now)
         if order.status != seen_before:  # an authorization alone is not news to the buyer
-            for listener in self.listeners:
-                await listener(order)
+            await self._tell(order)
         return Change(order, True)
+
+    async def _tell(self, order: Order) -> None:
+        # The change is committed: a listener's fault must not turn it into a failed request.
+        for listener in self.listeners:
+            try:
+                await listener(order)
+            except Exception:
+                logger.exception("telling about order %s failed", order.id)
 
     async def _apply(
         self, session: AsyncSession, order: Order, effect: StockEffect, now: datetime
