@@ -246,13 +246,14 @@ class StreamNamespace(ModerationEvents):
         """Everyone sees the stock move (and the deal's units left); the buyer, the order."""
         for product_id, left in stock.items():
             payload = {"product_id": product_id, "stock": left}
-            await self._to_room(stream_id, events.STOCK_CHANGED, payload)
+            await self._to_room(stream_id, events.STOCK_CHANGED, payload, f"stock:{product_id}")
         for deal in deals or []:
-            await self._to_room(stream_id, events.DEAL_UPDATED, {"deal": deal})
+            await self.announce_deal(stream_id, deal)
         await self.emit(events.ORDER_CONFIRMED, {"order": order}, room=events.person_room(buyer))
 
     async def announce_deal(self, stream_id: int, deal: dict) -> None:
-        await self._to_room(stream_id, events.DEAL_UPDATED, {"deal": deal})
+        payload = {"deal": deal}
+        await self._to_room(stream_id, events.DEAL_UPDATED, payload, f"deal:{deal['id']}")
 
     async def announce_order(self, order: Order) -> None:
         """An order changed state: its buyer's tabs hear it, and if stock went back on the
@@ -270,7 +271,8 @@ class StreamNamespace(ModerationEvents):
         stock = await self._services.orders.stock_of({line.product_id for line in order.lines})
         for product_id, left in stock.items():
             payload = {"product_id": product_id, "stock": left}
-            await self._to_room(order.stream_id, events.STOCK_CHANGED, payload)
+            key = f"stock:{product_id}"
+            await self._to_room(order.stream_id, events.STOCK_CHANGED, payload, key)
 
     async def announce_status(self, stream_id: int, status: str, publisher: str) -> None:
         payload = {"status": status, "publisher": publisher}

@@ -110,8 +110,11 @@ class RoomBase(socketio.AsyncNamespace):
             return 0
         return len(self.server.manager.rooms.get(self.namespace, {}).get(room, ()))
 
-    async def _to_room(self, stream_id: int, event: str, data: Any) -> None:
-        await self._batcher.send(events.stream_room(stream_id), event, data)
+    async def _to_room(
+        self, stream_id: int, event: str, data: Any, replaces: str | None = None
+    ) -> None:
+        """`replaces`: a key of the value this event states (chat/batching.py)."""
+        await self._batcher.send(events.stream_room(stream_id), event, data, replaces)
 
     async def _to_staff(self, stream_id: int, event: str, data: Any) -> None:
         await self._batcher.send(events.staff_room(stream_id), event, data)

@@ -128,3 +128,32 @@ async def test_a_big_room_waits_its_wider_window() -> None:
     assert [room for _, _, room in sent.frames] == ["big", "small", "small"]
     await batcher.flush()
     assert [room for _, _, room in sent.frames] == ["big", "small", "small", "big"]
+
+
+async def test_a_newer_stock_value_takes_the_place_of_a_waiting_one() -> None:
+    sent = Sent()
+    batcher = RoomBatcher(sent, WINDOW)
+    await batcher.send("r", "chat_message", {"id": 0})  # goes at once; the room is busy now
+    for left in (9, 8, 7):
+        await batcher.send("r", "stock_changed", {"product_id": 1, "stock": left}, "stock:1")
+    await batcher.send("r", "chat_message", {"id": 1})
+    await batcher.send("r", "stock_changed", {"product_id": 2, "stock": 4}, "stock:2")
+    await batcher.send("r", "stock_changed", {"product_id": 1, "stock": 6}, "stock:1")
+    await asyncio.sleep(WINDOW * 2)
+    assert sent.frames[1][1] == [
+        ["stock_changed", {"product_id": 1, "stock": 6}],
+        ["chat_message", {"id": 1}],
+        ["stock_changed", {"product_id": 2, "stock": 4}],
+    ]
+    # The next window starts afresh: the key no longer points into a sent frame.
+    await batcher.send("r", "chat_message", {"id": 2})
+    await batcher.send("r", "stock_changed", {"product_id": 1, "stock": 5}, "stock:1")
+    await batcher.send("r", "stock_changed", {"product_id": 1, "stock": 4}, "stock:1")
+    await batcher.flush()
+    after = [
+        item
+        for event, data, _room in sent.frames[2:]
+        for item in (data if event == BATCH else [[event, data]])
+    ]
+    stock = [data for event, data in after if event == "stock_changed"]
+    assert stock == [{"product_id": 1, "stock": 4}]
