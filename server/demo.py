@@ -158,7 +158,7 @@ def banner(base_url: str, stream_id: int) -> str:
         f"  viewer page : {base_url}/watch/{stream_id}    (a guest name, or {ACCOUNTS['viewer']})",
         f"  moderator   : {base_url}/moderate/{stream_id} (sign in as {ACCOUNTS['moderator']})",
         f"  all shows   : {base_url}/",
-        f"  seller      : {ACCOUNTS['seller']}",
+        f"  seller desk : {base_url}/seller          (sign in as {ACCOUNTS['seller']})",
         f"  password for every demo account: {PASSWORD}",
         f"  API document: {base_url}/api/openapi.json",
         "",

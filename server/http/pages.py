@@ -8,7 +8,7 @@ from web import STATIC_DIR
 
 routes = web.RouteTableDef()
 
-PAGES = {"/": "index.html"} | {
+PAGES = {"/": "index.html", "/seller": "seller.html"} | {
     f"/{name}/{{id:\\d+}}": f"{name}.html" for name in ("studio", "watch", "moderate")
 }
 

@@ -13,45 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from server.demo import ACCOUNTS, PASSWORD, seed
-from tests.conftest import IN_CI, config_for
+from server.demo import ACCOUNTS, seed
+from tests.conftest import config_for
+from tests.web.conftest import sign_in
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/lib/chromium/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--autoplay-policy=no-user-gesture-required",
-]
 FRAMES = "document.querySelector('#video').getVideoPlaybackQuality().totalVideoFrames"
 MARKUP = "<img src=x onerror=window.pwned=1> look"
-
-
-@pytest.fixture
-async def browser():
-    if not CHROMIUM.exists():
-        if IN_CI:
-            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        await browser.close()
-
-
-async def sign_in(page, email: str) -> None:
-    await page.fill("#signin-email", email)
-    await page.fill("#signin-password", PASSWORD)
-    await page.click("dialog form:first-of-type button[type=submit]")
 
 
 async def test_live_show_in_the_browser(sqlite_backend, start, browser, tmp_path) -> None:
@@ -92,17 +61,17 @@ async def test_live_show_in_the_browser(sqlite_backend, start, browser, tmp_path
 
     await host.click("#lineup li:first-child button")
     await ana.wait_for_selector("#pinned:not([hidden])")
-    stock_before = await bo.inner_text("#pinned-stock")
-    await ana.click("#buy")
+    stock_before = await bo.inner_text("#pinned .stock")
+    await ana.click("#pinned .buy")
     await ana.wait_for_selector("text=Bought")
     await bo.wait_for_function(
-        f"document.querySelector('#pinned-stock').textContent !== {json.dumps(stock_before)}"
+        f"document.querySelector('#pinned .stock').textContent !== {json.dumps(stock_before)}"
     )
 
     mod = await (await browser.new_context(viewport={"width": 1100, "height": 800})).new_page()
     await mod.goto(url.format("moderate"))
     await sign_in(mod, ACCOUNTS["moderator"])
-    await mod.locator("#chat li", has_text="look").get_by_role("button").click()
+    await mod.locator("#chat li", has_text="look").get_by_role("button", name="Delete").click()
     await ana.wait_for_function("!document.querySelector('#chat').textContent.includes('look')")
 
     for name, page in [("studio", host), ("watch-ana", ana), ("watch-bo", bo), ("moderate", mod)]:

@@ -1,48 +1,110 @@
+// The moderator console (/moderate/<stream id>): the chat with per-message actions, the review
+// queue, the live switches, the word filter, the sanctions in force and the audit log.
+// Events and acks: docs/protocol.md#moderation; the rules: docs/moderation.md.
+
 import { session, streamIdFromPath } from "./api.js";
+import { languageSwitcher, loadMessages, t } from "./i18n.js";
 import { Realtime } from "./realtime.js";
 import { ensureSignedIn } from "./signin.js";
-import { $, ackError, chatLine, el, showError } from "./ui.js";
+import { $, showError, toast } from "./ui.js";
+import { addEntry, loadAudit, renderAudit } from "./moderate_audit.js";
+import { addMessage, removeMessages, renderChat, showMessages } from "./moderate_chat.js";
+import { desk, errorText } from "./moderate_context.js";
+import { setUpModes, showModes } from "./moderate_modes.js";
+import { addHeld, loadHeld, renderHeld, resolveHeld } from "./moderate_review.js";
+import { refreshSanctionTexts, setUpSanctions } from "./moderate_sanctions.js";
+import { loadWords, renderWords, setUpWords } from "./moderate_words.js";
 
+const STAFF = ["stream_moderator", "host", "platform_moderator", "admin"];
 const streamId = streamIdFromPath();
-let room = null;
+let viewers = 0;
 
-function addMessage(message) {
-  const remove = el("button", {
-    type: "button",
-    "aria-label": `Delete message from ${message.display_name}`,
-    onclick: async () => {
-      const ack = await room.emit("delete_message", { message_id: message.id });
-      if (!ackError(ack)) line.remove();
-    },
-  }, "Delete");
-  const line = chatLine(message, [remove]);
-  $("#chat").append(line);
-  $("#chat").scrollTop = $("#chat").scrollHeight;
+function showHeader() {
+  const stream = desk.stream;
+  if (stream) {
+    $("#status").textContent = stream.status === "live" ? t("common.live") : t(`common.${stream.status}`);
+    $("#status").className = `pill ${stream.status}`;
+    $("#title").textContent = t("moderate.chat_of", { title: stream.title });
+    document.title = t("moderate.page_title", { title: stream.title });
+  }
+  $("#viewers").textContent = t("common.watching", { count: viewers });
+  if (desk.you) $("#who").textContent = t("moderate.signed_in_as", { name: desk.you.display_name, standing: t(`moderate.standing.${desk.you.standing}`) });
 }
 
 async function join() {
-  const ack = await room.emit("join", { stream_id: streamId });
-  if (ackError(ack)) return;
-  $("#title").textContent = `Chat · ${ack.state.stream.title}`;
-  $("#status").textContent = ack.state.stream.status;
-  $("#viewers").textContent = `${ack.state.viewers} watching`;
-  $("#chat").replaceChildren();
-  ack.state.messages.forEach(addMessage);
+  $("#console").setAttribute("aria-busy", "true");
+  const ack = await desk.room.emit("join", { stream_id: streamId });
+  if (!ack.ok) {
+    toast(errorText(ack.error));
+    return;
+  }
+  const state = ack.state;
+  desk.stream = state.stream;
+  desk.you = state.you;
+  viewers = state.viewers;
+  showHeader();
+  showMessages(state.messages);
+  showModes(state.modes);
+  const staff = state.you && STAFF.includes(state.you.standing);
+  $("#tools").hidden = !staff;
+  $("#not-staff").hidden = staff;
+  if (staff) await Promise.all([loadHeld(), loadWords(), loadAudit()]);
+  else $("#not-staff").textContent = t("moderate.not_staff", { name: state.you ? state.you.display_name : "" });
+  $("#console").removeAttribute("aria-busy");
+}
+
+function listen(room) {
+  room
+    .on("chat_message", addMessage)
+    .on("message_deleted", ({ message_id }) => removeMessages([message_id]))
+    .on("user_messages_deleted", ({ message_ids }) => removeMessages(message_ids))
+    .on("viewer_count", ({ count }) => { viewers = count; showHeader(); })
+    .on("stream_status", ({ status }) => { if (desk.stream) desk.stream.status = status; showHeader(); })
+    .on("modes_changed", ({ modes }) => showModes(modes))
+    .on("message_held", ({ held }) => addHeld(held))
+    .on("held_resolved", ({ held_id }) => resolveHeld(held_id))
+    .on("audit_entry", ({ entry }) => addEntry(entry))
+    .on("standing_changed", () => join())
+    .on("connect_error", () => { session.clear(); location.reload(); });
+  room.onReconnect = join;
+}
+
+// Everything built from data is rebuilt in the newly chosen language.
+function relabel() {
+  showHeader();
+  renderChat();
+  renderHeld();
+  showModes({});
+  refreshSanctionTexts();
+  renderWords();
+  renderAudit();
+}
+
+async function signIn() {
+  const user = await ensureSignedIn({ title: t("moderate.sign_in_title") });
+  $("#signed-out").hidden = Boolean(user);
+  if (!user) {
+    $("#sign-in").focus();
+    return;
+  }
+  $("#console").hidden = false;
+  $("#sign-out").hidden = false;
+  desk.room = new Realtime(session.token);
+  listen(desk.room);
+  await desk.room.connect();
+  await join();
 }
 
 async function main() {
-  const user = await ensureSignedIn({ title: "Sign in to moderate" });
-  $("#who").textContent = `${user.display_name} (${user.role})`;
-  room = new Realtime(session.token);
-  room
-    .on("chat_message", addMessage)
-    .on("message_deleted", ({ message_id }) => document.querySelector(`#chat [data-id="${Number(message_id)}"]`)?.remove())
-    .on("viewer_count", ({ count }) => { $("#viewers").textContent = `${count} watching`; })
-    .on("stream_status", ({ status }) => { $("#status").textContent = status; })
-    .on("connect_error", () => { session.clear(); location.reload(); });
-  room.onReconnect = join;
-  await room.connect();
-  await join();
+  await loadMessages("moderate");
+  $("#language-slot").replaceWith(languageSwitcher(relabel));
+  setUpSanctions();
+  setUpModes();
+  setUpWords();
+  $("#sign-in").addEventListener("click", () => signIn().catch(showError));
+  $("#sign-out").addEventListener("click", () => { session.clear(); location.reload(); });
+  showHeader();
+  await signIn();
 }
 
 main().catch(showError);

@@ -32,8 +32,21 @@ export class Realtime {
 
   receive(data) {
     const type = data[0];
+    this.heard();
+    if (data === "1" || data.startsWith("41")) {
+      // The server closed the session (Engine.IO close, Socket.IO disconnect): reconnect.
+      this.drop();
+      return;
+    }
     if (type === "0") {
-      this.ws.send("40" + JSON.stringify(this.token ? { token: this.token } : {}));
+      const open = JSON.parse(data.slice(1) || "{}");
+      // Silence past the server's ping interval plus its timeout means the link died
+      // without a close (a phone changing networks): drop it instead of waiting for TCP.
+      this.silenceMs = (open.pingInterval || 25000) + (open.pingTimeout || 20000);
+      this.heard();
+      const auth = { device: deviceId() };
+      if (this.token) auth.token = this.token;
+      this.ws.send("40" + JSON.stringify(auth));
     } else if (type === "2") {
       this.ws.send("3");
     } else if (type === "4") {
@@ -92,7 +105,23 @@ export class Realtime {
     });
   }
 
+  heard() {
+    clearTimeout(this.silence);
+    if (this.silenceMs) this.silence = setTimeout(() => this.drop(), this.silenceMs);
+  }
+
+  // Forget this socket now (a dead link may take long to report its close) and reconnect.
+  drop() {
+    const ws = this.ws;
+    if (!ws || ws.onclose === null) return;
+    ws.onmessage = null;
+    ws.onclose = null;
+    ws.close();
+    this.lost();
+  }
+
   lost() {
+    clearTimeout(this.silence);
     const was = this.connected;
     this.connected = false;
     for (const answer of this.pending.values()) {
@@ -108,7 +137,19 @@ export class Realtime {
   }
 
   close() {
+    clearTimeout(this.silence);
     this.closed = true;
     if (this.ws) this.ws.close();
   }
+}
+
+// A random id this browser keeps: with the address it makes a guest's fingerprint, so a guest
+// ban outlasts a new guest name (docs/protocol.md, Socket.IO).
+export function deviceId() {
+  let id = localStorage.getItem("shopcast.device");
+  if (!id) {
+    id = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+    localStorage.setItem("shopcast.device", id);
+  }
+  return id;
 }

@@ -1,24 +1,27 @@
 // A sign-in dialog: email/password, and optionally "continue as guest".
 
 import { continueAsGuest, session, signIn } from "./api.js";
+import { t } from "./i18n.js";
 import { $, el, showError } from "./ui.js";
 
-export function signInDialog({ allowGuest = false, title = "Sign in" } = {}) {
+export function signInDialog({ allowGuest = false, title = t("common.sign_in") } = {}) {
   return new Promise((resolve) => {
     const email = el("input", { id: "signin-email", type: "email", autocomplete: "username", required: "" });
     const password = el("input", { id: "signin-password", type: "password", autocomplete: "current-password", required: "" });
     const form = el("form", { method: "dialog" },
       el("h2", {}, title),
-      el("label", { for: "signin-email" }, "Email"), email,
-      el("label", { for: "signin-password" }, "Password"), password,
-      el("div", { class: "row", style: "margin-top:.8rem" }, el("button", { class: "primary", type: "submit" }, "Sign in")),
+      el("label", { for: "signin-email" }, t("common.email")), email,
+      el("label", { for: "signin-password" }, t("common.password")), password,
+      el("div", { class: "row", style: "margin-top:.8rem" },
+        el("button", { class: "primary", type: "submit" }, t("common.sign_in")),
+        el("button", { type: "button", onclick: () => { dialog.close(); dialog.remove(); resolve(null); } }, t("common.cancel"))),
     );
     const dialog = el("dialog", { "aria-label": title }, form);
     if (allowGuest) {
       const name = el("input", { id: "guest-name", maxlength: "40", autocomplete: "nickname" });
       const guest = el("form", { method: "dialog", style: "margin-top:1rem" },
-        el("label", { for: "guest-name" }, "Or continue as a guest with a display name"), name,
-        el("div", { class: "row", style: "margin-top:.6rem" }, el("button", { type: "submit" }, "Continue as guest")),
+        el("label", { for: "guest-name" }, t("common.guest_prompt")), name,
+        el("div", { class: "row", style: "margin-top:.6rem" }, el("button", { type: "submit" }, t("common.continue_as_guest"))),
       );
       guest.addEventListener("submit", async (event) => {
         event.preventDefault();
@@ -42,7 +45,7 @@ export async function ensureSignedIn(options) {
 }
 
 export function signOutButton(onOut) {
-  return el("button", { type: "button", onclick: () => { session.clear(); onOut(); } }, "Sign out");
+  return el("button", { type: "button", onclick: () => { session.clear(); onOut(); } }, t("common.sign_out"));
 }
 
 export { $ };

@@ -1,177 +1,185 @@
-import { api, session, streamIdFromPath } from "./api.js";
+// The host studio (issue 6): camera and microphone, going live over WHIP, live stats, the
+// line-up with pins and flash deals, the chat with its question queue, the stream key for OBS.
+// This module puts the parts together; each part is a studio_*.js module of its own.
+
+import { session, streamIdFromPath } from "./api.js";
+import { languageSwitcher, loadMessages, t } from "./i18n.js";
 import { Realtime } from "./realtime.js";
 import { ensureSignedIn } from "./signin.js";
-import { $, ackError, chatLine, el, price, showError, stockLabel, toast } from "./ui.js";
-import { hangUp, negotiate, preferH264 } from "./whip.js";
+import { Camera } from "./studio_camera.js";
+import { Chat } from "./studio_chat.js";
+import { Deals } from "./studio_deals.js";
+import { refused, report } from "./studio_errors.js";
+import { KeyPanel } from "./studio_key.js";
+import { Lineup } from "./studio_lineup.js";
+import { Publisher } from "./studio_publisher.js";
+import { Stats } from "./studio_stats.js";
+import { $ } from "./ui.js";
 
 const streamId = streamIdFromPath();
-let camera = null;
-let pc = null;
-let whipSession = null;
-let streamKey = null;
-let room = null;
-let lineup = [];
-let pinnedId = null;
+// What the room last said: status "scheduled" | "live" | "ended" (null before joining), and
+// whether a publisher (this page, or OBS) is connected (null: not said yet).
+const show = { status: null, publisher: null, title: "" };
+const parts = {};
 
-async function startCamera() {
-  const video = $("#camera").value;
-  const audio = $("#microphone").value;
-  if (camera) camera.getTracks().forEach((t) => t.stop());
-  camera = await navigator.mediaDevices.getUserMedia({
-    video: video ? { deviceId: { exact: video } } : { width: 1280, height: 720 },
-    audio: audio ? { deviceId: { exact: audio } } : true,
-  });
-  $("#preview").srcObject = camera;
-  if (pc) {  // switching devices while live: swap tracks without renegotiating
-    for (const sender of pc.getSenders()) {
-      const track = camera.getTracks().find((t) => t.kind === sender.track?.kind);
-      if (track) await sender.replaceTrack(track);
-    }
+function gate(text, signIn) {
+  $("#studio").hidden = true;
+  $("#gate").hidden = false;
+  $("#gate-text").textContent = text;
+  $("#gate-signin").hidden = !signIn;
+}
+
+// The LIVE badge, the go-live/end buttons and the line under them, from the publisher's state
+// and the show's.
+function renderOnAir() {
+  const { publisher, camera } = parts;
+  const state = publisher.state;
+  const ended = show.status === "ended" || state === "ended";
+  let badge = [t("studio.connecting"), "pending"];
+  let signal;
+  if (ended) { badge = [t("common.ended"), "ended"]; signal = t("studio.signal_ended"); }
+  else if (state === "live") { badge = [t("common.live"), "live"]; signal = t("studio.signal_live"); }
+  else if (state === "connecting") signal = t("studio.signal_connecting");
+  else if (state === "reconnecting") {
+    badge = [t("studio.reconnecting"), "pending"];
+    signal = publisher.detail.code === "already_publishing"
+      ? t("studio.signal_waiting_old")
+      : t("studio.signal_reconnecting", { count: publisher.detail.attempt || 1 });
+  } else if (show.status === "live") {
+    badge = [t("common.live"), "live"];
+    signal = show.publisher === "connected" ? t("studio.signal_elsewhere") : t("studio.signal_not_sending");
+  } else {
+    badge = show.status ? [t("common.scheduled"), "scheduled"] : [t("common.loading"), "scheduled"];
+    signal = camera.ready ? t("studio.signal_ready") : t("studio.signal_need_camera");
   }
+  $("#status").textContent = badge[0];
+  $("#status").className = `pill ${badge[1]}`;
+  $("#signal").textContent = signal;
+  const busy = { live: "studio.on_air", connecting: "studio.connecting", reconnecting: "studio.reconnecting" }[state];
+  $("#golive").textContent = t(busy || (show.status === "live" && !ended ? "studio.resume" : "studio.go_live"));
+  $("#golive").disabled = ended || !show.status || state !== "idle" || !camera.ready;
+  $("#end").disabled = ended || !show.status;
+  document.body.dataset.onAir = state;
 }
 
-async function listDevices() {
-  const devices = await navigator.mediaDevices.enumerateDevices();
-  for (const [kind, select] of [["videoinput", $("#camera")], ["audioinput", $("#microphone")]]) {
-    const current = select.value;
-    select.replaceChildren(...devices.filter((d) => d.kind === kind)
-      .map((d, i) => el("option", { value: d.deviceId }, d.label || `${kind} ${i + 1}`)));
-    if (current) select.value = current;
-  }
+function renderTitle() {
+  $("#title").textContent = show.title || t("studio.title");
+  document.title = `${show.title || t("studio.title")} · ${t("studio.brand")} · Shopcast`;
 }
 
-async function goLive() {
-  $("#golive").disabled = true;
-  try {
-    if (!camera) await startCamera();
-    if (!streamKey) streamKey = (await api("GET", `/api/streams/${streamId}/key`)).stream_key;
-    pc = new RTCPeerConnection();
-    for (const track of camera.getTracks()) {
-      const transceiver = pc.addTransceiver(track, { direction: "sendonly", streams: [camera] });
-      if (track.kind === "video") preferH264(transceiver);
-    }
-    pc.onconnectionstatechange = () => {
-      if (pc && pc.connectionState === "failed") toast("Connection to the server failed: go live again");
-    };
-    whipSession = await negotiate(pc, `/whip/${streamId}`, streamKey);
-    toast("You are live!", "ok");
-  } catch (error) {
-    showError(error);
-    if (pc) pc.close();
-    pc = null;
-    $("#golive").disabled = false;
-  }
-}
-
-async function endShow() {
-  if (!confirm("End the show for everyone?")) return;
-  await hangUp(whipSession, streamKey);
-  whipSession = null;
-  if (pc) pc.close();
-  pc = null;
-  try {
-    const stream = await api("GET", `/api/streams/${streamId}`);
-    if (stream.status !== "ended") await api("POST", `/api/streams/${streamId}/end`);
-  } catch (error) { showError(error); }
-  setStatus("ended");
-}
-
-function setStatus(status) {
-  $("#status").textContent = status === "live" ? "LIVE" : status;
-  $("#status").className = `pill ${status}`;
-  $("#golive").disabled = status !== "scheduled" && !(status === "live" && !pc);
-  $("#end").disabled = status === "ended";
-}
-
-function renderLineup() {
-  $("#lineup").replaceChildren(...lineup.map((product) => {
-    const isPinned = product.id === pinnedId;
-    const button = el("button", {
-      type: "button", class: isPinned ? "" : "primary",
-      "aria-pressed": String(isPinned),
-      onclick: () => (isPinned ? unpin() : pin(product.id)),
-    }, isPinned ? "Unpin" : "Pin");
-    return el("li", { class: `card product ${isPinned ? "pinned-now" : ""}` },
-      el("div", { style: "flex:1" },
-        el("div", {}, product.title),
-        el("div", { class: "price" }, price(product.price_minor, product.currency)),
-        el("div", { class: "stock" }, stockLabel(product.stock))),
-      button);
-  }));
-}
-
-async function pin(productId) {
-  const ack = await room.emit("pin_product", { product_id: productId });
-  if (!ackError(ack)) { pinnedId = productId; renderLineup(); }
-}
-
-async function unpin() {
-  const ack = await room.emit("unpin_product", {});
-  if (!ackError(ack)) { pinnedId = null; renderLineup(); }
-}
-
-function addMessage(message) {
-  $("#chat").append(chatLine(message));
-  $("#chat").scrollTop = $("#chat").scrollHeight;
+function rerender() {
+  renderTitle();
+  parts.camera.renderDevices();
+  parts.keys.render();
+  parts.stats.render();
+  parts.lineup?.render();
+  parts.chat?.render();
+  renderOnAir();
 }
 
 async function join() {
-  const ack = await room.emit("join", { stream_id: streamId });
-  if (ackError(ack)) return;
-  const { stream, messages, viewers, pinned } = ack.state;
-  lineup = stream.lineup;
-  pinnedId = pinned ? pinned.id : null;
-  $("#title").textContent = stream.title;
-  $("#viewers").textContent = `${viewers} watching`;
-  $("#chat").replaceChildren();
-  messages.forEach(addMessage);
-  setStatus(stream.status);
-  renderLineup();
+  const ack = await parts.room.emit("join", { stream_id: streamId });
+  if (refused(ack)) return;
+  const { state } = ack;
+  show.status = state.stream.status;
+  show.title = state.stream.title;
+  renderTitle();
+  parts.stats.apply(state);
+  parts.deals.apply(state.deals);
+  parts.lineup.apply(state);
+  parts.chat.apply(state);
+  if (show.status === "ended") ended();
+  renderOnAir();
 }
 
-async function openRoom() {
-  room = new Realtime(session.token);
+// The show is over (ended here, or by staff): stop sending; its pins went with it.
+function ended() {
+  show.status = "ended";
+  parts.publisher.stop();
+  parts.lineup?.setPins([]);
+  renderOnAir();
+}
+
+function openRoom() {
+  const room = new Realtime(session.token);
+  parts.room = room;
+  parts.deals = new Deals(room, (productId) => parts.lineup.dealChanged(productId));
+  parts.lineup = new Lineup($("#lineup"), $("#pin-count"), room, parts.deals);
+  parts.chat = new Chat(room);
+  for (const part of [parts.stats, parts.deals, parts.lineup, parts.chat]) part.bind(room);
   room
-    .on("chat_message", addMessage)
-    .on("message_deleted", ({ message_id }) => document.querySelector(`#chat [data-id="${Number(message_id)}"]`)?.remove())
-    .on("viewer_count", ({ count }) => { $("#viewers").textContent = `${count} watching`; })
-    .on("product_pinned", ({ product }) => { pinnedId = product.id; renderLineup(); })
-    .on("product_unpinned", () => { pinnedId = null; renderLineup(); })
-    .on("stock_changed", ({ product_id, stock }) => {
-      lineup = lineup.map((p) => (p.id === product_id ? { ...p, stock } : p));
-      renderLineup();
+    .on("stream_status", ({ status, publisher }) => {
+      show.status = status;
+      show.publisher = publisher;
+      if (status === "ended") ended();
+      else if (publisher === "disconnected") parts.publisher.lost();  // the server lost us
+      renderOnAir();
     })
-    .on("stream_status", ({ status }) => setStatus(status))
-    .on("connect_error", () => { session.clear(); location.reload(); });
+    .on("connect_error", ({ message }) => {
+      if (message === "bad_token") { session.clear(); gate(t("studio.signed_out"), true); }
+    });
   room.onReconnect = join;
-  await room.connect();
-  await join();
+  return room.connect().then(join);
+}
+
+async function open() {
+  const user = await ensureSignedIn({ title: t("studio.sign_in_title") });
+  if (!user) { gate(t("studio.signed_out"), true); return; }
+  $("#who").textContent = user.display_name;
+  try {
+    await parts.keys.load();
+    parts.publisher.key = parts.keys.key;
+  } catch (error) {
+    if (error.status === 401) { session.clear(); gate(t("studio.signed_out"), true); return; }
+    if (error.code === "forbidden") { gate(t("studio.not_your_show"), true); return; }
+    if (error.status === 404) { gate(t("studio.no_show"), false); return; }
+    report(error);  // the rest of the studio still works; going live asks for the key again
+  }
+  $("#gate").hidden = true;
+  $("#studio").hidden = false;
+  await Promise.all([openRoom().catch(report), parts.camera.start()]);
+  parts.stats.start();
+}
+
+function build() {
+  const camera = new Camera({
+    preview: $("#preview"),
+    selects: { video: $("#camera"), audio: $("#microphone") },
+    meter: $("#mic-level"),
+    note: $("#camera-note"),
+    noteText: $("#camera-note-text"),
+    retry: $("#camera-retry"),
+  });
+  const publisher = new Publisher({ streamId, camera, changed: renderOnAir, failed: (error) => { report(error); renderOnAir(); } });
+  camera.onTrack = (kind, track) => publisher.replaceTrack(kind, track);
+  camera.changed = renderOnAir;
+  Object.assign(parts, { camera, publisher, keys: new KeyPanel(streamId), stats: new Stats(streamId) });
+
+  $("#golive").addEventListener("click", () => publisher.start());
+  $("#end").addEventListener("click", () => { $("#end-dialog").returnValue = ""; $("#end-dialog").showModal(); });
+  for (const button of $("#end-dialog").querySelectorAll("button")) {
+    button.addEventListener("click", () => $("#end-dialog").close(button.value));
+  }
+  $("#end-dialog").addEventListener("close", async () => {
+    if ($("#end-dialog").returnValue !== "end") return;
+    if (await publisher.end()) ended();
+  });
+  $("#gate-signin").addEventListener("click", async () => {
+    session.clear();  // a stale token, or another account's: start over with the host's
+    if (await ensureSignedIn({ title: t("studio.sign_in_title") })) location.reload();
+  });
+  addEventListener("beforeunload", (event) => { if (publisher.state === "live") event.preventDefault(); });
+  addEventListener("pagehide", () => publisher.leave());
 }
 
 async function main() {
-  if (!streamId) { toast("No such show"); return; }
-  const user = await ensureSignedIn({ title: "Sign in to host" });
-  $("#who").textContent = user.display_name;
-  try {
-    const key = await api("GET", `/api/streams/${streamId}/key`);
-    streamKey = key.stream_key;
-    $("#stream-key").textContent = key.stream_key;
-    $("#whip-url").textContent = key.whip_url;
-  } catch (error) {
-    showError(error);
-    if (error.code === "bad_token") { session.clear(); location.reload(); return; }
-  }
-  await openRoom();
-  try { await startCamera(); await listDevices(); } catch (error) { showError(error); }
+  await loadMessages("studio");
+  $("#language-slot").replaceWith(languageSwitcher(rerender));
+  build();
+  renderTitle();
+  renderOnAir();
+  if (!streamId) { gate(t("studio.no_show"), false); return; }
+  await open();
 }
 
-$("#golive").addEventListener("click", goLive);
-$("#end").addEventListener("click", endShow);
-$("#camera").addEventListener("change", () => startCamera().catch(showError));
-$("#microphone").addEventListener("change", () => startCamera().catch(showError));
-$("#send").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const ack = await room.emit("send_message", { text: $("#message").value });
-  if (!ackError(ack)) $("#message").value = "";
-});
-main().catch(showError);
+main().catch(report);

@@ -1,5 +1,7 @@
 // Small DOM helpers. Text from people (chat, product texts) only ever goes in as textContent.
 
+import { formatPrice, t } from "./i18n.js";
+
 export const $ = (selector, root = document) => root.querySelector(selector);
 
 export function el(tag, attrs = {}, ...children) {
@@ -22,14 +24,14 @@ export function toast(message, kind = "error") {
   setTimeout(() => item.remove(), 5000);
 }
 
-export function price(minor, currency, locale = navigator.language) {
-  return new Intl.NumberFormat(locale, { style: "currency", currency }).format(minor / 100);
+export function price(minor, currency) {
+  return formatPrice(minor, currency);
 }
 
 export function stockLabel(stock) {
-  if (stock <= 0) return "Sold out";
-  if (stock <= 5) return `Only ${stock} left`;
-  return `${stock} in stock`;
+  if (stock <= 0) return t("common.sold_out");
+  if (stock <= 5) return t("common.only_left", { count: stock });
+  return t("common.in_stock", { count: stock });
 }
 
 export function chatLine(message, actions = []) {
@@ -45,6 +47,7 @@ export function chatLine(message, actions = []) {
 }
 
 export function showError(error) {
+  if (error && error.code === "network") return toast(t("common.network_error"));
   toast(error && error.message ? error.message : String(error));
 }
 

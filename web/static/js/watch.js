@@ -1,175 +1,388 @@
+// The viewer page: the live video full screen, chat and likes over it, the pinned products
+// with their flash deals, buy now and the cart, in the viewer's language.
+//
+// This module wires the parts together and keeps the show's state as the room tells it:
+// watch_player.js (WHEP video), watch_stage.js (not live / reconnecting / ended),
+// watch_chat.js, watch_likes.js, watch_products.js (cards), watch_deals.js (countdowns),
+// watch_buy.js (idempotent purchases), watch_cart.js (the cart sheet), watch_room.js (the
+// room's connection).
+
 import { api, session, streamIdFromPath } from "./api.js";
-import { Realtime } from "./realtime.js";
+import { currentLanguage, languageSwitcher, loadMessages, t } from "./i18n.js";
 import { signInDialog } from "./signin.js";
-import { $, ackError, chatLine, price, showError, stockLabel, toast } from "./ui.js";
-import { negotiate } from "./whip.js";
+import { $, toast } from "./ui.js";
+import { errorText, Intents, isRetryable, orderText } from "./watch_buy.js";
+import { Cart } from "./watch_cart.js";
+import { ChatFeed } from "./watch_chat.js";
+import { DealBook } from "./watch_deals.js";
+import { Likes } from "./watch_likes.js";
+import { Player } from "./watch_player.js";
+import { localTitle, PinBoard } from "./watch_products.js";
+import { RoomConnection } from "./watch_room.js";
+import { Stage } from "./watch_stage.js";
 
 const streamId = streamIdFromPath();
+const show = {
+  stream: null,
+  publisher: "connected",
+  lineup: new Map(), // every product of the show, by id, as last heard
+  viewers: 0,
+  joined: false,
+};
 const video = $("#video");
-let pc = null;
-let retryTimer = null;
-let stream = null;
-let pinned = null;
+const deals = new DealBook();
+const buying = new Intents();
+const joinWaiters = new Set();
+const refetching = new Map();
 let room = null;
 
-function setState(text) {
-  $("#state").hidden = !text;
-  $("#state-text").textContent = text || "";
+const player = new Player(video, `/whep/${streamId}`, () => stage.render());
+const stage = new Stage(show, player);
+const chat = new ChatFeed($("#chat"), {
+  box: $("#pinned-message"), author: $("#pinned-message-author"), text: $("#pinned-message-text"),
+});
+const pins = new PinBoard($("#pinned"), $("#pin-list"), {
+  deals,
+  canBuy: () => Boolean(show.stream) && show.stream.status !== "ended",
+  onBuy: (card) => buy(card),
+  onAddToCart: (card) => addToCart(card),
+});
+const cart = new Cart({
+  streamId,
+  deals,
+  product: (id) => show.lineup.get(id),
+  isAccount,
+  needAccount,
+}, {
+  dialog: $("#cart-sheet"), lines: $("#cart-lines"), empty: $("#cart-empty"), total: $("#cart-total"),
+  status: $("#cart-status"), checkout: $("#checkout"), badge: $("#cart-count"),
+  button: $("#cart-button"), close: $("#cart-close"),
+});
+const likes = new Likes({
+  button: $("#like"),
+  layer: $("#hearts"),
+  counter: $("#likes"),
+  send: (count) => emitOnce("like", { count }),
+  onRefused: (error) => {
+    if (error.code === "auth_required") joinIn();
+    else if (!["rate_limited", "disconnected", "timeout"].includes(error.code)) toast(errorText(error));
+  },
+});
+
+// --- who is watching ---
+
+function isAccount() {
+  return Boolean(session.token && session.user && !session.user.guest);
 }
 
-function describeStatus(current) {
-  $("#status").textContent = current.status === "live" ? "LIVE" : current.status;
-  $("#status").className = `pill ${current.status}`;
-  if (current.status === "ended") setState("This show has ended. Thanks for watching!");
-  else if (current.status === "scheduled") {
-    const when = current.scheduled_at ? new Date(current.scheduled_at).toLocaleString() : null;
-    setState(when ? `Not live yet: starts ${when}` : "Not live yet: waiting for the host…");
-  }
+function renderAccount() {
+  $("#account").textContent = session.token && session.user ? session.user.display_name : t("common.sign_in");
 }
 
-// --- video over WHEP, retrying by itself until the show is over ---
-
-function retry(ms) {
-  clearTimeout(retryTimer);
-  if (!stream || stream.status !== "ended") retryTimer = setTimeout(play, ms);
+async function signedIn(user) {
+  if (!user) return false;
+  renderAccount();
+  openRoom();
+  await whenJoined(8000);
+  await cart.load();
+  return true;
 }
 
-async function play() {
-  clearTimeout(retryTimer);
-  if (pc) pc.close();
-  pc = new RTCPeerConnection();
-  pc.addTransceiver("video", { direction: "recvonly" });
-  pc.addTransceiver("audio", { direction: "recvonly" });
-  const media = new MediaStream();
-  pc.ontrack = (event) => {
-    media.addTrack(event.track);
-    video.srcObject = media;
-  };
-  const mine = pc;
-  pc.onconnectionstatechange = () => {
-    if (mine !== pc) return;
-    if (pc.connectionState === "failed") retry(1000);
-    if (pc.connectionState === "disconnected") retry(3000);
-    if (pc.connectionState === "connected") setState("");
-  };
-  try {
-    await negotiate(pc, `/whep/${streamId}`);
-  } catch (error) {
-    if (error.code === "not_live") { if (stream) describeStatus(stream); retry(3000); }
-    else if (error.code === "stream_ended") setState("This show has ended. Thanks for watching!");
-    else { showError(error); retry(5000); }
-  }
+// Chat and likes need a name: an account or a guest's.
+async function joinIn() {
+  return signedIn(await signInDialog({ allowGuest: true, title: t("watch.join_title") }));
+}
+
+// Buying needs an account: guests are asked to sign in.
+async function needAccount() {
+  if (isAccount()) return true;
+  return (await signedIn(await signInDialog({ title: t("watch.sign_in_to_buy") }))) && isAccount();
 }
 
 // --- the live room ---
 
-function addMessage(message) {
-  const list = $("#chat");
-  list.append(chatLine(message));
-  while (list.children.length > 100) list.firstElementChild.remove();
-  list.scrollTop = list.scrollHeight;
+function whenJoined(ms) {
+  if (show.joined) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (value) => { joinWaiters.delete(done); clearTimeout(timer); resolve(value); };
+    const timer = setTimeout(() => done(false), ms);
+    joinWaiters.add(done);
+  });
 }
 
-function showPinned(product) {
-  pinned = product;
-  $("#pinned").hidden = !product;
-  if (!product) return;
-  $("#pinned-title").textContent = product.title;
-  $("#pinned-price").textContent = price(product.price_minor, product.currency);
-  $("#pinned-stock").textContent = stockLabel(product.stock);
-  $("#pinned-stock").className = product.stock > 0 ? "stock" : "stock out";
-  $("#pinned-image").src = product.image_url || "";
-  $("#pinned-image").hidden = !product.image_url;
-  $("#buy").disabled = product.stock <= 0;
+function product(id) {
+  return show.lineup.get(id) || null;
+}
+
+function showPins(ids) {
+  pins.show(ids.map(product).filter(Boolean));
 }
 
 function applyState(state) {
-  stream = state.stream;
-  $("#title").textContent = stream.title;
-  document.title = `${stream.title} · Shopcast`;
-  describeStatus(stream);
-  $("#viewers").textContent = `${state.viewers} watching`;
-  $("#chat").replaceChildren();
-  state.messages.forEach(addMessage);
-  showPinned(state.pinned);
-  $("#account").textContent = state.you ? state.you.display_name : "Sign in";
+  show.stream = state.stream;
+  show.viewers = state.viewers;
+  show.lineup = new Map(state.stream.lineup.map((p) => [p.id, p]));
+  for (const p of state.pins) show.lineup.set(p.id, p);
+  if (state.stream.status !== "live") show.publisher = "connected";
+  deals.replace(state.deals);
+  showPins(state.pins.map((p) => p.id));
+  chat.replace(state.messages, state.pinned_message);
+  likes.set(state.likes);
+  follow(state.stream.status);
+  render();
+}
+
+// Start or stop the video as the show's status says.
+function follow(status) {
+  if (status === "ended") player.stop(true);
+  else player.start();
 }
 
 async function join() {
-  const ack = await room.emit("join", { stream_id: streamId });
-  if (!ackError(ack)) applyState(ack.state);
+  const current = room;
+  const ack = await current.emit("join", { stream_id: streamId });
+  if (current !== room) return;
+  if (!ack.ok) {
+    if (ack.error.code === "stream_not_found") stage.missing();
+    toast(errorText(ack.error));
+    return;
+  }
+  applyState(ack.state);
+  show.joined = true;
+  $("#net-banner").hidden = true;
+  for (const done of [...joinWaiters]) done(true);
+  if (show.stream.status === "live") player.kick();
+  cart.load();
 }
 
-async function openRoom() {
+// A product sold by variants: the event carries the product's total only, so ask for the
+// variants' counts, if a card or the cart shows them, after a spread-out pause (in a flash sale
+// every viewer hears every sale: they must not all ask at once).
+function refetch(id) {
+  if (refetching.has(id)) return;
+  refetching.set(id, setTimeout(async () => {
+    try { updateProduct(await api("GET", `/api/products/${id}`)); } catch { /* the next join refreshes it */ }
+    refetching.delete(id);
+  }, 1000 + Math.random() * 2000));
+}
+
+function updateProduct(fresh) {
+  show.lineup.set(fresh.id, fresh);
+  const card = pins.card(fresh.id);
+  if (card) card.update(fresh);
+  cart.render();
+}
+
+function stockChanged({ product_id: id, stock }) {
+  const known = product(id);
+  if (!known) return;
+  const variants = known.variants || [];
+  if (variants.length > 1 && stock > 0) {
+    updateProduct({ ...known, stock });
+    if (pins.card(id) || cart.items.some((item) => item.product_id === id)) refetch(id);
+    return;
+  }
+  // One variant, or none left of any: the total says it all.
+  updateProduct({ ...known, stock, variants: variants.map((v) => ({ ...v, stock: variants.length > 1 ? 0 : stock })) });
+}
+
+function orderChanged(order) {
+  for (const card of pins.cards.values()) {
+    if (card.orderId === order.id) card.setStatus(order.status === "cancelled" ? "error" : "ok", () => orderText(order));
+  }
+  // A cancelled or refunded order is news, unless it is the declined card the buyer just saw.
+  if (["cancelled", "refunded"].includes(order.status) && order.payment_state !== "failed") toast(orderText(order));
+}
+
+function streamStatus({ status, publisher }) {
+  if (!show.stream) return;
+  show.stream = { ...show.stream, status };
+  show.publisher = publisher;
+  follow(status);
+  if (status === "live" && publisher === "connected") player.kick();
+  render();
+}
+
+function openRoom() {
   if (room) room.close();
-  room = new Realtime(session.token);
-  room
-    .on("chat_message", addMessage)
-    .on("message_deleted", ({ message_id }) => document.querySelector(`#chat [data-id="${Number(message_id)}"]`)?.remove())
-    .on("product_pinned", ({ product }) => showPinned(product))
-    .on("product_unpinned", () => showPinned(null))
-    .on("stock_changed", ({ product_id, stock }) => { if (pinned && pinned.id === product_id) showPinned({ ...pinned, stock }); })
-    .on("viewer_count", ({ count }) => { $("#viewers").textContent = `${count} watching`; })
-    .on("order_confirmed", ({ order }) => toast(`Order #${order.id} confirmed: ${order.lines[0].title}`, "ok"))
-    .on("stream_status", ({ status, publisher }) => {
-      stream = { ...stream, status };
-      describeStatus(stream);
-      if (status === "live" && publisher === "disconnected") setState("The host is reconnecting…");
-      if (status === "live" && publisher === "connected") play();
-    })
-    .on("connect_error", ({ message }) => {
-      if (message === "bad_token") { session.clear(); openRoom(); }
-    });
-  room.onReconnect = join;
-  try {
-    await room.connect();
-    await join();
-  } catch (error) { showError(error); }
+  show.joined = false;
+  const current = new RoomConnection(session.token);
+  room = current;
+  const on = (name, fn) => current.on(name, (payload) => { if (room === current) fn(payload || {}); });
+  on("connect", join);
+  on("disconnect", () => { show.joined = false; $("#net-banner").hidden = false; });
+  on("connect_error", ({ message }) => {
+    if (message !== "bad_token") { toast(errorText({ code: message, message })); return; }
+    session.clear(); // an expired or foreign token: watch as nobody, sign in again to talk
+    renderAccount();
+    openRoom();
+  });
+  on("chat_message", (message) => chat.add(message));
+  on("message_deleted", ({ message_id }) => chat.remove([message_id]));
+  on("user_messages_deleted", ({ message_ids }) => chat.remove(message_ids || []));
+  on("message_pinned", ({ message }) => chat.pin(message));
+  on("message_unpinned", () => chat.pin(null));
+  on("product_pinned", ({ product: pinned, pins: ids }) => { show.lineup.set(pinned.id, pinned); showPins(ids); });
+  on("product_unpinned", ({ product_id }) => showPins(pins.ids.filter((id) => id !== product_id)));
+  on("stock_changed", stockChanged);
+  on("deal_updated", ({ deal }) => { deals.put(deal); pins.refresh(); cart.render(); });
+  on("viewer_count", ({ count }) => { show.viewers = count; renderCounts(); });
+  on("likes", (payload) => likes.remote(payload));
+  on("order_confirmed", ({ order }) => orderChanged(order));
+  on("order_updated", ({ order }) => orderChanged(order));
+  on("stream_status", streamStatus);
+  on("muted", () => toast(t("watch.error.muted")));
+  on("banned", () => toast(t("watch.error.banned")));
+  current.connect().catch(() => {}); // refused or unreachable: Realtime retries, "connect" joins
 }
 
-async function signInThen(options) {
-  await signInDialog(options);
-  await openRoom();
+const NOT_JOINED = { ok: false, error: { code: "disconnected", message: "not connected to the room" } };
+
+// Emit once joined (waiting a little for the room to come back), without asking twice: a chat
+// line or a like sent again would count twice.
+async function emitOnce(name, payload) {
+  if (!(await whenJoined(8000))) return NOT_JOINED;
+  return room.emit(name, payload);
 }
+
+// For requests the server makes idempotent (a purchase with its key): an answer lost with the
+// connection is asked again, same payload, once the room is back.
+async function emitRetrying(name, payload) {
+  const ack = await emitOnce(name, payload);
+  if (ack.ok || !["disconnected", "timeout"].includes(ack.error.code)) return ack;
+  return emitOnce(name, payload);
+}
+
+// --- buying ---
+
+async function buy(card) {
+  const variant = card.variant;
+  if (!variant || !(await needAccount())) return;
+  const intent = `${card.product.id}/${variant.sku}`;
+  const payload = { product_id: card.product.id, sku: variant.sku, quantity: 1, idempotency_key: buying.keyFor(intent), pay: true };
+  card.setBusy("buy");
+  const ack = await emitRetrying("buy", payload);
+  buying.settle(intent, ack);
+  card.setBusy(null);
+  if (ack.ok) {
+    card.orderId = ack.order.id;
+    card.setStatus("ok", () => orderText(ack.order));
+    toast(t("watch.bought_named", { title: localTitle(card.product) }), "ok");
+  } else if (ack.error.code === "account_required") {
+    session.clear();
+    if (await needAccount()) await buy(card);
+  } else {
+    const retry = isRetryable(ack.error.code); // the button says "Try again" and keeps the key
+    card.setStatus("error", () => errorText(ack.error) + (retry ? ` ${t("watch.retry_hint")}` : ""), retry);
+  }
+}
+
+async function addToCart(card) {
+  const variant = card.variant;
+  if (!variant) return;
+  card.setBusy("cart");
+  try {
+    if (await cart.add(card.product, variant)) card.setStatus("ok", () => t("watch.added_to_cart"));
+  } catch (error) {
+    card.setStatus("error", () => errorText(error));
+  } finally {
+    card.setBusy(null);
+  }
+}
+
+// --- the page ---
+
+function renderCounts() {
+  $("#viewers").textContent = t("common.watching", { count: show.viewers });
+  likes.render();
+}
+
+function renderSound() {
+  const on = !video.muted;
+  $("#sound").setAttribute("aria-pressed", String(on));
+  $("#sound").setAttribute("aria-label", t(on ? "watch.sound_off" : "watch.sound_on"));
+  $("#sound use").setAttribute("href", on ? "#i-sound" : "#i-muted");
+}
+
+function render() {
+  const stream = show.stream;
+  if (stream) {
+    $("#title").textContent = stream.title;
+    document.title = `${stream.title} · Shopcast`;
+    $("#host-name").textContent = stream.host ? stream.host.display_name : "";
+    $("#host-avatar").textContent = ((stream.host && stream.host.display_name) || "?").trim().slice(0, 1).toUpperCase();
+    for (const control of [$("#message"), $("#send button")]) control.disabled = stream.status === "ended";
+  }
+  stage.render();
+  $("#language-code").textContent = currentLanguage().toUpperCase();
+  renderAccount();
+  renderCounts();
+  renderSound();
+  pins.refresh();
+  cart.render();
+}
+
+// Fill the screen when the picture's shape is close to the screen's (a phone host on a phone,
+// a landscape camera on a laptop); else show all of it rather than crop most of it away.
+function fitVideo() {
+  const { videoWidth: w, videoHeight: h } = video;
+  if (!w || !h) return;
+  const ratio = w / h / (window.innerWidth / window.innerHeight);
+  $("#stage").dataset.fit = Math.max(ratio, 1 / ratio) < 1.5 ? "cover" : "contain";
+}
+
+video.addEventListener("resize", fitVideo);
+window.addEventListener("resize", fitVideo);
 
 $("#send").addEventListener("submit", async (event) => {
   event.preventDefault();
-  if (!session.token) { await signInThen({ allowGuest: true, title: "Join the chat" }); return; }
+  if (!session.token) { await joinIn(); return; }
   const input = $("#message");
-  const ack = await room.emit("send_message", { text: input.value });
-  if (!ackError(ack)) input.value = "";
-});
-
-$("#buy").addEventListener("click", async () => {
-  if (!session.token || !session.user || session.user.guest) {
-    await signInThen({ title: "Sign in to buy" });
-    return;
-  }
-  const button = $("#buy");
-  button.disabled = true;
-  // One key per tap, reused if the answer is lost: the server makes at most one order of it.
-  const request = { product_id: pinned.id, quantity: 1, idempotency_key: crypto.randomUUID().replaceAll("-", "") };
-  try {
-    let ack = await room.emit("buy", request);
-    if (!ack.ok && ["disconnected", "timeout"].includes(ack.error.code)) ack = await room.emit("buy", request);
-    if (ack.ok) toast(`Bought: ${ack.order.lines[0].title}`, "ok");
-    else if (ack.error.code === "account_required") await signInThen({ title: "Sign in to buy" });
-    else ackError(ack);
-  } finally {
-    button.disabled = !pinned || pinned.stock <= 0;
+  const text = input.value.trim();
+  if (!text) return;
+  const ack = await emitOnce("send_message", { text });
+  if (ack.ok) {
+    input.value = "";
+    if (ack.held) toast(t("watch.held"), "ok");
+  } else if (ack.error.code === "auth_required") {
+    await joinIn();
+  } else {
+    toast(errorText(ack.error));
   }
 });
 
-$("#unmute").addEventListener("click", () => {
+$("#sound").addEventListener("click", () => {
   video.muted = !video.muted;
-  $("#unmute").textContent = video.muted ? "Unmute" : "Mute";
+  if (!video.muted) video.play().catch(() => {});
+  renderSound();
 });
 
-$("#account").addEventListener("click", () => signInThen({ allowGuest: true }));
-
-if (!streamId) setState("No such show.");
-else {
-  api("GET", `/api/streams/${streamId}`).then((s) => { stream = s; describeStatus(s); }).catch(showError);
+$("#account").addEventListener("click", async () => {
+  if (!session.token) { await joinIn(); return; }
+  $("#account-heading").textContent = t("watch.signed_in_as", { name: session.user ? session.user.display_name : "" });
+  $("#account-sheet").showModal();
+});
+$("#account-close").addEventListener("click", () => $("#account-sheet").close());
+$("#sign-out").addEventListener("click", () => {
+  $("#account-sheet").close();
+  session.clear();
+  cart.set([]);
+  renderAccount();
   openRoom();
-  play();
+});
+$("#switch-account").addEventListener("click", async () => {
+  $("#account-sheet").close();
+  await joinIn();
+});
+
+async function main() {
+  await loadMessages("watch");
+  $("#language-slot").append(languageSwitcher(() => { render(); chat.render(); }));
+  render();
+  if (!streamId) { stage.missing(); return; }
+  setInterval(() => pins.tick(), 250);
+  setInterval(() => stage.render(), 30000); // "starts in 5 minutes" moves on
+  openRoom();
 }
+
+main();

@@ -16,14 +16,31 @@ function iceGathered(pc) {
   });
 }
 
+const ANSWER_TIMEOUT_MS = 15000;
+
+// POST the offer and read the answer; a server that does not answer in time is a "timeout",
+// one that cannot be reached is "network" (the studio retries both while reconnecting).
+async function post(url, headers, body) {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), ANSWER_TIMEOUT_MS);
+  try {
+    const response = await fetch(url, { method: "POST", headers, body, signal: abort.signal });
+    return { response, text: await response.text() };
+  } catch {
+    const code = abort.signal.aborted ? "timeout" : "network";
+    throw new ApiError(code, code === "timeout" ? "the server did not answer in time" : "cannot reach the server", 0);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 // POST the offer (ICE gathered: no trickle) and apply the answer. Returns the session URL.
 export async function negotiate(pc, url, bearer) {
   await pc.setLocalDescription(await pc.createOffer());
   await iceGathered(pc);
   const headers = { "Content-Type": "application/sdp" };
   if (bearer) headers.Authorization = `Bearer ${bearer}`;
-  const response = await fetch(url, { method: "POST", headers, body: pc.localDescription.sdp });
-  const text = await response.text();
+  const { response, text } = await post(url, headers, pc.localDescription.sdp);
   if (response.status !== 201) {
     let error = { code: "http_" + response.status, message: text };
     try { error = JSON.parse(text).error; } catch { /* not JSON */ }
