@@ -83,10 +83,6 @@ class Purchase:
     stock: dict[int, int] = field(default_factory=dict)  # product id -> units left, after it
     deals: list[FlashDeal] = field(default_factory=list)  # the deals it bought from
 
-    @property
-    def stock_left(self) -> int:
-        return next(iter(self.stock.values()), 0)
-
 
 @dataclass
 class _VariantCopy:

@@ -124,14 +124,6 @@ class StockGate:
     async def variant_changed(self, variant_id: int, delta: int) -> None:
         await self.adjust(variant_key(variant_id), delta)
 
-    async def forget(self, key: str) -> None:
-        """Drop a key's count (a deal ended): the next use seeds it again from the database."""
-        self._seeded.pop(key, None)
-        try:
-            await self.reservations.redis.delete(f"{self.reservations.prefix}:stock:{key}")
-        except (RedisError, OSError) as exc:
-            self._failed(exc)
-
     async def close(self) -> None:
         await self.reservations.close()
 
@@ -185,14 +177,3 @@ def _sold_out(key: str, refusal: SoldOut) -> DomainError:
 
 def sold_out_message(available: int) -> str:
     return "sold out" if available <= 0 else f"only {available} left: lower the quantity"
-
-
-__all__ = [
-    "Hold",
-    "SoldOut",
-    "StockGate",
-    "deal_key",
-    "hold_id",
-    "sold_out_message",
-    "variant_key",
-]
