@@ -162,10 +162,14 @@ class OrderService:
             return await self._write(buyer_id, stream_id, chosen, key, coupon, now)
         except (IntegrityError, DomainError):
             # The same key raced in from another tab or node and its order is there now: that
-            # is the answer. The holds are that request's own (same ids), so they stay.
-            earlier = await self._by_key(buyer_id, key, items)
+            # is the answer. Holds with that order's ids are its own and stay; any other hold
+            # this request took (the key reused for other goods) goes back.
+            try:
+                earlier = await self._by_key(buyer_id, key, items)
+            finally:
+                kept = await self._holds_of_key(buyer_id, key)
+                await self._give_back_holds([h for h in holds if h.reservation_id not in kept])
             if earlier is None:
-                await self._give_back_holds(holds)
                 raise
             return earlier
         except BaseException:
@@ -404,6 +408,27 @@ class OrderService:
         """Units on the shelf per product (all its variants)."""
         async with self._db.reading() as session:
             return await _stock_of(session, product_ids)
+
+    async def _holds_of_key(self, buyer_id: int, key: str) -> set[str]:
+        """The gate's hold ids of the order placed under this key, if there is one."""
+        if self.gate is None:
+            return set()
+        async with self._db.reading() as session:
+            rows = await session.execute(
+                select(OrderLine.variant_id, OrderLine.deal_id)
+                .join(Order, Order.id == OrderLine.order_id)
+                .where(Order.buyer_id == buyer_id, Order.idempotency_key == key)
+            )
+            keys = [
+                k
+                for variant_id, deal_id in rows
+                for k in (
+                    variant_key(variant_id) if variant_id is not None else None,
+                    deal_key(deal_id) if deal_id is not None else None,
+                )
+                if k is not None
+            ]
+        return {hold_id(buyer_id, key, k) for k in keys}
 
     async def _by_key(self, buyer_id: int, key: str, items: Sequence[Item]) -> Purchase | None:
         async with self._db.reading() as session:

@@ -405,3 +405,17 @@ async def test_bad_purchases_are_refused_and_change_nothing(running, body, code)
 
 async def test_payment_state_names_match_the_domain() -> None:
     assert {s.value for s in PaymentState} >= {"reserved", "authorized", "paid", "failed"}
+
+
+async def test_a_key_reused_for_other_goods_holds_nothing_of_them(running) -> None:
+    show = await live_show(running)
+    same = key()
+    assert (await buy(running, show, show.viewer, idempotency_key=same))[0] == 201
+    status, body = await buy(running, show, show.viewer, product=1, idempotency_key=same)
+    assert (status, body["error"]["code"]) == (409, "idempotency_reused")
+    assert await stock(running, show.product_ids[1]) == 3
+    gate = running.app[SERVICES].orders.gate
+    if gate is not None:  # Redis holds nothing for the refused request either
+        _, product = await running.call("GET", f"/api/products/{show.product_ids[1]}")
+        level = await gate.reservations.level(f"v{product['variants'][0]['id']}")
+        assert (level.available, level.reserved) == (3, 0)
