@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 import socketio
@@ -35,8 +36,8 @@ from chat.rules import clean_message
 from server.domain.errors import Conflict, DomainError, NotFound
 from server.domain.orders import BuyRequest, OrderStatus
 from server.domain.streams import StreamStatus, check_language
-from server.models import ChatMessage, Order, Stream
-from server.services.orders import utc_now
+from server.models import ChatMessage, FlashDeal, Order, Stream, utcnow
+from server.services.orders import Purchase
 from server.views import deal_view, message_view, order_view, product_view, stream_view
 
 logger = logging.getLogger(__name__)
@@ -192,10 +193,7 @@ class StreamNamespace(ModerationEvents):
             principal, stream_id, request.items, request.idempotency_key, request.coupon
         )
         if purchase.created:
-            now = utc_now()
-            deals = [deal_view(deal, now) for deal in purchase.deals]
-            order = order_view(purchase.order)
-            await self.announce_purchase(stream_id, principal.subject, order, purchase.stock, deals)
+            await self.announce_purchase(stream_id, principal.subject, purchase)
         placed = purchase.order
         if request.pay:
             placed = await services.lifecycle.pay(principal, placed.id)
@@ -205,12 +203,9 @@ class StreamNamespace(ModerationEvents):
     async def on_start_deal(self, sid: str, data: Any) -> Ack:
         stream, principal = await self._stream_of(sid)
         await self._may(stream, principal, Action.PIN)  # the host and the stream's staff
-        now = utc_now()
+        now = utcnow()
         deal = await self._services.deals.start(None, stream.id, data, now)
-        self._services.orders.forget(stream.id)
-        payload = deal_view(deal, now)
-        await self.announce_deal(stream.id, payload)
-        return ok(deal=payload)
+        return ok(deal=await self.deal_changed(deal, now))
 
     @acked
     async def on_end_deal(self, sid: str, data: Any) -> Ack:
@@ -220,12 +215,9 @@ class StreamNamespace(ModerationEvents):
         found = await self._services.deals.get(deal_id)
         if found.stream_id != stream.id:
             raise NotFound("no such deal in this show", code="deal_not_found")
-        now = utc_now()
+        now = utcnow()
         deal = await self._services.deals.end(None, deal_id, now)
-        self._services.orders.forget(stream.id)
-        payload = deal_view(deal, now)
-        await self.announce_deal(stream.id, payload)
-        return ok(deal=payload)
+        return ok(deal=await self.deal_changed(deal, now))
 
     @acked
     async def on_like(self, sid: str, data: Any) -> Ack:
@@ -235,25 +227,28 @@ class StreamNamespace(ModerationEvents):
         self._likes[stream_id] += count
         return ok()
 
-    async def announce_purchase(
-        self,
-        stream_id: int,
-        buyer: str,
-        order: dict,
-        stock: Mapping[int, int],
-        deals: list[dict] | None = None,
-    ) -> None:
+    async def announce_purchase(self, stream_id: int, buyer: str, purchase: Purchase) -> None:
         """Everyone sees the stock move (and the deal's units left); the buyer, the order."""
-        for product_id, left in stock.items():
+        for product_id, left in purchase.stock.items():
             payload = {"product_id": product_id, "stock": left}
             await self._to_room(stream_id, events.STOCK_CHANGED, payload, f"stock:{product_id}")
-        for deal in deals or []:
-            await self.announce_deal(stream_id, deal)
-        await self.emit(events.ORDER_CONFIRMED, {"order": order}, room=events.person_room(buyer))
+        now = utcnow()
+        for deal in purchase.deals:
+            await self._announce_deal(deal_view(deal, now))
+        order = {"order": order_view(purchase.order)}
+        await self.emit(events.ORDER_CONFIRMED, order, room=events.person_room(buyer))
 
-    async def announce_deal(self, stream_id: int, deal: dict) -> None:
-        payload = {"deal": deal}
-        await self._to_room(stream_id, events.DEAL_UPDATED, payload, f"deal:{deal['id']}")
+    async def deal_changed(self, deal: FlashDeal, now: datetime) -> dict:
+        """A deal started or ended: this node's copy of the show drops it (buyers see the new
+        price at once) and the room hears it. Returns the deal as sent."""
+        self._services.orders.forget(deal.stream_id)
+        payload = deal_view(deal, now)
+        await self._announce_deal(payload)
+        return payload
+
+    async def _announce_deal(self, deal: dict) -> None:
+        key = f"deal:{deal['id']}"
+        await self._to_room(deal["stream_id"], events.DEAL_UPDATED, {"deal": deal}, key)
 
     async def announce_order(self, order: Order) -> None:
         """An order changed state: its buyer's tabs hear it, and if stock went back on the
@@ -363,7 +358,7 @@ class StreamNamespace(ModerationEvents):
         recent = await log.recent(stream.id, limit, viewer=you.subject if you else None)
         questions = await log.open_questions(stream.id, limit)
         pinned_message = await log.pinned(stream.id, stream.pinned_message_id)
-        now = utc_now()
+        now = utcnow()
         deals = await self._services.deals.running(stream.id, now)
         return {
             "stream": stream_view(stream, lineup),

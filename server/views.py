@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from server.domain.catalog import read_options, read_texts
@@ -22,6 +22,7 @@ from server.models import (
     Recording,
     Stream,
     User,
+    as_utc,
 )
 from server.services.deals import as_deal
 
@@ -30,11 +31,6 @@ JSON = dict[str, Any]
 
 def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
-
-
-def _utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every time we store is UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def user_view(user: User) -> JSON:
@@ -102,7 +98,7 @@ def message_view(message: ChatMessage, stream_started_at: datetime | None = None
     """`offset_ms`: when it was said, from the show's start (a replay places it by this)."""
     offset = None
     if stream_started_at is not None:
-        elapsed = _utc(message.created_at) - _utc(stream_started_at)
+        elapsed = as_utc(message.created_at) - as_utc(stream_started_at)
         offset = int(elapsed.total_seconds() * 1000)
     return {
         "id": message.id,
@@ -127,7 +123,7 @@ def audit_view(entry: ModerationAudit) -> JSON:
         "action": entry.action,
         "target": entry.target,
         "detail": json.loads(entry.detail),
-        "at": iso(_utc(entry.at)),
+        "at": iso(as_utc(entry.at)),
     }
 
 
@@ -147,9 +143,9 @@ def order_view(order: Order) -> JSON:
         "total_minor": order.total_minor,
         "currency": order.currency,
         "coupon_id": order.coupon_id,
-        "created_at": iso(_utc(order.created_at)),
-        "expires_at": iso(_utc(order.expires_at)) if order.expires_at else None,
-        "paid_at": iso(_utc(order.paid_at)) if order.paid_at else None,
+        "created_at": iso(as_utc(order.created_at)),
+        "expires_at": iso(as_utc(order.expires_at)) if order.expires_at else None,
+        "paid_at": iso(as_utc(order.paid_at)) if order.paid_at else None,
         "lines": [
             {
                 "product_id": line.product_id,
@@ -230,11 +226,11 @@ def coupon_view(coupon: Coupon) -> JSON:
         "fixed_minor": coupon.fixed_minor,
         "currency": coupon.currency,
         "min_order_minor": coupon.min_order_minor,
-        "starts_at": iso(_utc(coupon.starts_at)) if coupon.starts_at else None,
-        "ends_at": iso(_utc(coupon.ends_at)) if coupon.ends_at else None,
+        "starts_at": iso(as_utc(coupon.starts_at)) if coupon.starts_at else None,
+        "ends_at": iso(as_utc(coupon.ends_at)) if coupon.ends_at else None,
         "max_uses": coupon.max_uses,
         "per_buyer_limit": coupon.per_buyer_limit,
         "used": coupon.used,
         "created_by": coupon.created_by,
-        "created_at": iso(_utc(coupon.created_at)),
+        "created_at": iso(as_utc(coupon.created_at)),
     }

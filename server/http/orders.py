@@ -7,6 +7,8 @@ the first order instead of 201 with a second one.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiohttp import web
 
 from server.domain.orders import BuyRequest, CheckoutRequest, Item
@@ -14,10 +16,11 @@ from server.domain.roles import Principal
 from server.http.context import ROOM, SERVICES
 from server.http.errors import read_json
 from server.http.requests import path_id, principal
-from server.services.orders import Purchase, utc_now
+from server.models import utcnow
 from server.views import cart_view, deal_view, order_view
 
 routes = web.RouteTableDef()
+Handler = Callable[[web.Request], Awaitable[web.Response]]
 MAX_WEBHOOK_BYTES = 64 * 1024
 
 
@@ -72,21 +75,11 @@ async def _placed(
     services = request.app[SERVICES]
     purchase = await services.orders.place(who, stream_id, items, key, coupon)
     if purchase.created:
-        await _announce(request, who, stream_id, purchase)
+        await request.app[ROOM].announce_purchase(stream_id, who.subject, purchase)
     order = purchase.order
     if pay:
         order = await services.lifecycle.pay(who, order.id)
     return web.json_response(order_view(order), status=201 if purchase.created else 200)
-
-
-async def _announce(
-    request: web.Request, who: Principal, stream_id: int, purchase: Purchase
-) -> None:
-    now = utc_now()
-    deals = [deal_view(deal, now) for deal in purchase.deals]
-    await request.app[ROOM].announce_purchase(
-        stream_id, who.subject, order_view(purchase.order), purchase.stock, deals
-    )
 
 
 # -- orders ----------------------------------------------------------------------------------
@@ -104,28 +97,19 @@ async def get_order(request: web.Request) -> web.Response:
     return web.json_response(order_view(order))
 
 
-@routes.post("/api/orders/{id}/pay")
-async def pay(request: web.Request) -> web.Response:
-    order = await request.app[SERVICES].lifecycle.pay(principal(request), path_id(request))
-    return web.json_response(order_view(order))
+def _lifecycle_step(step: str) -> Handler:
+    """POST /api/orders/{id}/<step>: the order lifecycle's method of that name (who may, and
+    what it does, are in server/services/order_lifecycle.py)."""
+
+    async def handle(request: web.Request) -> web.Response:
+        run = getattr(request.app[SERVICES].lifecycle, step)
+        return web.json_response(order_view(await run(principal(request), path_id(request))))
+
+    return handle
 
 
-@routes.post("/api/orders/{id}/cancel")
-async def cancel(request: web.Request) -> web.Response:
-    order = await request.app[SERVICES].lifecycle.cancel(principal(request), path_id(request))
-    return web.json_response(order_view(order))
-
-
-@routes.post("/api/orders/{id}/refund")
-async def refund(request: web.Request) -> web.Response:
-    order = await request.app[SERVICES].lifecycle.refund(principal(request), path_id(request))
-    return web.json_response(order_view(order))
-
-
-@routes.post("/api/orders/{id}/fulfil")
-async def fulfil(request: web.Request) -> web.Response:
-    order = await request.app[SERVICES].lifecycle.fulfil(principal(request), path_id(request))
-    return web.json_response(order_view(order))
+for _step in ("pay", "cancel", "refund", "fulfil"):
+    routes.post(f"/api/orders/{{id}}/{_step}")(_lifecycle_step(_step))
 
 
 @routes.get("/api/seller/orders")
@@ -142,17 +126,15 @@ async def seller_orders(request: web.Request) -> web.Response:
 async def start_deal(request: web.Request) -> web.Response:
     body = await read_json(request)
     stream_id = path_id(request)
-    now = utc_now()
+    now = utcnow()
     deal = await request.app[SERVICES].deals.start(principal(request), stream_id, body, now)
-    request.app[SERVICES].orders.forget(stream_id)
-    payload = deal_view(deal, now)
-    await request.app[ROOM].announce_deal(stream_id, payload)
+    payload = await request.app[ROOM].deal_changed(deal, now)
     return web.json_response({"deal": payload}, status=201)
 
 
 @routes.get("/api/streams/{id}/deals")
 async def running_deals(request: web.Request) -> web.Response:
-    now = utc_now()
+    now = utcnow()
     deals = await request.app[SERVICES].deals.running(path_id(request), now)
     return web.json_response(
         {"server_time": now.isoformat(), "deals": [deal_view(d, now) for d in deals]}
@@ -161,11 +143,9 @@ async def running_deals(request: web.Request) -> web.Response:
 
 @routes.post("/api/deals/{id}/end")
 async def end_deal(request: web.Request) -> web.Response:
-    now = utc_now()
+    now = utcnow()
     deal = await request.app[SERVICES].deals.end(principal(request), path_id(request), now)
-    request.app[SERVICES].orders.forget(deal.stream_id)
-    payload = deal_view(deal, now)
-    await request.app[ROOM].announce_deal(deal.stream_id, payload)
+    payload = await request.app[ROOM].deal_changed(deal, now)
     return web.json_response({"deal": payload})
 
 

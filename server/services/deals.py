@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -13,7 +13,7 @@ from server.domain.ids import check_id
 from server.domain.money import Money
 from server.domain.roles import Principal, can_pin
 from server.domain.streams import StreamStatus
-from server.models import FlashDeal, Product, Stream, StreamProduct
+from server.models import FlashDeal, Product, Stream, StreamProduct, as_utc
 
 MIN_DURATION_S = 10
 MAX_DURATION_S = 24 * 3600
@@ -101,17 +101,12 @@ def as_deal(row: FlashDeal, sku: str | None = None) -> Deal:
         product_id=row.product_id,
         sku=sku,
         price=Money(row.price_minor, row.currency),
-        starts_at=utc(row.starts_at),
-        ends_at=utc(row.ends_at),
+        starts_at=as_utc(row.starts_at),
+        ends_at=as_utc(row.ends_at),
         quantity=row.quantity,
         per_buyer_limit=row.per_buyer_limit,
         sold=row.sold,
     )
-
-
-def utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every time we store is UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _new_deal(stream_id: int, product: Product, payload: dict, now: datetime) -> FlashDeal:

@@ -47,11 +47,10 @@ from server.domain.payments import (
     move,
 )
 from server.domain.roles import Principal, Role
-from server.models import FlashDeal, Order, PaymentEvent, ProductVariant
+from server.models import FlashDeal, Order, PaymentEvent, ProductVariant, as_utc, utcnow
 from server.services.coupons import CouponService
-from server.services.deals import utc
 from server.services.ledger import Ledger
-from server.services.orders import Clock, OrderService, utc_now
+from server.services.orders import Clock, OrderService
 from server.stock.gate import Hold, deal_key, hold_id, variant_key
 
 logger = logging.getLogger(__name__)
@@ -83,7 +82,7 @@ class OrderLifecycle:
         gateway: PaymentGateway,
         *,
         gateway_timeout_s: float = 15.0,
-        clock: Clock = utc_now,
+        clock: Clock = utcnow,
     ) -> None:
         self._db = db
         self._orders = orders
@@ -361,7 +360,7 @@ class OrderLifecycle:
         return order
 
     def _expired(self, order: Order, now: datetime) -> bool:
-        return order.expires_at is not None and utc(order.expires_at) <= now
+        return order.expires_at is not None and as_utc(order.expires_at) <= now
 
 
 def order_holds(order: Order) -> list[Hold]:

@@ -24,7 +24,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -62,18 +62,15 @@ from server.models import (
     Seller,
     Stream,
     StreamProduct,
+    utcnow,
 )
 from server.services.coupons import CouponService
-from server.services.deals import as_deal, utc
+from server.services.deals import as_deal
 from server.stock.gate import Hold, StockGate, deal_key, hold_id, sold_out_message, variant_key
 
 SNAPSHOT_S = 0.5
 MAX_SNAPSHOTS = 1_000
 Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -117,7 +114,7 @@ class OrderService:
         *,
         hold: timedelta = timedelta(minutes=10),
         gate: StockGate | None = None,
-        clock: Clock = utc_now,
+        clock: Clock = utcnow,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._db = db
@@ -265,7 +262,7 @@ class OrderService:
                 raise NotFound("no such stream", code="stream_not_found")
             check_buyable(stream.status, True)
             deals = await _take_deal_units(session, buyer_id, chosen, now)
-            lines = await self._take_stock(session, chosen, deals, stream_id)
+            lines = await self._take_stock(session, chosen, deals)
             order = _order(buyer_id, stream, key, lines, now + self.hold)
             if coupon is not None:
                 await self._discount(session, order, coupon, now)
@@ -273,7 +270,7 @@ class OrderService:
             await session.flush()
             stock = await _stock_of(session, {line.product_id for line in lines})
             order_id = order.id
-        self._remember(stream_id, chosen, stock)
+        _remember(chosen)
         for known in (self._keys.get(stream_id), self._keys_meanwhile.get(stream_id)):
             if known is not None:
                 known.add((buyer_id, key))
@@ -284,7 +281,6 @@ class OrderService:
         session: AsyncSession,
         chosen: Sequence[_Chosen],
         deals: dict[int, FlashDeal],
-        stream_id: int,
     ) -> list[OrderLine]:
         lines = []
         for c in sorted(chosen, key=lambda c: c.variant.id):
@@ -390,13 +386,6 @@ class OrderService:
         copy = _ShowCopy(self._monotonic(), stream.status, lineup, dict(variants), deals)
         self._copies[stream_id] = copy
         return copy
-
-    def _remember(self, stream_id: int, chosen: Sequence[_Chosen], stock: dict[int, int]) -> None:
-        """Fold this process's own sale into the copy, so its next buyers see it at once."""
-        for c in chosen:
-            c.variant.stock -= c.item.quantity
-            if c.deal is not None:
-                c.deal.sold += c.item.quantity
 
     def forget(self, stream_id: int) -> None:
         """Drop the copy of a show (its line-up, stock or deals changed here)."""
@@ -513,9 +502,7 @@ async def _take_deal_units(
     """Count the units sold at each deal's price. The UPDATE locks the deal's row, so the
     per-buyer count after it cannot race another purchase from the same deal."""
     wanted: dict[int, int] = defaultdict(int)
-    products: dict[int, tuple[int, int]] = {}
-    for c in chosen:
-        products[c.item.product_id] = (c.variant.id, c.item.quantity)
+    products = {c.item.product_id for c in chosen}
     fresh = list(
         await session.scalars(
             select(FlashDeal)
@@ -580,6 +567,14 @@ async def _stock_of(session: AsyncSession, product_ids: set[int]) -> dict[int, i
         .group_by(ProductVariant.product_id)
     )
     return {product_id: int(total or 0) for product_id, total in rows}
+
+
+def _remember(chosen: Sequence[_Chosen]) -> None:
+    """Fold this process's own sale into the show's copy, so its next buyers see it at once."""
+    for c in chosen:
+        c.variant.stock -= c.item.quantity
+        if c.deal is not None:
+            c.deal.sold += c.item.quantity
 
 
 def _line(
@@ -664,4 +659,4 @@ def _buyer(principal: Principal) -> int:
     return principal.user_id
 
 
-__all__ = ["OrderService", "Purchase", "utc", "utc_now"]
+__all__ = ["OrderService", "Purchase"]

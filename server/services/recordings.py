@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,7 +11,7 @@ from server.db import Database
 from server.domain.errors import Forbidden, NotFound
 from server.domain.recordings import Event, EventKind, Marker, Span, markers
 from server.domain.roles import Principal, can_see_recordings
-from server.models import Recording, Stream, StreamEvent, utcnow
+from server.models import Recording, Stream, StreamEvent, as_utc, utcnow
 
 
 def add_event(
@@ -72,8 +72,8 @@ class RecordingService:
                     .order_by(StreamEvent.at, StreamEvent.id)
                 )
             )
-        spans = [Span(_utc(r.started_at), _utc(r.ended_at), r.duration_ms) for r in recordings]
-        timeline = [Event(e.kind, _utc(e.at), e.product_id) for e in events]
+        spans = [Span(as_utc(r.started_at), as_utc(r.ended_at), r.duration_ms) for r in recordings]
+        timeline = [Event(e.kind, as_utc(e.at), e.product_id) for e in events]
         return list(zip(recordings, markers(spans, timeline), strict=True))
 
     async def get(self, principal: Principal, recording_id: int) -> Recording:
@@ -90,8 +90,3 @@ def _check_may_see(principal: Principal, stream: Stream | None) -> None:
         raise NotFound("no such stream", code="stream_not_found")
     if not can_see_recordings(principal, stream.host_id):
         raise Forbidden("only the show's host, moderators and admins can see its recordings")
-
-
-def _utc(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every time stored here is UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
