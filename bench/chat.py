@@ -70,7 +70,7 @@ TEXT = re.compile(r"bench \d+ \d+")
 def shopcast_app(folder: str, port: int) -> web.Application:
     from chat.config import ChatConfig
     from server.app import create_app
-    from server.config import Config
+    from server.config import Config, PaymentsConfig
 
     # The senders are a handful of people posting for a whole room: lift their per-person
     # limits so the benchmark measures fan-out, not the rate limiter.
@@ -82,6 +82,7 @@ def shopcast_app(folder: str, port: int) -> web.Application:
         secret=secrets.token_urlsafe(48),
         port=port,
         chat=chat,
+        payments=PaymentsConfig.test(),
     )
     return create_app(config)
 

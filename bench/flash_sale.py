@@ -622,7 +622,11 @@ async def measure(setup: Setup, args: argparse.Namespace) -> dict:
 
     async with contextlib.AsyncExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="flash-bench-")))
-        env = {"SHOPCAST_SECRET": secrets.token_urlsafe(36)}  # 48 characters
+        env = {
+            "SHOPCAST_SECRET": secrets.token_urlsafe(36),  # 48 characters
+            "SHOPCAST_PAYMENTS": "test",
+            "SHOPCAST_ALLOW_TEST_PAYMENTS": "1",
+        }
         if setup.postgres:
             env["SHOPCAST_DATABASE_URL"] = await fresh_postgres(args.pg_admin_url, stack)
             env["SHOPCAST_REDIS_URL"] = await flushed_redis(args.redis_url, args.redis_db, stack)

@@ -17,6 +17,7 @@ from server.config import (
     DEFAULT_DATABASE_URL,
     DEMO_RECORDINGS_DIR,
     ConfigError,
+    PaymentsConfig,
     demo_secret,
     from_env,
 )
@@ -49,6 +50,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 port=args.port,
                 database_url=args.database_url,
                 secret=os.environ.get("SHOPCAST_SECRET") or demo_secret(),
+                payments=PaymentsConfig.test(),  # the demo takes no money, and says so
                 media=MediaConfig(
                     recordings_dir=os.environ.get("SHOPCAST_RECORDINGS_DIR") or DEMO_RECORDINGS_DIR
                 ),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from urllib.parse import urlsplit
 
 from chat.config import ChatConfig
@@ -34,6 +35,86 @@ class CommerceConfig:
     gateway_timeout_s: float = 15.0
 
 
+class PaymentProvider(StrEnum):
+    TEST = "test"  # the built-in gateway: approves what it is told to; never for real money
+    STRIPE = "stripe"
+
+
+STRIPE_ORIGINS = (
+    "https://js.stripe.com",
+    "https://*.js.stripe.com",
+    "https://api.stripe.com",
+    "https://hooks.stripe.com",
+)
+
+
+@dataclass(frozen=True)
+class PaymentsConfig:
+    """The payment provider: none is chosen by default, and `serve` refuses to start without."""
+
+    provider: PaymentProvider | None = None
+    # `test` takes no money and approves what it is told to: a deployment must say it means it.
+    allow_test: bool = False
+    # Signs the test gateway's webhooks; None: a random one per process.
+    test_webhook_secret: str | None = None
+    stripe_secret_key: str = ""
+    stripe_publishable_key: str = ""
+    stripe_webhook_secret: str = ""
+    # A Stripe-compatible server (e.g. localstripe) instead of api.stripe.com; it also serves
+    # Stripe.js under /js.stripe.com/v3/.
+    stripe_api_base: str | None = None
+
+    @classmethod
+    def test(cls, webhook_secret: str | None = None) -> PaymentsConfig:
+        return cls(PaymentProvider.TEST, allow_test=True, test_webhook_secret=webhook_secret)
+
+    @property
+    def page_origins(self) -> tuple[str, ...]:
+        """Origins the pages load the provider's script and frames from and connect to."""
+        if self.provider != PaymentProvider.STRIPE:
+            return ()
+        if self.stripe_api_base:
+            parts = urlsplit(self.stripe_api_base)
+            return (f"{parts.scheme}://{parts.netloc}",)
+        return STRIPE_ORIGINS
+
+    @property
+    def stripe_js_url(self) -> str:
+        """Where the pages load Stripe.js from: Stripe requires js.stripe.com itself (PCI)."""
+        if self.stripe_api_base:
+            return self.stripe_api_base.rstrip("/") + "/js.stripe.com/v3/"
+        return "https://js.stripe.com/v3/"
+
+    def check(self) -> None:
+        if self.provider is None:
+            raise ConfigError(
+                "SHOPCAST_PAYMENTS: not set; choose stripe (with SHOPCAST_STRIPE_* keys), "
+                "or test with SHOPCAST_ALLOW_TEST_PAYMENTS=1 (takes no money)"
+            )
+        if self.provider == PaymentProvider.TEST and not self.allow_test:
+            raise ConfigError(
+                "SHOPCAST_PAYMENTS=test approves fake payments; "
+                "set SHOPCAST_ALLOW_TEST_PAYMENTS=1 if that is what you want"
+            )
+        if self.provider == PaymentProvider.STRIPE:
+            self._check_stripe()
+
+    def _check_stripe(self) -> None:
+        keys = {
+            "SHOPCAST_STRIPE_SECRET_KEY": (self.stripe_secret_key, ("sk_", "rk_")),
+            "SHOPCAST_STRIPE_PUBLISHABLE_KEY": (self.stripe_publishable_key, ("pk_",)),
+            "SHOPCAST_STRIPE_WEBHOOK_SECRET": (self.stripe_webhook_secret, ("whsec_",)),
+        }
+        for name, (value, prefixes) in keys.items():
+            if not value.startswith(prefixes):
+                raise ConfigError(f"{name}: expected a key starting with {' or '.join(prefixes)}")
+        if self.stripe_api_base is not None and urlsplit(self.stripe_api_base).scheme not in (
+            "http",
+            "https",
+        ):
+            raise ConfigError("SHOPCAST_STRIPE_API_BASE: expected http(s)://host:port")
+
+
 @dataclass(frozen=True)
 class Config:
     database_url: str = DEFAULT_DATABASE_URL
@@ -46,6 +127,7 @@ class Config:
     chat: ChatConfig = field(default_factory=ChatConfig)
     media: MediaConfig = field(default_factory=MediaConfig)
     commerce: CommerceConfig = field(default_factory=CommerceConfig)
+    payments: PaymentsConfig = field(default_factory=PaymentsConfig)
 
     def validated(self) -> Config:
         """Return self if every setting is usable, else raise ConfigError naming the setting."""
@@ -70,6 +152,7 @@ class Config:
             raise ConfigError("SHOPCAST_RESERVATION_HOLD_S: expected 10 to 86400 seconds")
         if not 0 < self.port < 65536:
             raise ConfigError(f"port: {self.port} is not a TCP port (1-65535)")
+        self.payments.check()
         return self
 
     @property
@@ -97,9 +180,26 @@ def from_env(environ: Mapping[str, str], **overrides: object) -> Config:
         commerce=CommerceConfig(
             reservation_hold_s=_seconds(environ, "SHOPCAST_RESERVATION_HOLD_S", 600.0),
         ),
+        payments=_payments(environ),
     )
     chosen = {k: v for k, v in overrides.items() if v is not None}
     return replace(config, **chosen)  # type: ignore[arg-type]
+
+
+def _payments(environ: Mapping[str, str]) -> PaymentsConfig:
+    raw = environ.get("SHOPCAST_PAYMENTS", "").strip().lower()
+    if raw and raw not in set(PaymentProvider):
+        choices = ", ".join(PaymentProvider)
+        raise ConfigError(f"SHOPCAST_PAYMENTS: expected one of {choices} (got {raw!r})")
+    return PaymentsConfig(
+        provider=PaymentProvider(raw) if raw else None,
+        allow_test=environ.get("SHOPCAST_ALLOW_TEST_PAYMENTS", "").strip() == "1",
+        test_webhook_secret=environ.get("SHOPCAST_TEST_WEBHOOK_SECRET") or None,
+        stripe_secret_key=environ.get("SHOPCAST_STRIPE_SECRET_KEY", "").strip(),
+        stripe_publishable_key=environ.get("SHOPCAST_STRIPE_PUBLISHABLE_KEY", "").strip(),
+        stripe_webhook_secret=environ.get("SHOPCAST_STRIPE_WEBHOOK_SECRET", "").strip(),
+        stripe_api_base=environ.get("SHOPCAST_STRIPE_API_BASE", "").strip() or None,
+    )
 
 
 def _proxy_hops(environ: Mapping[str, str]) -> int:

@@ -24,7 +24,7 @@ from aiohttp.test_utils import TestServer
 
 from chat.config import ChatConfig
 from server.app import create_app
-from server.config import Config
+from server.config import Config, PaymentsConfig
 
 POSTGRES_URL = os.environ.get(
     "SHOPCAST_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -141,6 +141,7 @@ def config_for(backend: Backend, **changes: Any) -> Config:
         redis_url=backend.redis_url,
         secret=secrets.token_urlsafe(48),
         chat=ChatConfig(redis_channel=f"shopcast-test-{SESSION}-{secrets.token_hex(4)}"),
+        payments=PaymentsConfig.test(),
     )
     return replace(base, **changes)
 

@@ -6,10 +6,11 @@ import pytest
 from server.config import DEFAULT_DATABASE_URL, ConfigError, from_env
 
 SECRET = "s" * 40
+TEST_PAYMENTS = {"SHOPCAST_PAYMENTS": "test", "SHOPCAST_ALLOW_TEST_PAYMENTS": "1"}
 
 
 def test_defaults_and_environment() -> None:
-    config = from_env({"SHOPCAST_SECRET": SECRET}).validated()
+    config = from_env({"SHOPCAST_SECRET": SECRET, **TEST_PAYMENTS}).validated()
     assert config.database_url == DEFAULT_DATABASE_URL and config.redis_url is None
     config = from_env(
         {
@@ -18,6 +19,7 @@ def test_defaults_and_environment() -> None:
             "SHOPCAST_REDIS_URL": "redis://cache:6379/0",
             "SHOPCAST_ICE_SERVERS": "stun:stun.example:3478, turn:turn.example:3478",
             "SHOPCAST_MAX_VIDEO_KBPS": "2500",
+            **TEST_PAYMENTS,
         },
         port=9000,
     ).validated()

@@ -43,6 +43,8 @@ async def node_b(
         "SHOPCAST_REDIS_URL": str(redis_backend.redis_url),
         "SHOPCAST_REDIS_CHANNEL": config.chat.redis_channel,
         "SHOPCAST_SECRET": config.secret,
+        "SHOPCAST_PAYMENTS": "test",
+        "SHOPCAST_ALLOW_TEST_PAYMENTS": "1",
     }
     log = tmp_path / "node-b.log"  # a file, not a pipe: a full pipe would stall the node
     with log.open("wb") as out:

@@ -98,6 +98,8 @@ async def cluster(redis_backend, start, tmp_path) -> AsyncIterator[tuple[Any, li
         "SHOPCAST_REDIS_URL": str(redis_backend.redis_url),
         "SHOPCAST_REDIS_CHANNEL": config.chat.redis_channel,
         "SHOPCAST_SECRET": config.secret,
+        "SHOPCAST_PAYMENTS": "test",
+        "SHOPCAST_ALLOW_TEST_PAYMENTS": "1",
     }
     http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
     nodes = [Node(env, free_port(), tmp_path / f"node-{i}.log", http) for i in range(2)]
