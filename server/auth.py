@@ -14,6 +14,7 @@ from server.domain.errors import AuthRequired
 from server.domain.roles import Principal, Role
 
 ISSUER = "shopcast"
+SESSION_COOKIE = "shopcast_session"  # the pages' token: HttpOnly, SameSite (set by the pages' login)
 MAX_VERIFIED = 50_000  # tokens remembered as verified; past it, the memory starts over
 
 
