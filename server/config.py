@@ -123,6 +123,8 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 8080
     public_url: str | None = None
+    # GET /metrics asks for `Authorization: Bearer <this>` when set; open when None.
+    metrics_token: str | None = None
     token_ttl_s: int = 7 * 24 * 3600
     chat: ChatConfig = field(default_factory=ChatConfig)
     media: MediaConfig = field(default_factory=MediaConfig)
@@ -168,6 +170,7 @@ def from_env(environ: Mapping[str, str], **overrides: object) -> Config:
         redis_url=environ.get("SHOPCAST_REDIS_URL") or None,
         secret=environ.get("SHOPCAST_SECRET", ""),
         public_url=environ.get("SHOPCAST_PUBLIC_URL") or None,
+        metrics_token=environ.get("SHOPCAST_METRICS_TOKEN", "").strip() or None,
         media=MediaConfig(
             ice_servers=tuple(u.strip() for u in ice),
             recordings_dir=environ.get("SHOPCAST_RECORDINGS_DIR") or None,
