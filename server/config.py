@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from urllib.parse import urlsplit
 
+import limits
+
 from chat.config import ChatConfig
 from media.service import MediaConfig
 
@@ -116,6 +118,46 @@ class PaymentsConfig:
 
 
 @dataclass(frozen=True)
+class AuthConfig:
+    """Token keys, how soon a revoked token stops working, and the sign-in doors' rate limits
+    (limits notation, "N/unit;M/unit"; docs/protocol.md "Rate limits")."""
+
+    # Secrets that signed tokens before SHOPCAST_SECRET did: they still verify, never sign.
+    previous_secrets: tuple[str, ...] = ()
+    # How long a node trusts its copy of an account's token version (a ban, a role change).
+    recheck_s: float = 30.0
+    sign_in_per_address: str = "30/minute;300/hour"
+    sign_up_per_address: str = "5/minute;20/hour"
+    guest_per_address: str = "20/minute;200/hour"
+    # An account's failed sign-ins: this many are free, then the wait is `sign_in_wait_s` and
+    # doubles after each further `sign_in_free_failures` failures, `sign_in_doublings` times.
+    sign_in_free_failures: int = 5
+    sign_in_wait_s: int = 60
+    sign_in_doublings: int = 5
+
+    def check(self) -> None:
+        for secret in self.previous_secrets:
+            if len(secret) < MIN_SECRET_LENGTH:
+                raise ConfigError(
+                    f"SHOPCAST_PREVIOUS_SECRETS: each must be at least {MIN_SECRET_LENGTH} "
+                    "characters"
+                )
+        if not 0 < self.recheck_s <= 60:
+            raise ConfigError("SHOPCAST_TOKEN_RECHECK_S: expected more than 0, at most 60 s")
+        for name, value in (
+            ("SHOPCAST_LIMIT_SIGN_IN", self.sign_in_per_address),
+            ("SHOPCAST_LIMIT_SIGN_UP", self.sign_up_per_address),
+            ("SHOPCAST_LIMIT_GUEST", self.guest_per_address),
+        ):
+            try:
+                limits.parse_many(value)
+            except ValueError:
+                raise ConfigError(f"{name}: expected limits like 10/minute;100/hour") from None
+        if min(self.sign_in_free_failures, self.sign_in_wait_s, self.sign_in_doublings + 1) < 1:
+            raise ConfigError("sign-in backoff: failures and wait must be at least 1")
+
+
+@dataclass(frozen=True)
 class Config:
     database_url: str = DEFAULT_DATABASE_URL
     redis_url: str | None = None
@@ -130,6 +172,7 @@ class Config:
     media: MediaConfig = field(default_factory=MediaConfig)
     commerce: CommerceConfig = field(default_factory=CommerceConfig)
     payments: PaymentsConfig = field(default_factory=PaymentsConfig)
+    auth: AuthConfig = field(default_factory=AuthConfig)
 
     def validated(self) -> Config:
         """Return self if every setting is usable, else raise ConfigError naming the setting."""
@@ -155,6 +198,7 @@ class Config:
         if not 0 < self.port < 65536:
             raise ConfigError(f"port: {self.port} is not a TCP port (1-65535)")
         self.payments.check()
+        self.auth.check()
         return self
 
     @property
@@ -184,6 +228,7 @@ def from_env(environ: Mapping[str, str], **overrides: object) -> Config:
             reservation_hold_s=_seconds(environ, "SHOPCAST_RESERVATION_HOLD_S", 600.0),
         ),
         payments=_payments(environ),
+        auth=_auth(environ),
     )
     chosen = {k: v for k, v in overrides.items() if v is not None}
     return replace(config, **chosen)  # type: ignore[arg-type]
@@ -202,6 +247,21 @@ def _payments(environ: Mapping[str, str]) -> PaymentsConfig:
         stripe_publishable_key=environ.get("SHOPCAST_STRIPE_PUBLISHABLE_KEY", "").strip(),
         stripe_webhook_secret=environ.get("SHOPCAST_STRIPE_WEBHOOK_SECRET", "").strip(),
         stripe_api_base=environ.get("SHOPCAST_STRIPE_API_BASE", "").strip() or None,
+    )
+
+
+def _auth(environ: Mapping[str, str]) -> AuthConfig:
+    defaults = AuthConfig()
+    previous = environ.get("SHOPCAST_PREVIOUS_SECRETS", "").split(",")
+    return AuthConfig(
+        previous_secrets=tuple(s.strip() for s in previous if s.strip()),
+        recheck_s=_seconds(environ, "SHOPCAST_TOKEN_RECHECK_S", defaults.recheck_s),
+        sign_in_per_address=environ.get("SHOPCAST_LIMIT_SIGN_IN", "").strip()
+        or defaults.sign_in_per_address,
+        sign_up_per_address=environ.get("SHOPCAST_LIMIT_SIGN_UP", "").strip()
+        or defaults.sign_up_per_address,
+        guest_per_address=environ.get("SHOPCAST_LIMIT_GUEST", "").strip()
+        or defaults.guest_per_address,
     )
 
 

@@ -52,6 +52,10 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(40))
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Tokens carry the version they were issued at; a role change or a ban bumps it, which
+    # refuses every older token (server/services/accounts.py AccountStanding).
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Seller(Base):
