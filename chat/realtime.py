@@ -8,6 +8,10 @@ where viewer counts and likes are summed: in this process, or shared through Red
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
 import socketio
 
 from chat.config import ChatConfig
@@ -20,7 +24,11 @@ from server.services import Services
 
 
 def create_socket_server(
-    services: Services, config: ChatConfig, redis_url: str | None, secret: str
+    services: Services,
+    config: ChatConfig,
+    redis_url: str | None,
+    secret: str,
+    public_url: str | None = None,
 ) -> tuple[socketio.AsyncServer, StreamNamespace]:
     manager: FanoutManager = (
         FanoutRedisManager(redis_url, channel=config.redis_channel)
@@ -30,7 +38,9 @@ def create_socket_server(
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=manager,
-        cors_allowed_origins="*",
+        cors_allowed_origins=same_origin(public_url),
+        # Bounds every frame a client sends: each WebSocket message (aiohttp closes the socket
+        # past it) and each long-polling POST (server/http/limits.py answers 413 first).
         max_http_buffer_size=config.max_payload_bytes,
         logger=False,
         engineio_logger=False,
@@ -48,3 +58,18 @@ def create_socket_server(
     namespace = StreamNamespace(services, config, store, bus, counters, secret)
     sio.register_namespace(namespace)
     return sio, namespace
+
+
+def same_origin(public_url: str | None) -> Callable[[str, Mapping[str, Any]], bool]:
+    """Engine.IO's check of a handshake's Origin (browsers send one, with the page's cookies):
+    only our own pages may open a socket, so another site cannot speak in its visitors' names
+    (cross-site WebSocket hijacking). Clients that send no Origin are not browsers."""
+    public = urlsplit(public_url) if public_url else None
+    own = {f"{public.scheme}://{public.netloc}"} if public else set()
+
+    def allowed(origin: str, environ: Mapping[str, Any]) -> bool:
+        host = environ.get("HTTP_HOST", "")
+        # Either scheme: behind a TLS proxy the app itself is reached over plain HTTP.
+        return origin in own or (bool(host) and origin in (f"http://{host}", f"https://{host}"))
+
+    return allowed

@@ -30,11 +30,12 @@ from server.http import (
 )
 from server.http.context import CONFIG, DATABASE, MEDIA, REDIS, ROOM, SERVICES, SOCKETS
 from server.http.errors import error_middleware
+from server.http.limits import MAX_REQUEST_BYTES, socket_post_limit
+from server.http.security import add_security_headers, csrf_middleware
 from server.services import Services
 
 logger = logging.getLogger(__name__)
 
-MAX_REQUEST_BYTES = 256 * 1024
 Cleanup = Callable[[web.Application], AsyncIterator[None]]
 SHUTDOWN_STEP_S = 5.0  # a stuck peer or backend must not keep a stopping node alive
 
@@ -49,7 +50,11 @@ async def bounded(step: str, work: Awaitable[object]) -> None:
 
 def create_app(config: Config) -> web.Application:
     config = config.validated()
-    app = web.Application(middlewares=[error_middleware], client_max_size=MAX_REQUEST_BYTES)
+    app = web.Application(
+        middlewares=[error_middleware, csrf_middleware, socket_post_limit],
+        client_max_size=MAX_REQUEST_BYTES,
+    )
+    app.on_response_prepare.append(add_security_headers)
     database = Database(config.database_url)
     services = Services.build(
         database,
@@ -58,7 +63,9 @@ def create_app(config: Config) -> web.Application:
         config.redis_url,
         redis_prefix=config.chat.redis_channel,
     )
-    sio, room = create_socket_server(services, config.chat, config.redis_url, config.secret)
+    sio, room = create_socket_server(
+        services, config.chat, config.redis_url, config.secret, config.public_url
+    )
     sio.attach(app)
     services.lifecycle.listeners.append(room.announce_order)
 

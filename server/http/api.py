@@ -7,10 +7,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from server.auth import bearer
-from server.http.context import SERVICES
+from server.http.context import CONFIG, SERVICES
 from server.http.errors import read_json
+from server.http.limits import MAX_SIGN_IN_BYTES
 from server.http.media import end_show
 from server.http.requests import fields, path_id, principal, query_int
+from server.http.security import LOGOUT_PATH, clear_session_cookies, set_session_cookies
 from server.models import Seller
 from server.views import product_view, stream_view, user_view
 
@@ -20,32 +22,53 @@ routes = web.RouteTableDef()
 # -- accounts ---------------------------------------------------------------------------------
 
 
+# Signing in answers the token (API clients send it as a bearer) and sets it as the pages'
+# HttpOnly session cookie (server/http/security.py).
+
+
+def signed_in(request: web.Request, user: dict, token: str, status: int = 200) -> web.Response:
+    ttl = request.app[CONFIG].token_ttl_s
+    response = web.json_response({"user": user, "token": token, "expires_in": ttl}, status=status)
+    set_session_cookies(request, response, token)
+    return response
+
+
 @routes.post("/api/accounts")
 async def register(request: web.Request) -> web.Response:
     email, password, name, role = fields(
-        await read_json(request), "email", "password", "display_name", "role"
+        await read_json(request, MAX_SIGN_IN_BYTES), "email", "password", "display_name", "role"
     )
     token = bearer(request.headers.get("Authorization"))
     granted_by = request.app[SERVICES].tokens.verify(token) if token else None
     user, issued = await request.app[SERVICES].accounts.register(
         email, password, name, role or "viewer", granted_by=granted_by
     )
-    return web.json_response({"user": user_view(user), "token": issued}, status=201)
+    if granted_by is not None:  # an admin making someone's account stays signed in as admin
+        return web.json_response({"user": user_view(user), "token": issued}, status=201)
+    return signed_in(request, user_view(user), issued, status=201)
 
 
 @routes.post("/api/auth/login")
 async def login(request: web.Request) -> web.Response:
-    email, password = fields(await read_json(request), "email", "password")
+    email, password = fields(await read_json(request, MAX_SIGN_IN_BYTES), "email", "password")
     user, token = await request.app[SERVICES].accounts.login(email, password)
-    return web.json_response({"user": user_view(user), "token": token})
+    return signed_in(request, user_view(user), token)
 
 
 @routes.post("/api/auth/guest")
 async def guest(request: web.Request) -> web.Response:
-    (name,) = fields(await read_json(request), "display_name")
+    (name,) = fields(await read_json(request, MAX_SIGN_IN_BYTES), "display_name")
     who, token = request.app[SERVICES].accounts.guest(name)
     user = {"id": None, "display_name": who.display_name, "role": who.role, "guest": True}
-    return web.json_response({"user": user, "token": token})
+    return signed_in(request, user, token)
+
+
+@routes.post(LOGOUT_PATH)
+async def logout(request: web.Request) -> web.Response:
+    """Forget the pages' session cookies (a bearer token stays valid until it expires)."""
+    response = web.Response(status=204)
+    clear_session_cookies(response)
+    return response
 
 
 @routes.get("/api/me")

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from media import exceptions as media_errors
 from server.domain.errors import DomainError
+from server.http.limits import read_limited
 
 logger = logging.getLogger(__name__)
 
@@ -56,12 +57,11 @@ async def error_middleware(
         return error_response(500, "internal", "the server failed; the fault has been logged")
 
 
-async def read_json(request: web.Request) -> object:
-    """The request body as JSON, or a 400 naming what is wrong with it."""
+async def read_json(request: web.Request, limit: int | None = None) -> object:
+    """The request body as JSON, or a 400 naming what is wrong with it. Bounded by the app's
+    `client_max_size`, or by `limit` when given (server/http/limits.py)."""
+    raw = await (request.read() if limit is None else read_limited(request, limit))
     try:
-        raw = await request.read()
         return json.loads(raw) if raw else {}
-    except web.HTTPRequestEntityTooLarge:
-        raise
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         raise DomainError("the body is not valid JSON", code="bad_json") from None

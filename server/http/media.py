@@ -13,13 +13,13 @@ from server.domain.errors import Conflict, DomainError
 from server.domain.roles import Principal
 from server.domain.streams import StreamStatus
 from server.http.context import CONFIG, MEDIA, ROOM, SERVICES
+from server.http.limits import MAX_SDP_BYTES, read_limited
 from server.http.requests import path_id
 
 logger = logging.getLogger(__name__)
 
 routes = web.RouteTableDef()
 SDP = "application/sdp"
-MAX_SDP_BYTES = 64 * 1024
 CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "POST, DELETE, OPTIONS",
@@ -33,17 +33,10 @@ class UnsupportedMediaType(DomainError):
     status = 415
 
 
-class PayloadTooLarge(DomainError):
-    code = "payload_too_large"
-    status = 413
-
-
 async def read_offer(request: web.Request) -> str:
     if request.content_type != SDP:
         raise UnsupportedMediaType(f"send the SDP offer as {SDP}")
-    body = await request.content.read(MAX_SDP_BYTES + 1)
-    if len(body) > MAX_SDP_BYTES:
-        raise PayloadTooLarge(f"the SDP offer is larger than {MAX_SDP_BYTES} bytes")
+    body = await read_limited(request, MAX_SDP_BYTES, "the SDP offer")
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:

@@ -3,14 +3,22 @@ Prometheus text format (version 0.0.4).
 
 Counters belong to a show for as long as this process serves it; a show that ends and starts
 again starts from zero, which Prometheus reads as a counter reset.
+
+With `SHOPCAST_METRICS_TOKEN` set the scraper must send `Authorization: Bearer <token>`
+(Prometheus: `authorization: {credentials: ...}`); unset, the page is open to anyone who can
+reach it, which only suits a port the public cannot.
 """
 
 from __future__ import annotations
 
+import hmac
+
 from aiohttp import web
 
 from media.metrics import ShowMetrics
-from server.http.context import MEDIA, ROOM
+from server.auth import bearer
+from server.domain.errors import AuthRequired
+from server.http.context import CONFIG, MEDIA, ROOM
 
 routes = web.RouteTableDef()
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -46,9 +54,22 @@ LATENCY = "shopcast_stream_forwarding_latency_seconds"
 
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
+    check_scraper(request)
     shows = request.app[MEDIA].metrics()
     text = render(shows) + render_room(request.app[ROOM].fanout_counts())
     return web.Response(body=text.encode(), headers={"Content-Type": CONTENT_TYPE})
+
+
+def check_scraper(request: web.Request) -> None:
+    expected = request.app[CONFIG].metrics_token
+    if expected is None:
+        return
+    sent = bearer(request.headers.get("Authorization"))
+    if sent is None:
+        raise AuthRequired("send Authorization: Bearer <SHOPCAST_METRICS_TOKEN>")
+    # Compared in constant time: how long a refusal takes says nothing about the token.
+    if not hmac.compare_digest(sent.encode(), expected.encode()):
+        raise AuthRequired("the metrics token is wrong", code="bad_token")
 
 
 # name, help, key of the room's fan-out counts (chat/room_base.py `fanout_counts`)

@@ -61,7 +61,10 @@ SCHEMAS: dict[str, Any] = {
         },
     },
     "Guest": {"type": "object", "required": ["display_name"], "properties": {"display_name": STR}},
-    "Session": {"type": "object", "properties": {"user": {"type": "object"}, "token": STR}},
+    "Session": {
+        "type": "object",
+        "properties": {"user": {"type": "object"}, "token": STR, "expires_in": {"type": "integer"}},
+    },
     "Seller": {
         "type": "object",
         "required": ["name", "country"],
@@ -401,6 +404,7 @@ OPERATIONS: list[tuple[str, str, str, str | None, int, str | None, bool]] = [
     ("post", "/api/accounts", "Create an account", "NewAccount", 201, "Session", False),
     ("post", "/api/auth/login", "Sign in", "Credentials", 200, "Session", False),
     ("post", "/api/auth/guest", "Get a guest viewer token", "Guest", 200, "Session", False),
+    ("post", "/api/auth/logout", "Forget the pages' session cookies", None, 204, None, False),
     ("get", "/api/me", "Who the token belongs to", None, 200, None, True),
     ("post", "/api/sellers", "Open a shop (seller accounts)", "Seller", 201, "Shop", True),
     ("get", "/api/sellers/me", "Your shop", None, 200, "Shop", True),

@@ -136,7 +136,7 @@ async def test_purchases_wait_for_the_show_to_go_live(running) -> None:
         ("GET", "/api/streams/99999999999", {}, 400, "bad_id"),
         ("GET", "/api/streams/²", {}, 400, "bad_id"),
         ("GET", "/api/products?seller_id=99999999999", {}, 400, "bad_query"),
-        ("POST", "/api/accounts", {"data": b"[" * 50_000}, 400, "bad_json"),
+        ("POST", "/api/products", {"data": b"[" * 50_000}, 400, "bad_json"),
         ("POST", "/api/streams/1/orders", {"json": {}}, 401, "auth_required"),
         ("GET", "/api/streams?status=weird", {}, 400, "bad_status"),
         ("GET", "/api/products?seller_id=-1", {}, 400, "bad_query"),
