@@ -62,6 +62,7 @@ def create_app(config: Config) -> web.Application:
         config.commerce,
         config.redis_url,
         redis_prefix=config.chat.redis_channel,
+        payments=config.payments,
     )
     sio, room = create_socket_server(
         services, config.chat, config.redis_url, config.secret, config.public_url

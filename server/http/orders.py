@@ -11,17 +11,22 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from server.domain.errors import ValidationError
 from server.domain.orders import BuyRequest, CheckoutRequest, Item
+from server.domain.payments import PaymentAction
 from server.domain.roles import Principal
 from server.http.context import ROOM, SERVICES
 from server.http.errors import read_json
+from server.http.limits import read_limited
 from server.http.requests import path_id, principal
 from server.models import utcnow
+from server.services.order_lifecycle import Payment
 from server.views import cart_view, deal_view, order_view
 
 routes = web.RouteTableDef()
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 MAX_WEBHOOK_BYTES = 64 * 1024
+MAX_PAYMENT_METHOD_CHARS = 255
 
 
 # -- buying ----------------------------------------------------------------------------------
@@ -76,10 +81,12 @@ async def _placed(
     purchase = await services.orders.place(who, stream_id, items, key, coupon)
     if purchase.created:
         await request.app[ROOM].announce_purchase(stream_id, who.subject, purchase)
-    order = purchase.order
     if pay:
-        order = await services.lifecycle.pay(who, order.id)
-    return web.json_response(order_view(order), status=201 if purchase.created else 200)
+        paid = await services.lifecycle.pay_with(who, purchase.order.id)
+        if paid.action is not None:
+            return _paying(paid, paid.action)
+        return web.json_response(order_view(paid.order), status=201 if purchase.created else 200)
+    return web.json_response(order_view(purchase.order), status=201 if purchase.created else 200)
 
 
 # -- orders ----------------------------------------------------------------------------------
@@ -108,7 +115,37 @@ def _lifecycle_step(step: str) -> Handler:
     return handle
 
 
-for _step in ("pay", "cancel", "refund", "fulfil"):
+@routes.post("/api/orders/{id}/pay")
+async def pay(request: web.Request) -> web.Response:
+    """Pay: 200 with the order, or 202 with it and `next_action`, the provider's step the page
+    must run before the order continues (docs/protocol.md, "Buying")."""
+    method = _payment_method(await read_json(request))
+    lifecycle = request.app[SERVICES].lifecycle
+    paid = await lifecycle.pay_with(principal(request), path_id(request), method)
+    if paid.action is not None:
+        return _paying(paid, paid.action)
+    return web.json_response(order_view(paid.order))
+
+
+def _paying(paid: Payment, action: PaymentAction) -> web.Response:
+    return web.json_response(
+        {**order_view(paid.order), "next_action": action.to_payload()}, status=202
+    )
+
+
+def _payment_method(body: object) -> str | None:
+    """The provider's token for the buyer's card, collected by its browser library; optional."""
+    if not isinstance(body, dict):
+        raise ValidationError("expected a JSON object", code="invalid")
+    method = body.get("payment_method")
+    if method is None:
+        return None
+    if not isinstance(method, str) or not 0 < len(method) <= MAX_PAYMENT_METHOD_CHARS:
+        raise ValidationError("payment_method: expected the provider's id", code="invalid")
+    return method
+
+
+for _step in ("cancel", "refund", "fulfil"):
     routes.post(f"/api/orders/{{id}}/{_step}")(_lifecycle_step(_step))
 
 
@@ -152,13 +189,17 @@ async def end_deal(request: web.Request) -> web.Response:
 # -- payment provider ------------------------------------------------------------------------
 
 
+@routes.get("/api/payments/config")
+async def payment_setup(request: web.Request) -> web.Response:
+    """What the page needs before paying: the provider, its publishable key and script."""
+    return web.json_response(request.app[SERVICES].lifecycle.gateway.client_setup.to_payload())
+
+
 @routes.post("/api/payments/{gateway}/webhook")
 async def webhook(request: web.Request) -> web.Response:
     lifecycle = request.app[SERVICES].lifecycle
     if request.match_info["gateway"] != lifecycle.gateway.name:
         raise web.HTTPNotFound(reason="no such payment gateway")
-    body = await request.content.read(MAX_WEBHOOK_BYTES + 1)
-    if len(body) > MAX_WEBHOOK_BYTES:
-        raise web.HTTPRequestEntityTooLarge(MAX_WEBHOOK_BYTES, len(body))
+    body = await read_limited(request, MAX_WEBHOOK_BYTES, "the webhook")
     order = await lifecycle.apply_webhook(body, dict(request.headers))
     return web.json_response({"order_id": order.id if order else None})

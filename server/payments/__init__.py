@@ -1,2 +1,2 @@
-"""Payment gateways behind server.domain.payments.PaymentGateway: the built-in test gateway
-now, real providers later, chosen once in the composition root."""
+"""Payment gateways behind server.domain.payments.PaymentGateway, chosen once from config
+(`providers.py`): the built-in `test_gateway.py`, which takes no money, and `stripe_gateway.py`."""

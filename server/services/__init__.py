@@ -8,11 +8,11 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from server.auth import Passwords, Tokens
-from server.config import CommerceConfig
+from server.config import CommerceConfig, PaymentsConfig
 from server.db import Database
 from server.domain.payments import PaymentGateway
 from server.models import FlashDeal, ProductVariant
-from server.payments.test_gateway import TestGateway
+from server.payments.providers import gateway_for
 from server.services.accounts import AccountService
 from server.services.cart import CartService
 from server.services.catalog import CatalogService
@@ -58,6 +58,7 @@ class Services:
         redis_url: str | None = None,
         gateway: PaymentGateway | None = None,
         redis_prefix: str = "shopcast",
+        payments: PaymentsConfig | None = None,
     ) -> Services:
         """`gateway`: the payment provider, the built-in test gateway when None; `redis_prefix`
         the deployment's Redis key prefix (its channel name)."""
@@ -72,7 +73,7 @@ class Services:
             orders,
             coupons,
             ledger,
-            gateway or TestGateway(),
+            gateway or gateway_for(payments or PaymentsConfig()),
             gateway_timeout_s=commerce.gateway_timeout_s,
         )
         return cls(
@@ -92,6 +93,7 @@ class Services:
         )
 
     async def close(self) -> None:
+        await self.lifecycle.gateway.close()
         if self.orders.gate is not None:
             await self.orders.gate.close()
 

@@ -11,7 +11,10 @@ Redis's gate follows after the commit (it only admits; the database is the recor
 Calls to the gateway happen outside any transaction, each with an idempotency key derived from
 the order, so a retry after a lost answer or a crash has the outcome of the first call:
 
-- declined: the order fails and its stock goes back at once;
+- declined (or the buyer's 3-D Secure step failed): the order fails and its stock goes back;
+- requires action: the order is `requires_action`, its stock held; the pay answer carries the
+  provider's next step for the page, and the order continues when pay is called again or the
+  provider's `authorized` webhook arrives (then it is captured here); abandoned, it expires;
 - timeout or error: the order stays as it was; paying again retries with the same key, and the
   gateway's webhook settles it if the buyer does not;
 - capture refused: the order stays authorized (stock held) until paid or expired;
@@ -33,17 +36,22 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db import Database
+from server.domain.accounts import require_account
 from server.domain.errors import Conflict, Forbidden, NotFound
 from server.domain.money import Money
 from server.domain.payments import (
     ORDER_STATUS,
+    Authorization,
     GatewayError,
     GatewayTimeout,
+    PaymentAction,
     PaymentDeclined,
+    PaymentError,
     PaymentGateway,
     PaymentState,
     StockEffect,
     after_event,
+    check_event_amount,
     move,
 )
 from server.domain.roles import Principal, Role
@@ -58,7 +66,16 @@ T = TypeVar("T")
 
 CAPTURE_GRACE = timedelta(minutes=2)  # an authorized order gets this long past its hold
 EXPIRE_BATCH = 200
-_HOLDING = (PaymentState.RESERVED, PaymentState.AUTHORIZED)
+_HOLDING = (PaymentState.RESERVED, PaymentState.REQUIRES_ACTION, PaymentState.AUTHORIZED)
+_UNAUTHORIZED = (PaymentState.RESERVED, PaymentState.REQUIRES_ACTION)
+
+
+@dataclass(frozen=True)
+class Payment:
+    """A pay call's answer: the order, and the provider's step for the page if one waits."""
+
+    order: Order
+    action: PaymentAction | None = None
 
 
 @dataclass(frozen=True)
@@ -97,20 +114,29 @@ class OrderLifecycle:
 
     async def pay(self, principal: Principal, order_id: int) -> Order:
         """Authorize and capture the order's total. Paying a paid order returns it."""
+        return (await self.pay_with(principal, order_id)).order
+
+    async def pay_with(
+        self, principal: Principal, order_id: int, payment_method: str | None = None
+    ) -> Payment:
+        """`pay`, with the provider's token the page collected (`payment_method`); the answer
+        carries the provider's next step when the buyer has one to do (3-D Secure)."""
         order = await self._own(principal, order_id)
         state = PaymentState(order.payment_state)
         if state in (PaymentState.PAID, PaymentState.FULFILLED):
-            return order
+            return Payment(order)
         if state not in _HOLDING:
             raise Conflict(f"the order is {order.status}", code="order_state")
-        if state == PaymentState.RESERVED and self._expired(order, self._clock()):
-            await self._to(order.id, PaymentState.CANCELLED)
+        if state in _UNAUTHORIZED and self._expired(order, self._clock()):
+            await self._void((await self._to(order.id, PaymentState.CANCELLED)).order)
             raise Conflict("the reservation expired before payment", code="reservation_expired")
         if order.total_minor == 0:  # a 100 % coupon: nothing to charge
-            return (await self._to(order.id, PaymentState.PAID)).order
-        if state == PaymentState.RESERVED:
-            order = await self._authorize(order)
-        return await self._capture(order)
+            return Payment((await self._to(order.id, PaymentState.PAID)).order)
+        if state in _UNAUTHORIZED:
+            order, action = await self._authorize(order, payment_method)
+            if action is not None:
+                return Payment(order, action)
+        return Payment(await self._capture(order))
 
     async def cancel(self, principal: Principal, order_id: int) -> Order:
         """The buyer (or an admin) drops an unpaid order: its stock goes back at once."""
@@ -149,7 +175,7 @@ class OrderLifecycle:
             select(Order.id)
             .where(
                 or_(
-                    (Order.payment_state == PaymentState.RESERVED) & (Order.expires_at <= now),
+                    Order.payment_state.in_(_UNAUTHORIZED) & (Order.expires_at <= now),
                     (Order.payment_state == PaymentState.AUTHORIZED)
                     & (Order.expires_at <= now - CAPTURE_GRACE),
                 )
@@ -181,6 +207,8 @@ class OrderLifecycle:
         """A gateway's event: applied once (redeliveries change nothing). None when the event
         names no order of ours."""
         event = self.gateway.parse_webhook(body, headers)
+        if event is None:
+            return None  # genuine, but of a kind that moves no order
         async with self._db.reading() as session:
             order = await session.scalar(
                 select(Order).where(Order.authorization_id == event.authorization_id)
@@ -190,6 +218,13 @@ class OrderLifecycle:
         if order is None:
             logger.warning("webhook %s names no order (%s)", event.id, event.authorization_id)
             return None
+        try:
+            check_event_amount(event.amount, Money(order.total_minor, order.currency))
+        except PaymentError as mismatch:
+            logger.warning(
+                "webhook %s refused for order %s: %s", event.id, order.id, mismatch.message
+            )
+            raise
         current = PaymentState(order.payment_state)
         target = after_event(current, event.kind)
         record = PaymentEvent(
@@ -205,6 +240,10 @@ class OrderLifecycle:
             )
         except IntegrityError:
             return await self._orders.get_by_id(order.id)  # delivered twice
+        passed = (current, target) == (PaymentState.REQUIRES_ACTION, PaymentState.AUTHORIZED)
+        if change.changed and passed:
+            # The buyer asked to pay and passed the provider's step: take the money now.
+            return await self._capture_quietly(change.order)
         return change.order
 
     async def run_test_webhooks(self) -> None:
@@ -223,29 +262,51 @@ class OrderLifecycle:
 
     # -- steps --------------------------------------------------------------------------------
 
-    async def _authorize(self, order: Order) -> Order:
+    async def _authorize(
+        self, order: Order, payment_method: str | None
+    ) -> tuple[Order, PaymentAction | None]:
+        """Authorize, or learn how the buyer's step went; the order becomes `authorized` or
+        `requires_action` (keeping the provider's id, so its webhook finds it)."""
         amount = Money(order.total_minor, order.currency)
         try:
-            auth = await self._call(self.gateway.authorize(amount, f"order-{order.id}"))
+            if order.payment_state == PaymentState.REQUIRES_ACTION and order.authorization_id:
+                auth = await self._call(self.gateway.confirm(order.authorization_id))
+            else:
+                work = self.gateway.authorize(amount, f"order-{order.id}", payment_method)
+                auth = await self._call(work)
         except PaymentDeclined:
-            await self._to(order.id, PaymentState.FAILED)
+            await self._void((await self._to(order.id, PaymentState.FAILED)).order)
             raise
+        target = PaymentState.AUTHORIZED if auth.held else PaymentState.REQUIRES_ACTION
         try:
             change = await self._to(
-                order.id,
-                PaymentState.AUTHORIZED,
-                authorization_id=auth.id,
-                gateway=self.gateway.name,
+                order.id, target, authorization_id=auth.id, gateway=self.gateway.name
             )
         except Conflict:
-            # Cancelled (expired) while the gateway answered: nobody keeps the money held.
-            await self._call(self.gateway.void(auth.id))
-            raise Conflict(
-                "the reservation expired before payment", code="reservation_expired"
-            ) from None
-        return change.order
+            # Cancelled (expired) or moved on by a webhook while the gateway answered.
+            return await self._moved_meanwhile(order.id, auth), None
+        return change.order, auth.action
+
+    async def _moved_meanwhile(self, order_id: int, auth: Authorization) -> Order:
+        order = await self._orders.get_by_id(order_id)
+        if order.payment_state in (PaymentState.PAID, PaymentState.FULFILLED):
+            return order  # the provider's webhook got there first
+        # Cancelled: nobody keeps the money held.
+        await self._call(self.gateway.void(auth.id))
+        raise Conflict("the reservation expired before payment", code="reservation_expired")
+
+    async def _capture_quietly(self, order: Order) -> Order:
+        """Capture after a webhook: a failure leaves the order authorized (stock held) until
+        the buyer pays again or it expires; the provider's caller is not the one to tell."""
+        try:
+            return await self._capture(order)
+        except (PaymentError, Conflict) as exc:
+            logger.warning("capturing order %s after its authorization failed: %s", order.id, exc)
+            return await self._orders.get_by_id(order.id)
 
     async def _capture(self, order: Order) -> Order:
+        if order.payment_state in (PaymentState.PAID, PaymentState.FULFILLED):
+            return order
         if order.authorization_id is None:
             raise Conflict("the order has no authorization", code="order_state")
         await self._call(self.gateway.capture(order.authorization_id))
@@ -348,8 +409,9 @@ class OrderLifecycle:
             await gate.refund([h for h in holds if h.key.startswith("v")])
 
     async def _own(self, principal: Principal, order_id: int) -> Order:
+        buyer_id = require_account(principal, "buy")  # a guest: account_required, not "not yours"
         order = await self._orders.get_by_id(order_id)
-        if order.buyer_id != principal.user_id:
+        if order.buyer_id != buyer_id:
             raise Forbidden("this is someone else's order")
         return order
 
