@@ -1,0 +1,378 @@
+"""How the matrix knocks on each door: for every HTTP route and Socket.IO event, the request a
+role sends (a valid one, so that "allowed" means the work is done, not a 400).
+
+Doors whose allowed answer changes what it touches (end a show, pay an order, ban someone)
+get fresh things from the world for every knock, so each role meets the same starting point.
+A door id is "METHOD /canonical/path" or a Socket.IO event name; a variant of a door adds a
+word after it ("POST /api/accounts role=moderator", "audit_log platform").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.security.world import VARIANT_SKU, World, key
+
+BAD_SDP = b"v=0\r\nthis is not an offer\r\n"
+SDP = {"Content-Type": "application/sdp"}
+
+
+@dataclass
+class Request:
+    path: str
+    json: Any = None
+    data: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    own_token: bool = True  # False: send `token` instead of the role's (WHIP's stream key)
+    token: str | None = None
+
+
+Knock = Callable[[World, str], Awaitable[Request]]
+Emit = Callable[[World, str], Awaitable[Any]]
+HTTP: dict[str, Knock] = {}
+EVENTS: dict[str, Emit] = {}
+
+
+def http(*doors: str) -> Callable[[Knock], Knock]:
+    def register(knock: Knock) -> Knock:
+        for door in doors:
+            HTTP[door] = knock
+        return knock
+
+    return register
+
+
+def event(*doors: str) -> Callable[[Emit], Emit]:
+    def register(emit: Emit) -> Emit:
+        for door in doors:
+            EVENTS[door] = emit
+        return emit
+
+    return register
+
+
+def fixed(door: str, path: str, **kw: Any) -> None:
+    """A door knocked on the same way by everyone."""
+
+    async def knock(world: World, role: str) -> Request:
+        return Request(path.format(show=world.show), **kw)
+
+    HTTP[door] = knock
+
+
+# -- accounts -------------------------------------------------------------------------------
+
+
+@http("POST /api/accounts")
+async def _register(world: World, role: str) -> Request:
+    return Request("/api/accounts", json=_account("viewer"))
+
+
+@http("POST /api/accounts role=moderator")
+async def _register_moderator(world: World, role: str) -> Request:
+    """Asking for a role nobody may give themselves: only an admin's token grants it."""
+    return Request("/api/accounts", json=_account("moderator"))
+
+
+def _account(role: str) -> dict[str, str]:
+    return {
+        "email": f"m{key()}@example.test",
+        "password": "correct horse",
+        "display_name": "Newcomer",
+        "role": role,
+    }
+
+
+fixed(
+    "POST /api/auth/login",
+    "/api/auth/login",
+    json={"email": "login@example.test", "password": "correct horse"},
+)
+fixed("POST /api/auth/guest", "/api/auth/guest", json={"display_name": "Passer-by"})
+fixed("POST /api/auth/logout", "/api/auth/logout")
+fixed("GET /api/me", "/api/me")
+
+# -- shops and products ---------------------------------------------------------------------
+
+fixed("POST /api/sellers", "/api/sellers", json={"name": "Second shop", "country": "PL"})
+fixed("GET /api/sellers/me", "/api/sellers/me")
+fixed("PATCH /api/sellers/me", "/api/sellers/me", json={"name": "Shop"})
+fixed("GET /api/products", "/api/products")
+fixed(
+    "POST /api/products",
+    "/api/products",
+    json={"title": "Mug", "price_minor": 900, "currency": "EUR", "stock": 5},
+)
+
+
+@http("GET /api/products/{id}")
+async def _product(world: World, role: str) -> Request:
+    return Request(f"/api/products/{world.products[0]}")
+
+
+@http("PATCH /api/products/{id}")
+async def _edit_product(world: World, role: str) -> Request:
+    return Request(f"/api/products/{world.products[0]}", json={"title": "Product 0"})
+
+
+@http("PATCH /api/products/{id}/variants/{sku}")
+async def _edit_variant(world: World, role: str) -> Request:
+    path = f"/api/products/{world.variant_product}/variants/{VARIANT_SKU}"
+    return Request(path, json={"stock": 1000})
+
+
+# -- streams --------------------------------------------------------------------------------
+
+fixed("GET /api/streams", "/api/streams")
+fixed("POST /api/streams", "/api/streams", json={"title": "My show"})
+fixed("GET /api/streams/{id}", "/api/streams/{show}")
+fixed("GET /api/streams/{id}/key", "/api/streams/{show}/key")
+
+
+@http("PUT /api/streams/{id}/lineup")
+async def _lineup(world: World, role: str) -> Request:
+    return Request(f"/api/streams/{world.show}/lineup", json={"product_ids": world.products})
+
+
+@http("POST /api/streams/{id}/end")
+async def _end(world: World, role: str) -> Request:
+    return Request(f"/api/streams/{await world.fresh_show()}/end")
+
+
+# -- buying ---------------------------------------------------------------------------------
+
+
+@http("POST /api/streams/{id}/orders")
+async def _buy(world: World, role: str) -> Request:
+    return Request(
+        f"/api/streams/{world.show}/orders", json=_item(world) | {"idempotency_key": key()}
+    )
+
+
+def _item(world: World) -> dict[str, Any]:
+    return {"product_id": world.products[0], "quantity": 1}
+
+
+fixed("GET /api/streams/{id}/cart", "/api/streams/{show}/cart")
+
+
+@http("PUT /api/streams/{id}/cart/items")
+async def _cart_item(world: World, role: str) -> Request:
+    return Request(f"/api/streams/{world.show}/cart/items", json=_item(world))
+
+
+@http("POST /api/streams/{id}/cart/checkout")
+async def _checkout(world: World, role: str) -> Request:
+    """With one item in the role's cart first (where the role may have a cart)."""
+    await world.call("PUT", f"/api/streams/{world.show}/cart/items", role, json=_item(world))
+    return Request(f"/api/streams/{world.show}/cart/checkout", json={"idempotency_key": key()})
+
+
+fixed("GET /api/orders", "/api/orders")
+
+
+@http("GET /api/orders/{id}")
+async def _order(world: World, role: str) -> Request:
+    return Request(f"/api/orders/{await world.order()}")
+
+
+def _step(step: str, state: str) -> None:
+    async def knock(world: World, role: str) -> Request:
+        return Request(f"/api/orders/{await world.order(state)}/{step}")
+
+    HTTP[f"POST /api/orders/{{id}}/{step}"] = knock
+
+
+_step("pay", "reserved")
+_step("cancel", "reserved")
+_step("refund", "paid")
+_step("fulfil", "paid")
+fixed("GET /api/seller/orders", "/api/seller/orders")
+
+
+@http("POST /api/streams/{id}/deals")
+async def _start_deal(world: World, role: str) -> Request:
+    await world.end_deals(world.show)
+    return Request(f"/api/streams/{world.show}/deals", json=_deal(world))
+
+
+def _deal(world: World) -> dict[str, Any]:
+    return {"product_id": world.products[1], "price_minor": 999, "duration_s": 600, "quantity": 10}
+
+
+fixed("GET /api/streams/{id}/deals", "/api/streams/{show}/deals")
+
+
+@http("POST /api/deals/{id}/end")
+async def _end_deal(world: World, role: str) -> Request:
+    return Request(f"/api/deals/{await world.deal()}/end")
+
+
+fixed("POST /api/payments/{gateway}/webhook", "/api/payments/test/webhook", data=b"{}")
+
+
+@http("POST /api/coupons")
+async def _coupon(world: World, role: str) -> Request:
+    """A coupon for this show: its host's (or an admin's) to give."""
+    body = {"code": f"C{key()}".upper(), "percent_bp": 1000, "stream_id": world.show}
+    return Request("/api/coupons", json=body)
+
+
+@http("POST /api/coupons scope=platform")
+async def _platform_coupon(world: World, role: str) -> Request:
+    body = {"code": f"P{key()}".upper(), "percent_bp": 500, "scope": "platform"}
+    return Request("/api/coupons", json=body)
+
+
+fixed("GET /api/coupons", "/api/coupons")
+fixed("GET /api/ledger", "/api/ledger")
+fixed("GET /api/ledger as=admin", "/api/ledger?as=admin")
+
+# -- media ----------------------------------------------------------------------------------
+
+for _kind in ("whip", "whep"):
+    fixed(f"OPTIONS /{_kind}/{{id}}", f"/{_kind}/{{show}}")
+    fixed(f"OPTIONS /{_kind}/{{id}}/{{session}}", f"/{_kind}/{{show}}/nosuchsession")
+fixed("POST /whep/{id}", "/whep/{show}", data=BAD_SDP, headers=SDP)
+fixed("DELETE /whep/{id}/{session}", "/whep/{show}/nosuchsession")
+
+
+@http("POST /whip/{id}")
+async def _publish(world: World, role: str) -> Request:
+    """A host publishes with the show's stream key (OBS has no account); the rest with their
+    own token. Past the key, the offer is refused (400 bad_sdp): authorization held."""
+    return Request(f"/whip/{world.show}", data=BAD_SDP, headers=SDP, **_whip_key(world, role))
+
+
+@http("DELETE /whip/{id}/{session}")
+async def _unpublish(world: World, role: str) -> Request:
+    path = f"/whip/{world.show}/nosuchsession"
+    return Request(path, **_whip_key(world, role))
+
+
+def _whip_key(world: World, role: str) -> dict[str, Any]:
+    return {"own_token": role != "host", "token": world.stream_key}
+
+
+# -- recordings, operations, pages ----------------------------------------------------------
+
+fixed("GET /api/streams/{id}/recordings", "/api/streams/{show}/recordings")
+
+
+@http("GET /api/recordings/{id}/file")
+async def _recording(world: World, role: str) -> Request:
+    return Request(f"/api/recordings/{world.recording}/file")
+
+
+fixed("GET /healthz", "/healthz")
+fixed("GET /metrics", "/metrics")
+fixed("GET /api/openapi.json", "/api/openapi.json")
+fixed("GET /", "/")
+fixed("GET /seller", "/seller")
+for _page in ("studio", "watch", "moderate"):
+    fixed(f"GET /{_page}/{{id}}", f"/{_page}/{{show}}")
+fixed("GET /static", "/static/js/i18n.js")
+
+# -- Socket.IO events (each role's socket has joined this show first) -----------------------
+
+
+def plain(door: str, payload: Any) -> None:
+    async def emit(world: World, role: str) -> Any:
+        return payload
+
+    EVENTS[door] = emit
+
+
+@event("join")
+async def _join(world: World, role: str) -> Any:
+    return {"stream_id": world.show}
+
+
+plain("leave", {})
+plain("send_message", {"text": "hello"})
+plain("like", {})
+plain("set_modes", {"slow_mode_s": 0})
+plain("add_word", {"term": "blorp", "action": "block"})
+plain("add_word platform", {"term": "blorp", "action": "block", "platform": True})
+plain("remove_word", {"term": "blorp"})
+plain("remove_word platform", {"term": "blorp", "platform": True})
+plain("word_list", {})
+plain("word_list platform", {"platform": True})
+plain("held_messages", {})
+plain("audit_log", {})
+plain("audit_log platform", {"platform": True})
+plain("unpin_message", {})
+plain("unpin_product", {})
+
+
+@event("buy")
+async def _buy_event(world: World, role: str) -> Any:
+    return _item(world) | {"idempotency_key": key()}
+
+
+@event("pin_product")
+async def _pin_product(world: World, role: str) -> Any:
+    return {"product_id": world.products[0]}
+
+
+@event("start_deal")
+async def _start_deal_event(world: World, role: str) -> Any:
+    await world.end_deals(world.show)
+    return _deal(world)
+
+
+@event("end_deal")
+async def _end_deal_event(world: World, role: str) -> Any:
+    return {"deal_id": await world.deal()}
+
+
+@event("delete_message", "pin_message")
+async def _message(world: World, role: str) -> Any:
+    return {"message_id": await world.say("look at this")}
+
+
+@event("answer_question")
+async def _question(world: World, role: str) -> Any:
+    return {"message_id": await world.say("does it come in blue?", question=True)}
+
+
+@event("approve_held", "reject_held")
+async def _held(world: World, role: str) -> Any:
+    return {"held_id": await world.held()}
+
+
+@event("mute", "ban", "shadow_ban", "platform_ban", "appoint_moderator")
+async def _victim(world: World, role: str) -> Any:
+    return {"target": await world.victim()}
+
+
+def lifting(door: str, sanction: str, by: str) -> None:
+    """Lifting a sanction: on a victim `by` has just sanctioned."""
+
+    async def emit(world: World, role: str) -> Any:
+        target = await world.victim()
+        await world.as_staff(by, sanction, {"target": target})
+        return {"target": target}
+
+    EVENTS[door] = emit
+
+
+lifting("unmute", "mute", "host")
+lifting("unban", "ban", "host")
+lifting("unshadow_ban", "shadow_ban", "host")
+lifting("platform_unban", "platform_ban", "platform_mod")
+
+
+@event("delete_user_messages")
+async def _chatter(world: World, role: str) -> Any:
+    await world.say("spam")
+    return {"target": world.chatter}
+
+
+@event("dismiss_moderator")
+async def _appointed(world: World, role: str) -> Any:
+    target = await world.victim()
+    await world.as_staff("host", "appoint_moderator", {"target": target})
+    return {"target": target}
