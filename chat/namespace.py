@@ -33,6 +33,7 @@ from chat.moderation_store import StreamChange
 from chat.permissions import Action, may_attempt, standing
 from chat.room_base import Member, stream_ref
 from chat.rules import clean_message
+from server.auth import session_cookie
 from server.domain.errors import Conflict, DomainError, NotFound
 from server.domain.orders import BuyRequest, OrderStatus
 from server.domain.streams import StreamStatus, check_language
@@ -47,11 +48,14 @@ class StreamNamespace(ModerationEvents):
     """The room's events: connect, join, chat, pins, purchases, likes (and moderation's)."""
 
     async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
-        token = auth.get("token") if isinstance(auth, dict) else None
+        """The token is `auth.token` (API clients, OBS), else the pages' session cookie; it is
+        checked as HTTP checks it, its account's standing too (a ban, a role change)."""
+        auth = auth if isinstance(auth, dict) else {}
+        token = auth.get("token") or session_cookie(environ.get("HTTP_COOKIE"))
         member = Member(None)
         if token:
             try:
-                member.principal = self._services.tokens.verify(token)
+                member.principal = await self._services.accounts.authenticate(token)
             except DomainError as exc:
                 raise socketio.exceptions.ConnectionRefusedError(exc.code) from None
             await self._enter_personal_rooms(sid, member, environ, auth)

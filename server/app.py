@@ -31,6 +31,8 @@ from server.http import (
 from server.http.context import CONFIG, DATABASE, MEDIA, REDIS, ROOM, SERVICES, SOCKETS
 from server.http.errors import error_middleware
 from server.http.limits import MAX_REQUEST_BYTES, socket_post_limit
+from server.http.rate_limits import door_limits
+from server.http.requests import auth_middleware
 from server.http.security import add_security_headers, csrf_middleware
 from server.services import Services
 
@@ -51,17 +53,25 @@ async def bounded(step: str, work: Awaitable[object]) -> None:
 def create_app(config: Config) -> web.Application:
     config = config.validated()
     app = web.Application(
-        middlewares=[error_middleware, csrf_middleware, socket_post_limit],
+        # Who is asking is known before CSRF (which asks how the token came) and the doors.
+        middlewares=[
+            error_middleware,
+            auth_middleware,
+            csrf_middleware,
+            door_limits,
+            socket_post_limit,
+        ],
         client_max_size=MAX_REQUEST_BYTES,
     )
     app.on_response_prepare.append(add_security_headers)
     database = Database(config.database_url)
     services = Services.build(
         database,
-        Tokens(config.secret, config.token_ttl_s),
+        Tokens(config.secret, config.token_ttl_s, previous_secrets=config.auth.previous_secrets),
         config.commerce,
         config.redis_url,
         redis_prefix=config.chat.redis_channel,
+        auth=config.auth,
         payments=config.payments,
     )
     sio, room = create_socket_server(

@@ -24,7 +24,7 @@ from aiohttp.test_utils import TestServer
 
 from chat.config import ChatConfig
 from server.app import create_app
-from server.config import Config, PaymentsConfig
+from server.config import AuthConfig, Config, PaymentsConfig
 
 POSTGRES_URL = os.environ.get(
     "SHOPCAST_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -133,6 +133,15 @@ def _forget_redis_keys() -> Iterator[None]:
         client.close()
 
 
+# Tests make many accounts, guests and sign-ins from 127.0.0.1 in moments: the sign-in doors'
+# limits are raised far past that (tests/server/test_rate_limits.py shows the defaults bite).
+TEST_AUTH = AuthConfig(
+    sign_in_per_address="100000/minute",
+    sign_up_per_address="100000/minute",
+    guest_per_address="100000/minute",
+)
+
+
 def config_for(backend: Backend, **changes: Any) -> Config:
     """A config for apps of one test: its own secret and its own Redis channel (and key
     prefix), so nothing a test leaves in Redis meets the next one's streams of the same id."""
@@ -142,6 +151,7 @@ def config_for(backend: Backend, **changes: Any) -> Config:
         secret=secrets.token_urlsafe(48),
         chat=ChatConfig(redis_channel=f"shopcast-test-{SESSION}-{secrets.token_hex(4)}"),
         payments=PaymentsConfig.test(),
+        auth=TEST_AUTH,
     )
     return replace(base, **changes)
 

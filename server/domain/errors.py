@@ -46,5 +46,13 @@ class SoldOut(Conflict):
 
 
 class RateLimited(DomainError):
+    """`retry_after_s`: when trying again may succeed (HTTP's Retry-After, an ack's field)."""
+
     code = "rate_limited"
     status = 429
+
+    def __init__(
+        self, message: str, *, code: str | None = None, retry_after_s: float | None = None
+    ) -> None:
+        super().__init__(message, code=code)
+        self.retry_after_s = retry_after_s

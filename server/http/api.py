@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from server.auth import bearer
 from server.http.context import CONFIG, SERVICES
 from server.http.errors import read_json
 from server.http.limits import MAX_SIGN_IN_BYTES
 from server.http.media import end_show
-from server.http.requests import fields, path_id, principal, query_int
+from server.http.requests import bearer_principal, fields, path_id, principal, query_int
 from server.http.security import LOGOUT_PATH, clear_session_cookies, set_session_cookies
 from server.models import Seller
 from server.views import product_view, stream_view, user_view
@@ -38,8 +37,7 @@ async def register(request: web.Request) -> web.Response:
     email, password, name, role = fields(
         await read_json(request, MAX_SIGN_IN_BYTES), "email", "password", "display_name", "role"
     )
-    token = bearer(request.headers.get("Authorization"))
-    granted_by = request.app[SERVICES].tokens.verify(token) if token else None
+    granted_by = bearer_principal(request)
     user, issued = await request.app[SERVICES].accounts.register(
         email, password, name, role or "viewer", granted_by=granted_by
     )
@@ -83,6 +81,14 @@ async def me(request: web.Request) -> web.Response:
             "guest": who.is_guest,
         }
     )
+
+
+@routes.patch("/api/accounts/{id}")
+async def change_account(request: web.Request) -> web.Response:
+    """An admin changes an account's role or disables it (a ban); its tokens stop working."""
+    body = await read_json(request)
+    user = await request.app[SERVICES].accounts.change(principal(request), path_id(request), body)
+    return web.json_response({"user": user_view(user) | {"disabled": user.disabled}})
 
 
 # -- shops and products -----------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -43,7 +44,11 @@ async def error_middleware(
     try:
         return await handler(request)
     except DomainError as exc:
-        return error_response(exc.status, exc.code, exc.message)
+        response = error_response(exc.status, exc.code, exc.message)
+        retry_after_s = getattr(exc, "retry_after_s", None)
+        if retry_after_s is not None:  # a rate limit: when trying again may succeed
+            response.headers["Retry-After"] = str(max(1, math.ceil(retry_after_s)))
+        return response
     except media_errors.MediaError as exc:
         status, code = MEDIA_ERRORS.get(type(exc), (400, "media_error"))
         return error_response(status, code, str(exc))

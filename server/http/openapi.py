@@ -61,6 +61,14 @@ SCHEMAS: dict[str, Any] = {
         },
     },
     "Guest": {"type": "object", "required": ["display_name"], "properties": {"display_name": STR}},
+    "AccountChange": {
+        "type": "object",
+        "minProperties": 1,
+        "properties": {
+            "role": {"enum": ["viewer", "host", "seller", "moderator", "admin"]},
+            "disabled": {"type": "boolean"},
+        },
+    },
     "Session": {
         "type": "object",
         "properties": {"user": {"type": "object"}, "token": STR, "expires_in": {"type": "integer"}},
@@ -406,6 +414,15 @@ OPERATIONS: list[tuple[str, str, str, str | None, int, str | None, bool]] = [
     ("post", "/api/auth/guest", "Get a guest viewer token", "Guest", 200, "Session", False),
     ("post", "/api/auth/logout", "Forget the pages' session cookies", None, 204, None, False),
     ("get", "/api/me", "Who the token belongs to", None, 200, None, True),
+    (
+        "patch",
+        "/api/accounts/{id}",
+        "Change an account's role or disable it (admins); its tokens stop working",
+        "AccountChange",
+        200,
+        None,
+        True,
+    ),
     ("post", "/api/sellers", "Open a shop (seller accounts)", "Seller", 201, "Shop", True),
     ("get", "/api/sellers/me", "Your shop", None, 200, "Shop", True),
     (

@@ -8,12 +8,12 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from server.auth import Passwords, Tokens
-from server.config import CommerceConfig, PaymentsConfig
+from server.config import AuthConfig, CommerceConfig, PaymentsConfig
 from server.db import Database
 from server.domain.payments import PaymentGateway
 from server.models import FlashDeal, ProductVariant
 from server.payments.providers import gateway_for
-from server.services.accounts import AccountService
+from server.services.accounts import AccountService, AccountStanding
 from server.services.cart import CartService
 from server.services.catalog import CatalogService
 from server.services.chat_log import ChatLog
@@ -23,6 +23,7 @@ from server.services.ledger import Ledger
 from server.services.moderation_audit import ModerationAuditLog
 from server.services.order_lifecycle import OrderLifecycle
 from server.services.orders import OrderService
+from server.services.rate_limits import RateLimits
 from server.services.recordings import RecordingService
 from server.services.streams import StreamService
 from server.stock.gate import StockGate
@@ -48,6 +49,7 @@ class Services:
     deals: DealService
     carts: CartService
     lifecycle: OrderLifecycle
+    rate_limits: RateLimits
 
     @classmethod
     def build(
@@ -58,11 +60,15 @@ class Services:
         redis_url: str | None = None,
         gateway: PaymentGateway | None = None,
         redis_prefix: str = "shopcast",
+        auth: AuthConfig | None = None,
         payments: PaymentsConfig | None = None,
     ) -> Services:
-        """`gateway`: the payment provider, the built-in test gateway when None; `redis_prefix`
-        the deployment's Redis key prefix (its channel name)."""
+        """`gateway`: the payment provider, else the one `payments` configures (no default);
+        `redis_prefix` the deployment's Redis key prefix (its channel name)."""
         commerce = commerce or CommerceConfig()
+        auth = auth or AuthConfig()
+        standing = AccountStanding(db, auth.recheck_s)
+        rate_limits = RateLimits.build(auth, redis_url, redis_prefix)
         hold = timedelta(seconds=commerce.reservation_hold_s)
         gate = _gate(db, redis_url, f"{redis_prefix}:stock", hold) if redis_url else None
         coupons = CouponService(db)
@@ -77,7 +83,7 @@ class Services:
             gateway_timeout_s=commerce.gateway_timeout_s,
         )
         return cls(
-            accounts=AccountService(db, Passwords(), tokens),
+            accounts=AccountService(db, Passwords(), tokens, standing, rate_limits),
             catalog=CatalogService(db, stock_changed=gate.variant_changed if gate else None),
             streams=StreamService(db),
             orders=orders,
@@ -90,9 +96,11 @@ class Services:
             deals=DealService(db),
             carts=CartService(db),
             lifecycle=lifecycle,
+            rate_limits=rate_limits,
         )
 
     async def close(self) -> None:
+        await self.rate_limits.close()
         await self.lifecycle.gateway.close()
         if self.orders.gate is not None:
             await self.orders.gate.close()

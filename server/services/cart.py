@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 
 from server.db import Database
-from server.domain.errors import AuthRequired, Conflict, ValidationError
+from server.domain.accounts import require_account
+from server.domain.errors import Conflict, ValidationError
 from server.domain.ids import check_id
 from server.domain.orders import MAX_QUANTITY_PER_ORDER, Item
 from server.domain.roles import Principal
@@ -114,8 +115,4 @@ class CartService:
 
 
 def _buyer(principal: Principal) -> int:
-    if principal.user_id is None:
-        raise AuthRequired(
-            "sign in to use a cart: guests can watch and chat", code="account_required"
-        )
-    return principal.user_id
+    return require_account(principal, "use a cart")

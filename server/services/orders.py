@@ -31,11 +31,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db import Database
+from server.domain.accounts import require_account
 from server.domain.commissions import rate_for
 from server.domain.coupons import CouponLine
 from server.domain.deals import DealPhase, check_deal_purchase
 from server.domain.errors import (
-    AuthRequired,
     Conflict,
     DomainError,
     Forbidden,
@@ -654,9 +654,7 @@ def _merged(items: Sequence[Item]) -> list[Item]:
 
 
 def _buyer(principal: Principal) -> int:
-    if principal.user_id is None:
-        raise AuthRequired("sign in to buy: guests can watch and chat", code="account_required")
-    return principal.user_id
+    return require_account(principal, "buy")
 
 
 __all__ = ["OrderService", "Purchase"]
