@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from server.config import AuthConfig
+from server.config import AuthConfig, ConfigError, from_env
 from server.domain.errors import RateLimited
 from server.services.rate_limits import Door, RateLimits
 from tests import factory
@@ -164,3 +164,29 @@ async def test_a_failing_redis_leaves_the_doors_open(caplog) -> None:
     finally:
         await limits.close()
     assert any("rate limit storage failed" in r.getMessage() for r in caplog.records)
+
+
+def test_the_auth_settings_come_from_the_environment() -> None:
+    secret, old = "s" * 40, "o" * 40
+    env = {
+        "SHOPCAST_SECRET": secret,
+        "SHOPCAST_PAYMENTS": "test",
+        "SHOPCAST_ALLOW_TEST_PAYMENTS": "1",
+        "SHOPCAST_PREVIOUS_SECRETS": f" {old} ,, {'p' * 32}",
+        "SHOPCAST_TOKEN_RECHECK_S": "10",
+        "SHOPCAST_LIMIT_SIGN_IN": "10/minute;50/hour",
+        "SHOPCAST_LIMIT_GUEST": "100/minute",
+    }
+    auth = from_env(env).validated().auth
+    assert auth.previous_secrets == (old, "p" * 32) and auth.recheck_s == 10
+    assert auth.sign_in_per_address == "10/minute;50/hour"
+    assert auth.guest_per_address == "100/minute"
+    assert auth.sign_up_per_address == AuthConfig().sign_up_per_address
+    for name, value, words in (
+        ("SHOPCAST_PREVIOUS_SECRETS", "short", "PREVIOUS_SECRETS"),
+        ("SHOPCAST_TOKEN_RECHECK_S", "120", "RECHECK_S"),
+        ("SHOPCAST_TOKEN_RECHECK_S", "0", "RECHECK_S"),
+        ("SHOPCAST_LIMIT_SIGN_UP", "lots", "SHOPCAST_LIMIT_SIGN_UP"),
+    ):
+        with pytest.raises(ConfigError, match=words):
+            from_env(env | {name: value}).validated()
