@@ -11,7 +11,7 @@ from aiohttp import web
 
 from server.domain.roles import Principal, Role
 from server.http.context import SERVICES
-from server.http.requests import PRINCIPAL, Handler, client_address
+from server.http.requests import PRINCIPAL, VIA_COOKIE, Handler, client_address
 from server.services.rate_limits import Door
 
 DOORS: dict[tuple[str, str | None], Door] = {
@@ -36,6 +36,8 @@ def _route(request: web.Request) -> str | None:
 
 
 def _admin(request: web.Request) -> bool:
-    """Admins making accounts for their staff are not counted."""
+    """Admins making accounts for their staff (with a bearer token, which is what grants
+    staff roles) are not counted."""
     who = request.get(PRINCIPAL)
-    return isinstance(who, Principal) and who.role == Role.ADMIN
+    bearer = not request.get(VIA_COOKIE)
+    return bearer and isinstance(who, Principal) and who.role == Role.ADMIN

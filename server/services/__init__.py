@@ -13,7 +13,8 @@ from server.db import Database
 from server.domain.payments import PaymentGateway
 from server.models import FlashDeal, ProductVariant
 from server.payments.providers import gateway_for
-from server.services.accounts import AccountService, AccountStanding
+from server.services.account_standing import AccountStanding
+from server.services.accounts import AccountService
 from server.services.cart import CartService
 from server.services.catalog import CatalogService
 from server.services.chat_log import ChatLog

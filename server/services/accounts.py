@@ -1,12 +1,9 @@
-"""Sign-up, sign-in, guest tokens, and each account's standing (its role, whether it is
-disabled, and the token version that revokes older tokens)."""
+"""Sign-up, sign-in, guest tokens, and an admin's changes to an account's role or standing
+(which revoke its older tokens: server/services/account_standing.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -17,9 +14,8 @@ from server.domain import accounts
 from server.domain.errors import AuthRequired, Conflict, Forbidden, NotFound, ValidationError
 from server.domain.roles import SELF_SERVICE_ROLES, Principal, Role
 from server.models import User
+from server.services.account_standing import AccountStanding
 from server.services.rate_limits import RateLimits
-
-MAX_STANDINGS = 100_000  # accounts whose standing a node keeps; past it, the copy starts over
 
 
 def principal_of(user: User) -> Principal:
@@ -29,75 +25,6 @@ def principal_of(user: User) -> Principal:
         role=Role(user.role),
         user_id=user.id,
     )
-
-
-@dataclass(frozen=True)
-class Standing:
-    version: int
-    disabled: bool
-    read_at: float
-
-
-class AccountStanding:
-    """Each account's token version and disabled flag as this node last read them, trusted for
-    `recheck_s`: a request costs one query per account per `recheck_s` at most (a flash sale's
-    taps cost none after the first), and a ban or role change made on any node refuses the
-    account's older tokens on every node within `recheck_s`. In-process on purpose: the
-    database is the shared truth, so no Redis copy is needed to bound the delay."""
-
-    def __init__(
-        self, db: Database, recheck_s: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self._db = db
-        self._recheck_s = recheck_s
-        self._clock = clock
-        self._known: dict[int, Standing] = {}
-        self._reading: dict[int, asyncio.Task[Standing]] = {}
-
-    async def check(self, user_id: int, token_version: int) -> None:
-        known = self._known.get(user_id)
-        # A newer token than our copy was issued after a change we have not read yet.
-        if (
-            known is None
-            or self._clock() - known.read_at >= self._recheck_s
-            or token_version > known.version
-        ):
-            known = await self._read(user_id)
-        accounts.check_token_standing(token_version, known.version, known.disabled)
-
-    def forget(self, user_id: int) -> None:
-        """This node changed the account: read it again next time."""
-        self._known.pop(user_id, None)
-
-    async def _read(self, user_id: int) -> Standing:
-        # Concurrent requests of one account share one query, in a task of its own so that a
-        # requester that goes away does not take the others' answer with it.
-        task = self._reading.get(user_id)
-        if task is None:
-            task = asyncio.create_task(self._query(user_id), name=f"standing-{user_id}")
-            self._reading[user_id] = task
-            task.add_done_callback(lambda done: self._settled(user_id, done))
-        return await asyncio.shield(task)
-
-    def _settled(self, user_id: int, task: asyncio.Task[Standing]) -> None:
-        del self._reading[user_id]
-        if task.cancelled() or task.exception() is not None:  # retrieved: the waiters raise it
-            return
-        if len(self._known) >= MAX_STANDINGS:
-            self._known.clear()
-        self._known[user_id] = task.result()
-
-    async def _query(self, user_id: int) -> Standing:
-        async with self._db.reading() as session:
-            row = (
-                await session.execute(
-                    select(User.token_version, User.disabled).where(User.id == user_id)
-                )
-            ).first()
-        now = self._clock()
-        if row is None:  # no such account (any more): no token of it stands
-            return Standing(version=-1, disabled=False, read_at=now)
-        return Standing(version=row.token_version, disabled=row.disabled, read_at=now)
 
 
 class AccountService:
