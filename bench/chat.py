@@ -70,7 +70,7 @@ TEXT = re.compile(r"bench \d+ \d+")
 def shopcast_app(folder: str, port: int) -> web.Application:
     from chat.config import ChatConfig
     from server.app import create_app
-    from server.config import Config, PaymentsConfig
+    from server.config import AuthConfig, Config, PaymentsConfig
 
     # The senders are a handful of people posting for a whole room: lift their per-person
     # limits so the benchmark measures fan-out, not the rate limiter.
@@ -83,6 +83,8 @@ def shopcast_app(folder: str, port: int) -> web.Application:
         port=port,
         chat=chat,
         payments=PaymentsConfig.test(),
+        # Every guest sender takes its token from this one address.
+        auth=AuthConfig(guest_per_address="100000/minute"),
     )
     return create_app(config)
 
