@@ -17,6 +17,7 @@ from server.config import (
     DEFAULT_DATABASE_URL,
     DEMO_RECORDINGS_DIR,
     ConfigError,
+    PaymentProvider,
     PaymentsConfig,
     demo_secret,
     from_env,
@@ -42,8 +43,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
-        config = from_env(os.environ, host=args.host, port=args.port)
-        if args.command == "demo":
+        if args.command == "serve":
+            config = from_env(os.environ, host=args.host, port=args.port)
+        else:
             config = from_env(
                 {},  # the demo is embedded on purpose: no Redis, its own SQLite file
                 host=args.host,
@@ -67,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             print(banner(config.base_url, show.stream_id), flush=True)
         else:
             print(f"shopcast serving on {config.base_url}", flush=True)
+            if config.payments.provider == PaymentProvider.TEST:
+                print("shopcast: payments: the TEST gateway (no money moves)", flush=True)
 
     try:
         web.run_app(app, host=config.host, port=config.port, print=announce, access_log=None)

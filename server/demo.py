@@ -154,6 +154,7 @@ def banner(base_url: str, stream_id: int) -> str:
     lines = [
         "",
         "Shopcast demo is running.",
+        "  payments    : the built-in TEST gateway: no money moves, every payment is fake",
         f"  host studio : {base_url}/studio/{stream_id}   (sign in as {ACCOUNTS['host']})",
         f"  viewer page : {base_url}/watch/{stream_id}    (a guest name, or {ACCOUNTS['viewer']})",
         f"  moderator   : {base_url}/moderate/{stream_id} (sign in as {ACCOUNTS['moderator']})",

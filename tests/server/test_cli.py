@@ -69,3 +69,78 @@ def test_demo_seeds_once_and_serves(tmp_path: Path) -> None:
         proc.terminate()
         proc.wait(timeout=20)
     assert (tmp_path / "shopcast.db").exists()
+
+
+def test_demo_says_it_takes_test_payments(tmp_path: Path) -> None:
+    port = free_port()
+    proc, banner = run_demo(tmp_path, port)
+    try:
+        assert "TEST gateway" in banner and "no money moves" in banner
+        status, body = get(f"http://127.0.0.1:{port}/api/payments/config")
+        assert status == 200 and json.loads(body)["provider"] == "test"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def serve(tmp_path: Path, env: dict[str, str]) -> list[str]:
+    """`shopcast serve` with only `env` (plus a valid secret): its stderr lines once it exits."""
+    result = subprocess.run(
+        [sys.executable, "-m", "server", "serve", "--port", str(free_port())],
+        env={"SHOPCAST_SECRET": "s" * 40, "PATH": "/usr/bin:/bin", **env},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    return result.stderr.strip().splitlines()
+
+
+def test_serve_refuses_to_start_without_a_payment_setting(tmp_path: Path) -> None:
+    lines = serve(tmp_path, {})
+    assert len(lines) == 1 and "SHOPCAST_PAYMENTS: not set" in lines[0], lines
+
+
+def test_serve_refuses_the_test_gateway_unless_allowed(tmp_path: Path) -> None:
+    lines = serve(tmp_path, {"SHOPCAST_PAYMENTS": "test"})
+    assert len(lines) == 1 and "SHOPCAST_ALLOW_TEST_PAYMENTS=1" in lines[0], lines
+    lines = serve(tmp_path, {"SHOPCAST_PAYMENTS": "test", "SHOPCAST_ALLOW_TEST_PAYMENTS": "yes"})
+    assert len(lines) == 1 and "SHOPCAST_ALLOW_TEST_PAYMENTS=1" in lines[0], lines
+
+
+def test_serve_refuses_stripe_without_its_keys(tmp_path: Path) -> None:
+    lines = serve(tmp_path, {"SHOPCAST_PAYMENTS": "stripe"})
+    assert len(lines) == 1 and "SHOPCAST_STRIPE_SECRET_KEY" in lines[0], lines
+    lines = serve(tmp_path, {"SHOPCAST_PAYMENTS": "paypal"})
+    assert len(lines) == 1 and "SHOPCAST_PAYMENTS: expected one of" in lines[0], lines
+
+
+def test_serve_starts_with_test_payments_when_allowed_and_says_so(tmp_path: Path) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "server", "serve", "--port", str(port)],
+        env={
+            "SHOPCAST_SECRET": "s" * 40,
+            "PATH": "/usr/bin:/bin",
+            "SHOPCAST_PAYMENTS": "test",
+            "SHOPCAST_ALLOW_TEST_PAYMENTS": "1",
+        },
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        lines: list[str] = []
+        while not any("TEST gateway" in line for line in lines):
+            line = proc.stdout.readline()
+            if not line:
+                break  # it exited
+            lines.append(line)
+        said = "".join(line for line in lines if line.startswith("shopcast"))
+        assert "shopcast serving on" in said and "TEST gateway" in said, lines
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
