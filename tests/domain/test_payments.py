@@ -3,15 +3,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from server.domain.errors import Conflict
+from server.domain.money import Money
 from server.domain.orders import OrderStatus
 from server.domain.payments import (
     ORDER_STATUS,
     TRANSITIONS,
+    Authorization,
+    ClientSetup,
     EventKind,
+    PaymentAction,
     PaymentState,
     StockEffect,
+    WebhookMismatch,
     after_event,
     can_move,
+    check_event_amount,
     move,
 )
 
@@ -111,3 +117,71 @@ def test_a_capture_for_a_cancelled_order_is_a_conflict() -> None:
     # The service must refund it: the stock was already released.
     with pytest.raises(Conflict):
         after_event(S.CANCELLED, EventKind.CAPTURED)
+
+
+@pytest.mark.parametrize(
+    ("current", "target", "effect"),
+    [
+        (S.RESERVED, S.REQUIRES_ACTION, StockEffect.NONE),  # the stock stays held
+        (S.REQUIRES_ACTION, S.REQUIRES_ACTION, StockEffect.NONE),
+        (S.REQUIRES_ACTION, S.AUTHORIZED, StockEffect.NONE),
+        (S.REQUIRES_ACTION, S.PAID, StockEffect.CONFIRM),  # a capture event came first
+        (S.REQUIRES_ACTION, S.CANCELLED, StockEffect.RELEASE),  # abandoned: expiry
+        (S.REQUIRES_ACTION, S.FAILED, StockEffect.RELEASE),  # the 3-D Secure step failed
+    ],
+)
+def test_requires_action_holds_the_stock_until_it_ends(
+    current: PaymentState, target: PaymentState, effect: StockEffect
+) -> None:
+    assert move(current, target) == effect
+    assert ORDER_STATUS[S.REQUIRES_ACTION] == OrderStatus.RESERVED
+
+
+@pytest.mark.parametrize("target", [S.RESERVED, S.REFUNDED, S.FULFILLED])
+def test_requires_action_cannot_go_back_or_skip_the_sale(target: PaymentState) -> None:
+    with pytest.raises(Conflict):
+        move(S.REQUIRES_ACTION, target)
+    with pytest.raises(Conflict):
+        move(S.AUTHORIZED, S.REQUIRES_ACTION)
+
+
+@pytest.mark.parametrize(
+    ("current", "event", "after"),
+    [
+        (S.REQUIRES_ACTION, EventKind.AUTHORIZED, S.AUTHORIZED),
+        (S.REQUIRES_ACTION, EventKind.CAPTURED, S.PAID),  # out of order: capture first
+        (S.RESERVED, EventKind.CAPTURED, S.PAID),
+        (S.PAID, EventKind.AUTHORIZED, S.PAID),  # ... then the late authorization
+        (S.REFUNDED, EventKind.AUTHORIZED, S.REFUNDED),
+        (S.REQUIRES_ACTION, EventKind.VOIDED, S.CANCELLED),
+    ],
+)
+def test_events_around_the_buyers_step(
+    current: PaymentState, event: EventKind, after: PaymentState
+) -> None:
+    assert after_event(current, event) == after
+
+
+def test_an_event_must_be_for_the_orders_amount_and_currency() -> None:
+    order = Money(1999, "EUR")
+    check_event_amount(Money(1999, "EUR"), order)
+    with pytest.raises(WebhookMismatch) as amount:
+        check_event_amount(Money(1, "EUR"), order)
+    assert (amount.value.code, amount.value.status) == ("webhook_amount_mismatch", 422)
+    with pytest.raises(WebhookMismatch) as currency:
+        check_event_amount(Money(1999, "PLN"), order)
+    assert currency.value.code == "webhook_currency_mismatch"
+
+
+def test_an_action_tells_the_page_what_to_run() -> None:
+    setup = ClientSetup("stripe", "pk_test_1", "https://js.stripe.com/v3/")
+    action = PaymentAction(setup, "pi_1_secret_2")
+    assert action.to_payload() == {
+        "type": "confirm_payment",
+        "client_secret": "pi_1_secret_2",
+        "provider": "stripe",
+        "publishable_key": "pk_test_1",
+        "script_url": "https://js.stripe.com/v3/",
+    }
+    assert Authorization("pi_1", Money(5, "EUR"), "order-1", action).held is False
+    assert Authorization("pi_1", Money(5, "EUR"), "order-1").held is True

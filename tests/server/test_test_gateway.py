@@ -1,4 +1,6 @@
 import asyncio
+import hashlib
+import hmac
 import json
 
 import pytest
@@ -177,3 +179,49 @@ async def test_signed_but_malformed_webhook_is_refused() -> None:
     with pytest.raises(ValidationError) as caught:
         gateway.parse_webhook(body, {"X-Test-Signature": gateway._sign(body)})
     assert caught.value.code == "bad_webhook"
+
+
+async def test_requires_action_waits_for_the_buyers_step() -> None:
+    gateway = TestGateway()
+    gateway.inject(Fault.REQUIRES_ACTION)
+    auth = await gateway.authorize(TEN, "order-1")
+    assert not auth.held and auth.action is not None
+    assert auth.action.to_payload()["provider"] == "test"
+    assert auth.action.client_secret.startswith(auth.id)
+    assert events(gateway) == []  # nothing is held yet: no `authorized` event
+    assert (await gateway.confirm(auth.id)).action == auth.action
+    assert (await gateway.authorize(TEN, "order-1")).action == auth.action  # replayed key
+    with pytest.raises(PaymentError) as pending:
+        await gateway.capture(auth.id)
+    assert pending.value.code == "authorization_pending"
+    gateway.complete_action(auth.id)
+    assert (await gateway.confirm(auth.id)).held
+    assert [(e.kind, e.reference) for e in events(gateway)] == [(EventKind.AUTHORIZED, "order-1")]
+    with pytest.raises(PaymentError) as done:
+        gateway.complete_action(auth.id)
+    assert done.value.code == "no_action_pending"
+
+
+async def test_a_failed_step_is_a_decline_and_voiding_it_leaves_no_event() -> None:
+    gateway = TestGateway()
+    gateway.inject(Fault.REQUIRES_ACTION)
+    auth = await gateway.authorize(TEN, "order-1")
+    gateway.complete_action(auth.id, success=False)
+    with pytest.raises(PaymentDeclined):
+        await gateway.confirm(auth.id)
+    await gateway.void(auth.id)
+    assert gateway.charge(auth.id).state == ChargeState.VOIDED
+    assert events(gateway) == []
+
+
+def test_the_webhook_secret_is_random_per_gateway_unless_given() -> None:
+    one, two = TestGateway(), TestGateway()
+    hook = one.signed({"id": "evt_1", "type": "captured"})
+    with pytest.raises(Forbidden):
+        two.parse_webhook(hook.body, hook.headers)
+    # What the old constant in the source signed is refused too.
+    old = hmac.new(b"shopcast-test-gateway", hook.body, hashlib.sha256).hexdigest()
+    with pytest.raises(Forbidden):
+        one.parse_webhook(hook.body, {"X-Test-Signature": old})
+    given = TestGateway(secret=b"configured")
+    assert TestGateway(secret=b"configured").signed({"a": 1}) == given.signed({"a": 1})
