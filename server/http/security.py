@@ -64,6 +64,10 @@ async def add_security_headers(request: web.Request, response: web.StreamRespons
     """on_response_prepare: runs for every answer, error pages and the WebSocket upgrade too."""
     for name, value in EVERY_ANSWER.items():
         response.headers.setdefault(name, value)
+    if response.status == 304:
+        # A revalidated page keeps the policy it was stored with: a 304 has no content type,
+        # and the browser would let this answer's policy replace the page's own.
+        return
     if response.content_type == "text/html":
         payments = request.app[CONFIG].payments.page_origins
         policy = page_policy(payments, request.host)

@@ -41,6 +41,19 @@ async def test_pages_carry_the_policy(sqlite_backend, start, path) -> None:
             assert resp.headers[name] == value
 
 
+async def test_a_revalidated_page_keeps_its_policy(sqlite_backend, start) -> None:
+    """Regression: a reload answered 304 carried the non-page policy, which Chromium merged
+    into the stored page: the reloaded studio could load none of its own files."""
+    run = await start(config_for(sqlite_backend))
+    async with run.http.get(run.url + "/studio/1") as resp:
+        stored = resp.headers["Last-Modified"]
+    headers = {"If-Modified-Since": stored}
+    async with run.http.get(run.url + "/studio/1", headers=headers) as resp:
+        assert resp.status == 304
+        assert "Content-Security-Policy" not in resp.headers
+        assert resp.headers["X-Frame-Options"] == "DENY"
+
+
 @pytest.mark.parametrize(
     ("method", "path", "status"),
     [
@@ -83,7 +96,8 @@ async def test_a_forged_host_header_never_reaches_the_policy(sqlite_backend, sta
 
 def test_payment_origins_may_load_scripts_frames_and_calls() -> None:
     policy = dict(
-        directive.split(" ", 1) for directive in page_policy(STRIPE_ORIGINS, "shop.test").split("; ")
+        directive.split(" ", 1)
+        for directive in page_policy(STRIPE_ORIGINS, "shop.test").split("; ")
     )
     stripe = " ".join(STRIPE_ORIGINS)
     assert policy["script-src"] == f"'self' {stripe}"

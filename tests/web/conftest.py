@@ -1,14 +1,25 @@
 """Browser fixtures: Debian's Chromium with its fake camera, driven by Playwright, and the
-helpers every page test shares. Screenshots go to $SHOPCAST_SCREENSHOTS (default: tmp dir)."""
+helpers every page test shares. Screenshots go to $SHOPCAST_SCREENSHOTS (default: tmp dir).
+
+Every page a test opens is watched for Content-Security-Policy violations (the
+`securitypolicyviolation` event and Chromium's console reports): a test whose pages met one
+fails, so the pages keep working under the policy server/http/security.py sends."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
+import secrets
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from server.auth import SESSION_COOKIE
 from server.demo import PASSWORD
+from server.http.security import CSRF_COOKIE
 from tests.conftest import IN_CI
 
 CHROMIUM = Path("/usr/lib/chromium/chromium")
@@ -41,6 +52,43 @@ def _fresh_mdns_state():
         state.__dict__.clear()
 
 
+# Runs in every page before its own scripts: reports each violation to the test.
+CSP_SPY = """
+window.addEventListener("securitypolicyviolation", (e) => {
+  window.__shopcastCsp(`${e.effectiveDirective} refused ${e.blockedURI || "inline"}`
+    + ` at ${e.sourceFile}:${e.lineNumber} ${e.sample}`);
+}, true);
+"""
+
+
+class CheckedBrowser:
+    """The Playwright browser, whose every context reports CSP violations to `violations`."""
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+        self.violations: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+    async def new_context(self, **options: Any) -> Any:
+        context = await self._browser.new_context(**options)
+        await context.expose_binding("__shopcastCsp", self._report)
+        await context.add_init_script(CSP_SPY)
+        context.on("console", self._console)
+        return context
+
+    async def new_page(self, **options: Any) -> Any:
+        return await (await self.new_context(**options)).new_page()
+
+    def _report(self, source: dict, violation: str) -> None:
+        self.violations.append(f"{source['frame'].url}: {violation}")
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.violations.append(f"{message.location.get('url')}: {message.text}")
+
+
 @pytest.fixture
 async def browser():
     if not CHROMIUM.exists():
@@ -51,8 +99,53 @@ async def browser():
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
+        checked = CheckedBrowser(browser)
+        yield checked
         await browser.close()
+    assert not checked.violations, "the pages broke their Content-Security-Policy:\n" + (
+        "\n".join(checked.violations)
+    )
+
+
+async def until(page: Any, expression: str, arg: Any = None, timeout: float = 30_000) -> Any:
+    """Wait until `expression` (or the function `expression` called with `arg`) is truthy in the
+    page, and return its value. Playwright's wait_for_function evals its predicate inside the
+    page, which the pages' policy rightly refuses (no 'unsafe-eval'); `evaluate` runs through
+    the DevTools protocol, outside the policy, so poll with that."""
+    from playwright.async_api import Error as PlaywrightError
+
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        try:
+            value = await (
+                page.evaluate(expression) if arg is None else page.evaluate(expression, arg)
+            )
+        except PlaywrightError as exc:  # a navigation replaced the page's context: ask again
+            if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
+                raise
+            value = None
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not true within {timeout:.0f} ms: {expression}")
+        await asyncio.sleep(0.1)
+
+
+async def sign_in_context(context: Any, url: str, token: str, user: dict) -> None:
+    """Sign a browser context in the way the pages end up after a sign-in: the session and
+    CSRF cookies the server sets, and who it is in localStorage (web/static/js/api.js)."""
+    cookies = {SESSION_COOKIE: token, CSRF_COOKIE: secrets.token_urlsafe(32)}
+    await context.add_cookies(
+        [
+            {"name": name, "value": value, "url": url, "sameSite": "Strict"}
+            | ({"httpOnly": True} if name == SESSION_COOKIE else {})
+            for name, value in cookies.items()
+        ]
+    )
+    kept = {"user": user, "until": int((time.time() + 3600) * 1000)}
+    await context.add_init_script(
+        f"localStorage.setItem('shopcast.user', {json.dumps(json.dumps(kept))});"
+    )
 
 
 async def sign_in(page, email: str) -> None:

@@ -10,7 +10,7 @@ from server.demo import ACCOUNTS, PASSWORD, seed
 from tests import factory
 from tests.chat.test_room import joined
 from tests.conftest import config_for
-from tests.web.conftest import screenshots, sign_in
+from tests.web.conftest import screenshots, sign_in, until
 
 pytestmark = pytest.mark.slow
 
@@ -88,10 +88,10 @@ async def test_sanctions_from_the_console(sqlite_backend, start, browser, tmp_pa
     for action in ("delete_message", "mute", "shadow_ban", "ban"):
         await mod.wait_for_selector(f"#audit li[data-action={action}]")
     assert "Ana" in await mod.inner_text("#audit li[data-action=mute]")
-    await mod.wait_for_function("document.querySelectorAll('#sanctions li').length === 3")
+    await until(mod, "document.querySelectorAll('#sanctions li').length === 3")
     await mod.screenshot(path=screenshots(tmp_path) / "moderate-sanctions.png")
     await mod.click("#sanctions li.mute button")
-    await mod.wait_for_function("document.querySelectorAll('#sanctions li').length === 2")
+    await until(mod, "document.querySelectorAll('#sanctions li').length === 2")
     assert code(await ana.call("send_message", {"text": "thanks"})) == "ok"
     await mod.wait_for_selector("#audit li[data-action=unmute]")
 
@@ -152,8 +152,8 @@ async def test_review_queue_word_filter_and_modes(sqlite_backend, start, browser
 
     for action in ("edit_words", "review", "set_modes"):
         await mod.wait_for_selector(f"#audit li[data-action={action}]")
-    await mod.wait_for_function(
-        "document.querySelectorAll('#audit li[data-action=review]').length === 4"
+    await until(
+        mod, "document.querySelectorAll('#audit li[data-action=review]').length === 4"
     )  # held, approved, held, rejected
     await mod.screenshot(path=screenshots(tmp_path) / "moderate-review.png")
 

@@ -15,7 +15,7 @@ import pytest
 
 from server.demo import ACCOUNTS, seed
 from tests.conftest import config_for
-from tests.web.conftest import sign_in
+from tests.web.conftest import sign_in, until
 
 pytestmark = pytest.mark.slow
 
@@ -33,25 +33,25 @@ async def test_live_show_in_the_browser(sqlite_backend, start, browser, tmp_path
     host = await (await browser.new_context(viewport={"width": 1280, "height": 800})).new_page()
     await host.goto(url.format("studio"))
     await sign_in(host, ACCOUNTS["host"])
-    await host.wait_for_function("document.querySelector('#preview').videoWidth > 0")
+    await until(host, "document.querySelector('#preview').videoWidth > 0")
     await host.click("#golive")
-    await host.wait_for_function("document.querySelector('#status').textContent === 'LIVE'")
+    await until(host, "document.querySelector('#status').textContent === 'LIVE'")
 
     viewers = []
     for _ in range(2):
         page = await (await browser.new_context(viewport={"width": 390, "height": 844})).new_page()
         await page.goto(url.format("watch"))
-        await page.wait_for_function(f"{FRAMES} > 10", timeout=20_000)
+        await until(page, f"{FRAMES} > 10", timeout=20_000)
         viewers.append(page)
     ana, bo = viewers
 
     await ana.click("#account")
     await sign_in(ana, ACCOUNTS["viewer"])
-    await ana.wait_for_function("document.querySelector('#account').textContent === 'Viewer Ana'")
+    await until(ana, "document.querySelector('#account').textContent === 'Viewer Ana'")
     await bo.click("#send button")  # no identity yet: the page asks for one
     await bo.fill("#guest-name", "Guest Bo")
     await bo.click("text=Continue as guest")
-    await bo.wait_for_function("document.querySelector('#account').textContent === 'Guest Bo'")
+    await until(bo, "document.querySelector('#account').textContent === 'Guest Bo'")
     await bo.fill("#message", MARKUP)
     await bo.click("#send button")
     line = ana.locator("#chat .text", has_text="look")
@@ -64,15 +64,15 @@ async def test_live_show_in_the_browser(sqlite_backend, start, browser, tmp_path
     stock_before = await bo.inner_text("#pinned .stock")
     await ana.click("#pinned .buy")
     await ana.wait_for_selector("text=Bought")
-    await bo.wait_for_function(
-        f"document.querySelector('#pinned .stock').textContent !== {json.dumps(stock_before)}"
+    await until(
+        bo, f"document.querySelector('#pinned .stock').textContent !== {json.dumps(stock_before)}"
     )
 
     mod = await (await browser.new_context(viewport={"width": 1100, "height": 800})).new_page()
     await mod.goto(url.format("moderate"))
     await sign_in(mod, ACCOUNTS["moderator"])
     await mod.locator("#chat li", has_text="look").get_by_role("button", name="Delete").click()
-    await ana.wait_for_function("!document.querySelector('#chat').textContent.includes('look')")
+    await until(ana, "!document.querySelector('#chat').textContent.includes('look')")
 
     for name, page in [("studio", host), ("watch-ana", ana), ("watch-bo", bo), ("moderate", mod)]:
         await page.screenshot(path=shots / f"{name}.png")

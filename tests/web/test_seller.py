@@ -10,7 +10,7 @@ import pytest
 from server.demo import ACCOUNTS, PASSWORD, seed
 from tests import factory
 from tests.conftest import config_for
-from tests.web.conftest import screenshots, sign_in
+from tests.web.conftest import screenshots, sign_in, until
 
 pytestmark = pytest.mark.slow
 
@@ -58,7 +58,7 @@ async def test_a_seller_runs_their_shop(sqlite_backend, start, browser, tmp_path
     assert await page.inner_text("#shop-title") == "Pracownia Oli"
     await page.fill("#shop-commission", "10")
     await page.click("#shop-form button[type=submit]")
-    await page.wait_for_function("document.querySelector('#shop-meta').textContent.includes('10%')")
+    await until(page, "document.querySelector('#shop-meta').textContent.includes('10%')")
 
     # A product with a Polish title (Polish is its main language) and two sizes.
     await page.click("#new-product")
@@ -97,9 +97,7 @@ async def test_a_seller_runs_their_shop(sqlite_backend, start, browser, tmp_path
     await page.fill(stock, "7")
     await page.press(stock, "Enter")
     total_stock = f"#product-{product_id} .total-stock"
-    await page.wait_for_function(
-        f"document.querySelector('{total_stock}').textContent === '12 in stock'"
-    )
+    await until(page, f"document.querySelector('{total_stock}').textContent === '12 in stock'")
     _, product = await run.call("GET", f"/api/products/{product_id}")
     assert {v["sku"]: v["stock"] for v in product["variants"]} == {"SUK-S": 7, "SUK-M": 5}
 

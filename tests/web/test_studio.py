@@ -19,7 +19,7 @@ from server.demo import ACCOUNTS, PASSWORD, seed
 from server.http.context import MEDIA
 from tests import factory
 from tests.conftest import Running, config_for
-from tests.web.conftest import screenshots, sign_in
+from tests.web.conftest import screenshots, sign_in, until
 
 pytestmark = pytest.mark.slow
 
@@ -71,10 +71,8 @@ async def open_studio(start, backend, browser, locale: str = "en-US") -> Studio:
     await page.add_init_script(SPY)
     await page.goto(f"{run.url}/studio/{show.stream_id}")
     await sign_in(page, ACCOUNTS["host"])
-    await page.wait_for_function("document.querySelector('#preview').videoWidth > 0")
-    await page.wait_for_function(
-        "document.querySelectorAll('#lineup li[data-product-id]').length === 4"
-    )
+    await until(page, "document.querySelector('#preview').videoWidth > 0")
+    await until(page, "document.querySelectorAll('#lineup li[data-product-id]').length === 4")
     return Studio(run, show.stream_id, page, await login(run, ACCOUNTS["host"]))
 
 
@@ -109,7 +107,7 @@ async def test_devices_preview_go_live_switch_microphone_and_end(
     assert await page.inner_text("#status") == "Scheduled"
 
     await page.click("#golive")
-    await page.wait_for_function(LIVE)
+    await until(page, LIVE)
     assert await page.is_disabled("#golive")
     status, stream = await studio.run.call("GET", f"/api/streams/{studio.stream_id}")
     assert status == 200 and stream["status"] == "live"
@@ -119,7 +117,8 @@ async def test_devices_preview_go_live_switch_microphone_and_end(
         "#microphone", "s => [...s.options].find(o => o.value !== s.value).value"
     )
     await page.select_option("#microphone", other)
-    await page.wait_for_function(
+    await until(
+        page,
         """id => {
           const senders = window.__pcs[0].getSenders();
           const sender = senders.find(s => s.track && s.track.kind === 'audio');
@@ -132,7 +131,7 @@ async def test_devices_preview_go_live_switch_microphone_and_end(
 
     await page.click("#end")
     await page.click("#end-dialog button[value=end]")
-    await page.wait_for_function("document.querySelector('#status').textContent === 'Ended'")
+    await until(page, "document.querySelector('#status').textContent === 'Ended'")
     assert await page.is_disabled("#golive") and await page.is_disabled("#end")
     status, stream = await studio.run.call("GET", f"/api/streams/{studio.stream_id}")
     assert status == 200 and stream["status"] == "ended"
@@ -142,13 +141,13 @@ async def test_a_dropped_whip_session_reconnects(sqlite_backend, start, browser)
     studio = await open_studio(start, sqlite_backend, browser)
     page = studio.page
     await page.click("#golive")
-    await page.wait_for_function(LIVE)
+    await until(page, LIVE)
     first = await page.evaluate("window.__whip[0]")
     media = studio.run.app[MEDIA]
     await media.unpublish(str(studio.stream_id), first.rsplit("/", 1)[-1])  # the server loses us
 
-    await page.wait_for_function("window.__whip.length === 2", timeout=20_000)
-    await page.wait_for_function(LIVE)
+    await until(page, "window.__whip.length === 2", timeout=20_000)
+    await until(page, LIVE)
     assert media.is_publishing(str(studio.stream_id))
     assert await page.evaluate("window.__pcs.length") == 2
     status, stream = await studio.run.call("GET", f"/api/streams/{studio.stream_id}")
@@ -168,8 +167,8 @@ async def test_pin_three_and_a_fourth_unpins_the_oldest(
     page = studio.page
     for n in (1, 2, 3):
         await page.click(f"#lineup li:nth-child({n}) .studio-pin")
-        await page.wait_for_function(
-            f"document.querySelector('#lineup li:nth-child({n})').dataset.pinned === 'true'"
+        await until(
+            page, f"document.querySelector('#lineup li:nth-child({n})').dataset.pinned === 'true'"
         )
     assert await pinned_markers(page) == [True, True, True, False]
     assert "3 of 3 pinned" in await page.inner_text("#pin-count")
@@ -179,8 +178,8 @@ async def test_pin_three_and_a_fourth_unpins_the_oldest(
 
     await page.focus("#lineup li:nth-child(4) .studio-pin")  # from the keyboard
     await page.keyboard.press("Enter")
-    await page.wait_for_function(
-        "document.querySelector('#lineup li:nth-child(1)').dataset.pinned === 'false'"
+    await until(
+        page, "document.querySelector('#lineup li:nth-child(1)').dataset.pinned === 'false'"
     )
     assert await pinned_markers(page) == [False, True, True, True]
     assert await page.get_attribute("#lineup li:nth-child(4) .studio-pin", "aria-pressed") == "true"
@@ -189,8 +188,8 @@ async def test_pin_three_and_a_fourth_unpins_the_oldest(
     assert [p["id"] for p in state["pins"]] == lineup[1:]
 
     await page.click("#lineup li:nth-child(3) .studio-pin")  # one click unpins
-    await page.wait_for_function(
-        "document.querySelector('#lineup li:nth-child(3)').dataset.pinned === 'false'"
+    await until(
+        page, "document.querySelector('#lineup li:nth-child(3)').dataset.pinned === 'false'"
     )
     assert await pinned_markers(page) == [False, True, False, True]
     await page.screenshot(path=screenshots(tmp_path) / "studio-pins.png")
@@ -217,8 +216,9 @@ async def test_a_flash_deal_counts_down_sells_and_ends(
     await countdown.wait_for()
     first = await countdown.inner_text()
     assert re.fullmatch(r"Ends in (1:00|0:[45]\d)", first), first  # a 60-second deal
-    await page.wait_for_function(
-        f"document.querySelector('{item} .studio-countdown').textContent !== {json.dumps(first)}"
+    await until(
+        page,
+        f"document.querySelector('{item} .studio-countdown').textContent !== {json.dumps(first)}",
     )
     assert "5 of 5 left" in await page.inner_text(f"{item} .studio-deal")
     assert "$39.99" in await page.inner_text(f"{item} .studio-deal")
@@ -228,8 +228,8 @@ async def test_a_flash_deal_counts_down_sells_and_ends(
     product_id = int(await page.get_attribute(item, "data-product-id"))
     order = await buy(studio, ana, product_id)
     assert order["total_minor"] == 3999
-    await page.wait_for_function(
-        f"document.querySelector('{item} .studio-deal').textContent.includes('4 of 5 left')"
+    await until(
+        page, f"document.querySelector('{item} .studio-deal').textContent.includes('4 of 5 left')"
     )
     await page.screenshot(path=screenshots(tmp_path) / "studio-deal.png")
 
@@ -275,12 +275,12 @@ async def test_stats_follow_viewers_and_paid_orders(
 ) -> None:
     studio = await open_studio(start, sqlite_backend, browser)
     page = studio.page
-    await page.wait_for_function("document.querySelector('#stat-viewers').textContent === '1'")
+    await until(page, "document.querySelector('#stat-viewers').textContent === '1'")
     samples = int(await page.get_attribute("#sparkline", "data-samples"))
     assert await page.inner_text("#revenue") == "No sales yet"
 
     await viewer_joins(studio)
-    await page.wait_for_function("document.querySelector('#stat-viewers').textContent === '2'")
+    await until(page, "document.querySelector('#stat-viewers').textContent === '2'")
     assert await page.get_attribute("#sparkline", "data-last") == "2"
     assert int(await page.get_attribute("#sparkline", "data-samples")) > samples
     assert await page.locator("#sparkline path.spark-line").count() == 1
@@ -290,7 +290,7 @@ async def test_stats_follow_viewers_and_paid_orders(
     ana = await login(studio.run, ACCOUNTS["viewer"])
     earbuds = int(await page.get_attribute("#lineup li:nth-child(3)", "data-product-id"))
     await buy(studio, ana, earbuds)
-    await page.wait_for_function("document.querySelector('#revenue').textContent === '$49.99'")
+    await until(page, "document.querySelector('#revenue').textContent === '$49.99'")
     # The shop's default commission is 10 %, rounded down to the cent.
     assert await page.inner_text("#commission") == "$4.99"
     assert await page.inner_text("#stat-sales") == "1"
@@ -333,9 +333,7 @@ async def test_a_french_studio_speaks_french(sqlite_backend, start, browser, tmp
     await page.screenshot(path=screenshots(tmp_path) / "studio-fr.png")
 
     await page.select_option("#language", "pl")  # the switcher: Polish, plural forms and all
-    await page.wait_for_function(
-        "document.querySelector('#golive').textContent === 'Rozpocznij transmisję'"
-    )
+    await until(page, "document.querySelector('#golive').textContent === 'Rozpocznij transmisję'")
     assert await page.inner_text("#lineup-heading") == "Produkty w transmisji"
 
 
@@ -353,8 +351,6 @@ async def test_only_the_shows_host_gets_in(sqlite_backend, start, browser) -> No
 
     await page.click("#gate-signin")
     await sign_in(page, ACCOUNTS["viewer"])  # signed in, but not as this show's host
-    await page.wait_for_function(
-        "document.querySelector('#gate-text').textContent.includes('another host')"
-    )
+    await until(page, "document.querySelector('#gate-text').textContent.includes('another host')")
     assert await page.is_hidden("#studio")
     assert await page.evaluate("document.querySelector('#preview').srcObject") is None

@@ -24,7 +24,7 @@ from server.payments.test_gateway import Fault
 from tests import factory, peers
 from tests.conftest import config_for
 from tests.test_end_to_end import whip
-from tests.web.conftest import screenshots, sign_in
+from tests.web.conftest import screenshots, sign_in, sign_in_context, until
 
 pytestmark = pytest.mark.slow
 
@@ -88,24 +88,22 @@ async def set_stock(show: Show, product_id: int, stock: int) -> None:
 
 
 async def open_page(browser, show: Show, locale: str = "en-US", session: tuple | None = None):
-    """A phone-sized page; `session` (token, user) is signed in beforehand, as the page keeps it."""
+    """A phone-sized page; `session` (token, user) is signed in beforehand, as the page keeps it
+    (the cookies and who it is)."""
     context = await browser.new_context(viewport=PHONE, locale=locale)
     if session is not None:
         token, who = session
-        await context.add_init_script(
-            f"localStorage.setItem('shopcast.token', {json.dumps(token)});"
-            f"localStorage.setItem('shopcast.user', {json.dumps(json.dumps(who))});"
-        )
+        await sign_in_context(context, show.run.url, token, who)
     page = await context.new_page()
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     await page.goto(show.url)
-    await page.wait_for_function("document.querySelector('#status').textContent !== '…'")
+    await until(page, "document.querySelector('#status').textContent !== '…'")
     return page
 
 
 async def wait_cards(page, count: int) -> None:
-    await page.wait_for_function(f"{CARD_IDS}.length === {count}")
+    await until(page, f"{CARD_IDS}.length === {count}")
 
 
 def card(page, product_id: int):
@@ -114,7 +112,8 @@ def card(page, product_id: int):
 
 async def wait_text(page, selector: str, expected: str) -> None:
     """Wait until the element's text (spaces of any kind made plain) is `expected`."""
-    await page.wait_for_function(
+    await until(
+        page,
         """([selector, expected]) => {
             const node = document.querySelector(selector);
             return node && node.textContent.replace(/\\s+/g, ' ').trim() === expected;
@@ -163,9 +162,10 @@ async def test_the_viewer_page_in_french(sqlite_backend, start, browser, tmp_pat
     assert await dress.locator(".buy").text_content() == "Acheter"
     assert await dress.locator("legend").all_text_contents() == ["size", "colour"]
     await dress.locator("label.chip", has_text="L").click()  # the large size costs more
-    await page.wait_for_function(
+    await until(
+        page,
         f"""document.querySelector('[data-product-id="{show.dress}"] .card-price')
-            .textContent === {json.dumps(await intl_price(page, "fr-FR", "EUR", 64.90))}"""
+            .textContent === {json.dumps(await intl_price(page, "fr-FR", "EUR", 64.90))}""",
     )
     assert await dress.locator(".stock").text_content() == "7 en stock"  # L, sand: 3 + 2*2
     pour = card(page, show.pour_over)
@@ -261,7 +261,7 @@ async def test_three_pins_are_three_cards_and_product_markup_stays_text(
     await page.screenshot(path=screenshots(tmp_path) / "watch-three-pins.png")
 
     await pin(host, mug["id"])  # a fourth pin unpins the oldest
-    await page.wait_for_function(f"{CARD_IDS}.includes({mug['id']})")
+    await until(page, f"{CARD_IDS}.includes({mug['id']})")
     assert await page.evaluate(CARD_IDS) == [show.shirt, show.earbuds, mug["id"]]
     assert await card(page, mug["id"]).locator(".card-title").text_content() == MARKUP
     assert await page.evaluate("window.pwned === undefined")
@@ -297,7 +297,8 @@ async def test_a_flash_deal_counts_down_on_the_servers_clock(
     first = seconds(await page.text_content(timer))
     assert 80 <= first <= 90, first
     assert await page.text_content(timer) == f"ends in {first // 60}:{first % 60:02d}"
-    await page.wait_for_function(
+    await until(
+        page,
         """([selector, first]) => {
             const m = document.querySelector(selector).textContent.match(/(\\d+):(\\d\\d)/);
             return m && +m[1] * 60 + +m[2] < first;
@@ -349,9 +350,7 @@ async def test_buying_from_a_card_and_from_the_cart(
     await wait_text(page, status_line, "Your card was declined. Nothing was charged.")
     await wait_text(page, "#account", "Viewer Ana")
     await pour.locator(".buy").click()  # a new purchase: a new key
-    await page.wait_for_function(
-        f"{PAID}.test(document.querySelector({json.dumps(status_line)}).textContent)"
-    )
+    await until(page, f"{PAID}.test(document.querySelector({json.dumps(status_line)}).textContent)")
     await wait_text(page, f'[data-product-id="{show.pour_over}"] .stock', "24 in stock")
     await page.screenshot(path=screenshots(tmp_path) / "watch-bought.png")
 
@@ -369,7 +368,7 @@ async def test_buying_from_a_card_and_from_the_cart(
     await wait_text(page, "#cart-total", "€119.80")
     await page.screenshot(path=screenshots(tmp_path) / "watch-cart.png")
     await page.click("#checkout")
-    await page.wait_for_function(f"{PAID}.test(document.querySelector('#cart-status').textContent)")
+    await until(page, f"{PAID}.test(document.querySelector('#cart-status').textContent)")
     assert await page.is_visible("#cart-empty")
     assert await page.is_hidden("#cart-count")
     await page.screenshot(path=screenshots(tmp_path) / "watch-cart-paid.png")
@@ -445,9 +444,9 @@ async def test_a_dropped_connection_rejoins_and_refreshes_by_itself(
 
     await set_stock(show, show.pour_over, 3)  # a change the room does not announce
     await run.app[ROOM].server.eio.disconnect()  # every connection drops, as in a network blip
-    await page.wait_for_function("window.banner === true")
+    await until(page, "window.banner === true")
     await wait_text(page, stock, "Only 3 left")  # joined again, with the show as it is now
-    await page.wait_for_function("document.querySelector('#net-banner').hidden")
+    await until(page, "document.querySelector('#net-banner').hidden")
     assert page.errors == []
 
 
@@ -484,16 +483,16 @@ async def test_the_video_starts_with_the_show_and_comes_back_after_a_drop(
     await peers.accept(publisher, answer)
     try:
         # The room says "live": the page asks for the video at once and the note goes.
-        await page.wait_for_function(f"{FRAMES} > 10", timeout=20_000)
-        await page.wait_for_function("document.querySelector('#stage-note').hidden")
+        await until(page, f"{FRAMES} > 10", timeout=20_000)
+        await until(page, "document.querySelector('#stage-note').hidden")
         await page.screenshot(path=screenshots(tmp_path) / "watch-live.png")
 
         # The relay drops the page's session (as a network blip would): a new one, by itself.
         first = await page.evaluate("window.__whep[0]")
         await run.app[MEDIA].unwatch(str(show.stream_id), first.rsplit("/", 1)[1])
-        await page.wait_for_function("window.__whep.length >= 2", timeout=20_000)
+        await until(page, "window.__whep.length >= 2", timeout=20_000)
         seen = await page.evaluate(FRAMES)
-        await page.wait_for_function(f"{FRAMES} > {seen + 10}", timeout=20_000)
-        await page.wait_for_function("document.querySelector('#stage-note').hidden")
+        await until(page, f"{FRAMES} > {seen + 10}", timeout=20_000)
+        await until(page, "document.querySelector('#stage-note').hidden")
     finally:
         await publisher.close()

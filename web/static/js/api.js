@@ -1,4 +1,12 @@
-// JSON API calls and the session kept in localStorage.
+// JSON API calls and who is signed in.
+//
+// The session token lives in the HttpOnly cookie `shopcast_session` the server sets at sign-in:
+// no script of the page can read it, so an injected one cannot carry it off. The browser sends
+// it with every same-origin request and the Socket.IO handshake. Writes echo the readable
+// `shopcast_csrf` cookie in `X-CSRF-Token` (docs/protocol.md, Authentication). localStorage
+// keeps only who is signed in and until when, to draw the page before the first answer.
+
+const USER = "shopcast.user";
 
 export class ApiError extends Error {
   constructor(code, message, status) {
@@ -8,26 +16,45 @@ export class ApiError extends Error {
   }
 }
 
+function cookie(name) {
+  const found = document.cookie.split("; ").find((pair) => pair.startsWith(name + "="));
+  return found ? decodeURIComponent(found.slice(name.length + 1)) : null;
+}
+
+// Headers a write sends along: the CSRF value, when signed in by cookie.
+export function csrfHeaders() {
+  const csrf = cookie("shopcast_csrf");
+  return csrf ? { "X-CSRF-Token": csrf } : {};
+}
+
 export const session = {
-  get token() { return localStorage.getItem("shopcast.token"); },
-  get user() { return JSON.parse(localStorage.getItem("shopcast.user") || "null"); },
-  save(token, user) {
-    localStorage.setItem("shopcast.token", token);
-    localStorage.setItem("shopcast.user", JSON.stringify(user));
+  get user() {
+    const kept = JSON.parse(localStorage.getItem(USER) || "null");
+    return kept && kept.until > Date.now() ? kept.user : null;
   },
-  clear() {
-    localStorage.removeItem("shopcast.token");
-    localStorage.removeItem("shopcast.user");
+  get signedIn() { return this.user !== null; },
+  save(user, expiresIn) {
+    localStorage.setItem(USER, JSON.stringify({ user, until: Date.now() + expiresIn * 1000 }));
+  },
+  // Forget who is signed in, here and in the cookies (the server drops them: a page cannot).
+  async clear() {
+    localStorage.removeItem(USER);
+    localStorage.removeItem("shopcast.token");  // kept there by earlier versions of the pages
+    await fetch("/api/auth/logout", { method: "POST", credentials: "same-origin", headers: csrfHeaders() }).catch(() => {});
   },
 };
 
-export async function api(method, path, body, token = session.token) {
-  const headers = {};
-  if (token) headers.Authorization = `Bearer ${token}`;
+export async function api(method, path, body) {
+  const headers = method === "GET" ? {} : csrfHeaders();
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let response;
   try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    response = await fetch(path, {
+      method,
+      headers,
+      credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
   } catch {
     throw new ApiError("network", "cannot reach the server", 0);
   }
@@ -39,16 +66,18 @@ export async function api(method, path, body, token = session.token) {
   return data;
 }
 
-export async function signIn(email, password) {
-  const { token, user } = await api("POST", "/api/auth/login", { email, password }, null);
-  session.save(token, user);
+async function startSession(path, body) {
+  const { user, expires_in: expiresIn } = await api("POST", path, body);
+  session.save(user, expiresIn);
   return user;
 }
 
-export async function continueAsGuest(displayName) {
-  const { token, user } = await api("POST", "/api/auth/guest", { display_name: displayName }, null);
-  session.save(token, user);
-  return user;
+export function signIn(email, password) {
+  return startSession("/api/auth/login", { email, password });
+}
+
+export function continueAsGuest(displayName) {
+  return startSession("/api/auth/guest", { display_name: displayName });
 }
 
 export function streamIdFromPath() {

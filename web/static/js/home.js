@@ -15,7 +15,7 @@ function render() {
   if (!streams) return;
   $("#shows").replaceChildren(...streams.map((s) => el("li", { class: "card row" },
     el("span", { class: `pill ${s.status}` }, statusLabel(s.status)),
-    el("strong", { style: "flex:1" }, s.title),
+    el("strong", { class: "grow" }, s.title),
     el("span", { class: "muted" }, s.host.display_name),
     el("a", { href: `/watch/${s.id}`, "aria-label": t("home.watch_label", { title: s.title }) }, t("home.watch")),
     el("a", { href: `/studio/${s.id}`, "aria-label": t("home.studio_label", { title: s.title }) }, t("home.studio")),

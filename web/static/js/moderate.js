@@ -65,7 +65,7 @@ function listen(room) {
     .on("held_resolved", ({ held_id }) => resolveHeld(held_id))
     .on("audit_entry", ({ entry }) => addEntry(entry))
     .on("standing_changed", () => join())
-    .on("connect_error", () => { session.clear(); location.reload(); });
+    .on("connect_error", async () => { await session.clear(); location.reload(); });
   room.onReconnect = join;
 }
 
@@ -89,7 +89,7 @@ async function signIn() {
   }
   $("#console").hidden = false;
   $("#sign-out").hidden = false;
-  desk.room = new Realtime(session.token);
+  desk.room = new Realtime();
   listen(desk.room);
   await desk.room.connect();
   await join();
@@ -102,7 +102,7 @@ async function main() {
   setUpModes();
   setUpWords();
   $("#sign-in").addEventListener("click", () => signIn().catch(showError));
-  $("#sign-out").addEventListener("click", () => { session.clear(); location.reload(); });
+  $("#sign-out").addEventListener("click", async () => { await session.clear(); location.reload(); });
   showHeader();
   await signIn();
 }

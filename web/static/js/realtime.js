@@ -1,10 +1,11 @@
 // A small Socket.IO v5 client (Engine.IO v4, WebSocket transport only), written for Shopcast.
 // Packets: "0{open}" "2" ping -> "3" pong; "40{auth}" connect; "42[...]" event;
 // "42<id>[...]" event with ack; "43<id>[...]" ack answer; "44{...}" connect refused.
+// Who is connecting rides in the session cookie the browser sends with the handshake (same
+// origin only: the server refuses another site's pages); `auth` carries only the device id.
 
 export class Realtime {
-  constructor(token) {
-    this.token = token || null;
+  constructor() {
     this.handlers = new Map();
     this.pending = new Map();
     this.nextAck = 1;
@@ -44,9 +45,7 @@ export class Realtime {
       // without a close (a phone changing networks): drop it instead of waiting for TCP.
       this.silenceMs = (open.pingInterval || 25000) + (open.pingTimeout || 20000);
       this.heard();
-      const auth = { device: deviceId() };
-      if (this.token) auth.token = this.token;
-      this.ws.send("40" + JSON.stringify(auth));
+      this.ws.send("40" + JSON.stringify({ device: deviceId() }));
     } else if (type === "2") {
       this.ws.send("3");
     } else if (type === "4") {

@@ -85,7 +85,7 @@ async function start() {
       return;
     }
     if (error.status === 401) {  // an expired session: sign in again
-      session.clear();
+      await session.clear();
       return start();
     }
     throw error;
@@ -147,7 +147,7 @@ async function main() {
   $("#open-shop-form").addEventListener("submit", openShop);
   $("#shop-form").addEventListener("submit", saveShop);
   $("#sign-in").addEventListener("click", () => start().catch(showError));
-  $("#sign-out").addEventListener("click", () => { session.clear(); location.reload(); });
+  $("#sign-out").addEventListener("click", async () => { await session.clear(); location.reload(); });
   await start();
 }
 

@@ -12,16 +12,16 @@ export function signInDialog({ allowGuest = false, title = t("common.sign_in") }
       el("h2", {}, title),
       el("label", { for: "signin-email" }, t("common.email")), email,
       el("label", { for: "signin-password" }, t("common.password")), password,
-      el("div", { class: "row", style: "margin-top:.8rem" },
+      el("div", { class: "row dialog-actions" },
         el("button", { class: "primary", type: "submit" }, t("common.sign_in")),
         el("button", { type: "button", onclick: () => { dialog.close(); dialog.remove(); resolve(null); } }, t("common.cancel"))),
     );
     const dialog = el("dialog", { "aria-label": title }, form);
     if (allowGuest) {
       const name = el("input", { id: "guest-name", maxlength: "40", autocomplete: "nickname" });
-      const guest = el("form", { method: "dialog", style: "margin-top:1rem" },
+      const guest = el("form", { method: "dialog", class: "dialog-guest" },
         el("label", { for: "guest-name" }, t("common.guest_prompt")), name,
-        el("div", { class: "row", style: "margin-top:.6rem" }, el("button", { type: "submit" }, t("common.continue_as_guest"))),
+        el("div", { class: "row" }, el("button", { type: "submit" }, t("common.continue_as_guest"))),
       );
       guest.addEventListener("submit", async (event) => {
         event.preventDefault();
@@ -38,14 +38,9 @@ export function signInDialog({ allowGuest = false, title = t("common.sign_in") }
   });
 }
 
-// The stored session, or a sign-in first.
+// Who is signed in, or a sign-in first.
 export async function ensureSignedIn(options) {
-  if (session.token) return session.user;
-  return signInDialog(options);
-}
-
-export function signOutButton(onOut) {
-  return el("button", { type: "button", onclick: () => { session.clear(); onOut(); } }, t("common.sign_out"));
+  return session.user || signInDialog(options);
 }
 
 export { $ };

@@ -101,7 +101,7 @@ function ended() {
 }
 
 function openRoom() {
-  const room = new Realtime(session.token);
+  const room = new Realtime();
   parts.room = room;
   parts.deals = new Deals(room, (productId) => parts.lineup.dealChanged(productId));
   parts.lineup = new Lineup($("#lineup"), $("#pin-count"), room, parts.deals);
@@ -115,8 +115,8 @@ function openRoom() {
       else if (publisher === "disconnected") parts.publisher.lost();  // the server lost us
       renderOnAir();
     })
-    .on("connect_error", ({ message }) => {
-      if (message === "bad_token") { session.clear(); gate(t("studio.signed_out"), true); }
+    .on("connect_error", async ({ message }) => {
+      if (message === "bad_token") { await session.clear(); gate(t("studio.signed_out"), true); }
     });
   room.onReconnect = join;
   return room.connect().then(join);
@@ -130,7 +130,7 @@ async function open() {
     await parts.keys.load();
     parts.publisher.key = parts.keys.key;
   } catch (error) {
-    if (error.status === 401) { session.clear(); gate(t("studio.signed_out"), true); return; }
+    if (error.status === 401) { await session.clear(); gate(t("studio.signed_out"), true); return; }
     if (error.code === "forbidden") { gate(t("studio.not_your_show"), true); return; }
     if (error.status === 404) { gate(t("studio.no_show"), false); return; }
     report(error);  // the rest of the studio still works; going live asks for the key again
@@ -165,7 +165,7 @@ function build() {
     if (await publisher.end()) ended();
   });
   $("#gate-signin").addEventListener("click", async () => {
-    session.clear();  // a stale token, or another account's: start over with the host's
+    await session.clear();  // a stale session, or another account's: start over with the host's
     if (await ensureSignedIn({ title: t("studio.sign_in_title") })) location.reload();
   });
   addEventListener("beforeunload", (event) => { if (publisher.state === "live") event.preventDefault(); });

@@ -72,11 +72,13 @@ const likes = new Likes({
 // --- who is watching ---
 
 function isAccount() {
-  return Boolean(session.token && session.user && !session.user.guest);
+  const user = session.user;
+  return Boolean(user && !user.guest);
 }
 
 function renderAccount() {
-  $("#account").textContent = session.token && session.user ? session.user.display_name : t("common.sign_in");
+  const user = session.user;
+  $("#account").textContent = user ? user.display_name : t("common.sign_in");
 }
 
 async function signedIn(user) {
@@ -206,14 +208,14 @@ function streamStatus({ status, publisher }) {
 function openRoom() {
   if (room) room.close();
   show.joined = false;
-  const current = new RoomConnection(session.token);
+  const current = new RoomConnection();
   room = current;
   const on = (name, fn) => current.on(name, (payload) => { if (room === current) fn(payload || {}); });
   on("connect", join);
   on("disconnect", () => { show.joined = false; $("#net-banner").hidden = false; });
-  on("connect_error", ({ message }) => {
+  on("connect_error", async ({ message }) => {
     if (message !== "bad_token") { toast(errorText({ code: message, message })); return; }
-    session.clear(); // an expired or foreign token: watch as nobody, sign in again to talk
+    await session.clear(); // an expired or foreign token: watch as nobody, sign in again to talk
     renderAccount();
     openRoom();
   });
@@ -269,7 +271,7 @@ async function buy(card) {
     card.setStatus("ok", () => orderText(ack.order));
     toast(t("watch.bought_named", { title: localTitle(card.product) }), "ok");
   } else if (ack.error.code === "account_required") {
-    session.clear();
+    await session.clear();
     if (await needAccount()) await buy(card);
   } else {
     const retry = isRetryable(ack.error.code); // the button says "Try again" and keeps the key
@@ -336,7 +338,7 @@ window.addEventListener("resize", fitVideo);
 
 $("#send").addEventListener("submit", async (event) => {
   event.preventDefault();
-  if (!session.token) { await joinIn(); return; }
+  if (!session.signedIn) { await joinIn(); return; }
   const input = $("#message");
   const text = input.value.trim();
   if (!text) return;
@@ -358,14 +360,15 @@ $("#sound").addEventListener("click", () => {
 });
 
 $("#account").addEventListener("click", async () => {
-  if (!session.token) { await joinIn(); return; }
-  $("#account-heading").textContent = t("watch.signed_in_as", { name: session.user ? session.user.display_name : "" });
+  const user = session.user;
+  if (!user) { await joinIn(); return; }
+  $("#account-heading").textContent = t("watch.signed_in_as", { name: user.display_name });
   $("#account-sheet").showModal();
 });
 $("#account-close").addEventListener("click", () => $("#account-sheet").close());
-$("#sign-out").addEventListener("click", () => {
+$("#sign-out").addEventListener("click", async () => {
   $("#account-sheet").close();
-  session.clear();
+  await session.clear();
   cart.set([]);
   renderAccount();
   openRoom();
