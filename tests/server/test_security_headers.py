@@ -117,7 +117,7 @@ def test_the_pages_need_no_inline_script_or_style() -> None:
         assert not re.search(r"<style\b|\sstyle=|\son[a-z]+=|javascript:", text), html.name
     for js in (STATIC_DIR / "js").glob("*.js"):
         text = js.read_text()
-        # `style: "flex:1"` in el()'s attributes is a style attribute; Intl's `style: "unit"` is not.
+        # el()'s `style: "flex:1"` is a style attribute; Intl's `style: "unit"` is not.
         inline_style = r"\bstyle:\s*\"[^\"]*:"
         for pattern in (inline_style, r"setAttribute\(\"style", r"\beval\(", r"new Function"):
             assert not re.search(pattern, text), f"{js.name}: {pattern}"
