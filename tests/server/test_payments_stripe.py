@@ -12,6 +12,7 @@ localstripe's own Stripe.js calls. Events localstripe never sends
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -82,8 +83,8 @@ class LocalStripe:
             assert resp.status == 200
 
 
-@pytest.fixture
-def localstripe_base() -> Iterator[str]:
+@contextlib.contextmanager
+def running_localstripe() -> Iterator[str]:
     """localstripe on a free loopback port (its own command listens on every interface)."""
     port = free_port()
     code = (
@@ -91,7 +92,6 @@ def localstripe_base() -> Iterator[str]:
         f"web.run_app(app, host='127.0.0.1', port={port}, print=None)"
     )
     proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -101,10 +101,16 @@ def localstripe_base() -> Iterator[str]:
             time.sleep(0.05)
         else:
             raise AssertionError("localstripe did not start")
-        yield base
+        yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture
+def localstripe_base() -> Iterator[str]:
+    with running_localstripe() as base:
+        yield base
 
 
 @pytest.fixture

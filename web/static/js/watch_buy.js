@@ -64,6 +64,7 @@ export function errorText(error) {
 export function orderText(order) {
   const id = String(order.id);
   if (order.status === "reserved" && order.payment_state === "authorized") return t("watch.order.authorized", { id });
+  if (order.status === "reserved" && order.payment_state === "requires_action") return t("watch.order.requires_action", { id });
   const key = `watch.order.${order.status}`;
   const text = t(key, { id });
   return text === key ? t("watch.order.reserved", { id }) : text;

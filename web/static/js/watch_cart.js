@@ -1,12 +1,14 @@
 // The cart: a sheet over the video (the show keeps playing behind it), kept on the server per
 // show (GET /api/streams/{id}/cart, PUT …/cart/items), checked out and paid in one tap
-// (POST …/cart/checkout {idempotency_key, pay: true}).
+// (POST …/cart/checkout {idempotency_key, pay: true}); with a provider that needs the card
+// first (Stripe), checked out unpaid and paid through watch_pay.js.
 
 import { api } from "./api.js";
 import { formatNumber, formatPrice, t } from "./i18n.js";
 import { el, toast } from "./ui.js";
 import { errorText, Intents, isRetryable, orderText } from "./watch_buy.js";
 import { dealPhase } from "./watch_deals.js";
+import { finishPayment, needsCard, payOrder } from "./watch_pay.js";
 import { describeVariant, localTitle } from "./watch_products.js";
 
 const MOST_PER_LINE = 10;
@@ -159,7 +161,9 @@ export class Cart {
     this.render();
     let answer;
     try {
-      answer = { ok: true, order: await api("POST", `${this.path}/checkout`, { idempotency_key: key, pay: true }) };
+      const card = await needsCard();
+      const order = await api("POST", `${this.path}/checkout`, { idempotency_key: key, pay: !card });
+      answer = { ok: true, order: card ? await payOrder(order) : await finishPayment(order) };
     } catch (error) {
       answer = { ok: false, error: { code: error.code, message: error.message } };
       // The first try went through but its answer was lost: the cart is gone, the order is ours.
