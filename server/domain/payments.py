@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from server.domain.errors import Conflict, DomainError
+from server.domain.errors import Conflict, DomainError, ValidationError
 from server.domain.money import Money
 from server.domain.orders import OrderStatus
 
@@ -140,6 +140,12 @@ def after_event(current: PaymentState, event: EventKind) -> PaymentState:
     if event == EventKind.AUTHORIZED and current in _SOLD | {_S.REFUNDED}:
         return current
     raise Conflict(f"an order that is {current} cannot take a {event} event", code="order_state")
+
+
+class PaymentMethodRequired(ValidationError):
+    """The provider pays only with the buyer's card, collected by its script on the page."""
+
+    code = "payment_method_required"
 
 
 class WebhookMismatch(PaymentError):

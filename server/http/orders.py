@@ -13,7 +13,7 @@ from aiohttp import web
 
 from server.domain.errors import ValidationError
 from server.domain.orders import BuyRequest, CheckoutRequest, Item
-from server.domain.payments import PaymentAction
+from server.domain.payments import PaymentAction, PaymentMethodRequired
 from server.domain.roles import Principal
 from server.http.context import ROOM, SERVICES
 from server.http.errors import read_json
@@ -81,12 +81,16 @@ async def _placed(
     purchase = await services.orders.place(who, stream_id, items, key, coupon)
     if purchase.created:
         await request.app[ROOM].announce_purchase(stream_id, who.subject, purchase)
-    if pay:
+    status = 201 if purchase.created else 200
+    if not pay:
+        return web.json_response(order_view(purchase.order), status=status)
+    try:
         paid = await services.lifecycle.pay_with(who, purchase.order.id)
-        if paid.action is not None:
-            return _paying(paid, paid.action)
-        return web.json_response(order_view(paid.order), status=201 if purchase.created else 200)
-    return web.json_response(order_view(purchase.order), status=201 if purchase.created else 200)
+    except PaymentMethodRequired:  # the page pays it with the card (docs/protocol.md)
+        return web.json_response(order_view(purchase.order), status=status)
+    if paid.action is not None:
+        return _paying(paid, paid.action)
+    return web.json_response(order_view(paid.order), status=status)
 
 
 # -- orders ----------------------------------------------------------------------------------

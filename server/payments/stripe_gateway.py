@@ -30,6 +30,7 @@ from server.domain.payments import (
     GatewayError,
     PaymentDeclined,
     PaymentError,
+    PaymentMethodRequired,
     Refund,
     WebhookEvent,
 )
@@ -92,9 +93,7 @@ class StripeGateway:
         if amount.amount_minor <= 0:
             raise ValidationError("an authorization is for a positive amount", code="bad_amount")
         if not payment_method:
-            raise ValidationError(
-                "pay with a payment_method collected by Stripe.js", code="payment_method_required"
-            )
+            raise PaymentMethodRequired("pay with a payment_method collected by Stripe.js")
         # Cards only: other methods may redirect, which needs a return_url the pay call lacks.
         params = cast(
             PaymentIntentCreateParams,

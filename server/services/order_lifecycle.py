@@ -48,6 +48,7 @@ from server.domain.payments import (
     PaymentDeclined,
     PaymentError,
     PaymentGateway,
+    PaymentMethodRequired,
     PaymentState,
     StockEffect,
     after_event,
@@ -113,8 +114,14 @@ class OrderLifecycle:
     # -- the buyer ----------------------------------------------------------------------------
 
     async def pay(self, principal: Principal, order_id: int) -> Order:
-        """Authorize and capture the order's total. Paying a paid order returns it."""
-        return (await self.pay_with(principal, order_id)).order
+        """Authorize and capture the order's total. Paying a paid order returns it. This is
+        the `pay: true` of placing an order: with a provider that takes the buyer's card only
+        from its script on the page (Stripe), the order is returned unpaid, for the page to
+        pay with `pay_with`."""
+        try:
+            return (await self.pay_with(principal, order_id)).order
+        except PaymentMethodRequired:
+            return await self._orders.get_by_id(order_id)
 
     async def pay_with(
         self, principal: Principal, order_id: int, payment_method: str | None = None

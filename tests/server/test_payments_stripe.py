@@ -246,6 +246,18 @@ async def test_a_card_is_authorized_captured_and_refunded(shop, stripe_fake) -> 
     assert [r["amount"] for r in refunds["data"]] == [order["total_minor"]]
 
 
+async def test_buying_with_pay_true_leaves_the_card_to_the_page(shop, stripe_fake) -> None:
+    show = await factory.show(shop, stocks=(5,))
+    await factory.go_live(shop, show.stream_id)
+    body = {"product_id": show.product_ids[0], "idempotency_key": secrets.token_hex(8), "pay": True}
+    status, order = await shop.call(
+        "POST", f"/api/streams/{show.stream_id}/orders", show.viewer, json=body
+    )
+    assert (status, order["status"], order["payment_state"]) == (201, "reserved", "reserved")
+    status, paid = await pay(shop, show, order, await stripe_fake.card(CARD_OK))
+    assert (status, paid["status"]) == (200, "paid")
+
+
 async def test_a_declined_card_fails_the_order(shop, stripe_fake) -> None:
     show, order = await live_order(shop)
     status, body = await pay(shop, show, order, await stripe_fake.card(CARD_DECLINED))
