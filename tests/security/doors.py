@@ -92,6 +92,22 @@ fixed(
 )
 fixed("POST /api/auth/guest", "/api/auth/guest", json={"display_name": "Passer-by"})
 fixed("POST /api/auth/logout", "/api/auth/logout")
+
+
+@http("PATCH /api/accounts/{id}")
+async def _change_account(world: World, role: str) -> Request:
+    """Someone else's account: a new viewer's, made a seller."""
+    victim = (await world.victim()).removeprefix("u:")
+    return Request(f"/api/accounts/{victim}", json={"role": "seller"})
+
+
+@http("PATCH /api/accounts/{id} self=admin")
+async def _promote_self(world: World, role: str) -> Request:
+    """One's own account, made an admin's (a guest names the first account)."""
+    own = world.subjects.get(role, "u:1").partition(":")[2]
+    return Request(f"/api/accounts/{own if own.isdigit() else 1}", json={"role": "admin"})
+
+
 fixed("GET /api/me", "/api/me")
 
 # -- shops and products ---------------------------------------------------------------------
@@ -210,6 +226,7 @@ async def _end_deal(world: World, role: str) -> Request:
     return Request(f"/api/deals/{await world.deal()}/end")
 
 
+fixed("GET /api/payments/config", "/api/payments/config")
 fixed("POST /api/payments/{gateway}/webhook", "/api/payments/test/webhook", data=b"{}")
 
 

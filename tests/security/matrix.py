@@ -28,6 +28,13 @@ HTTP_MATRIX: dict[str, Row] = {
     "POST /api/auth/login": row("ok"),
     "POST /api/auth/guest": row("ok"),
     "POST /api/auth/logout": row("ok"),  # forgets the pages' cookies: nothing to guard
+    # roles and bans are an admin's to give (never one's own to raise)
+    "PATCH /api/accounts/{id}": row(
+        "403 forbidden", none="401 auth_required", forged="401 bad_token", admin="ok"
+    ),
+    "PATCH /api/accounts/{id} self=admin": row(
+        "403 forbidden", none="401 auth_required", forged="401 bad_token", admin="403 own_account"
+    ),
     "GET /api/me": row("ok", none="401 auth_required", forged="401 bad_token"),
     # shops and products: a seller's own shop only
     "POST /api/sellers": row(
@@ -96,19 +103,19 @@ HTTP_MATRIX: dict[str, Row] = {
     ),
     # buying: any account, never a guest; an order is its buyer's (and its seller's to ship)
     "POST /api/streams/{id}/orders": row(
-        "ok", none="401 auth_required", forged="401 bad_token", guest="401 account_required"
+        "ok", none="401 auth_required", forged="401 bad_token", guest="403 account_required"
     ),
     "GET /api/streams/{id}/cart": row(
-        "ok", none="401 auth_required", forged="401 bad_token", guest="401 account_required"
+        "ok", none="401 auth_required", forged="401 bad_token", guest="403 account_required"
     ),
     "PUT /api/streams/{id}/cart/items": row(
-        "ok", none="401 auth_required", forged="401 bad_token", guest="401 account_required"
+        "ok", none="401 auth_required", forged="401 bad_token", guest="403 account_required"
     ),
     "POST /api/streams/{id}/cart/checkout": row(
-        "ok", none="401 auth_required", forged="401 bad_token", guest="401 account_required"
+        "ok", none="401 auth_required", forged="401 bad_token", guest="403 account_required"
     ),
     "GET /api/orders": row(
-        "ok", none="401 auth_required", forged="401 bad_token", guest="401 account_required"
+        "ok", none="401 auth_required", forged="401 bad_token", guest="403 account_required"
     ),
     "GET /api/orders/{id}": row(
         "403 forbidden",
@@ -119,7 +126,11 @@ HTTP_MATRIX: dict[str, Row] = {
         admin="ok",
     ),
     "POST /api/orders/{id}/pay": row(
-        "403 forbidden", none="401 auth_required", forged="401 bad_token", viewer="ok"
+        "403 forbidden",
+        none="401 auth_required",
+        forged="401 bad_token",
+        guest="403 account_required",
+        viewer="ok",
     ),
     "POST /api/orders/{id}/cancel": row(
         "403 forbidden", none="401 auth_required", forged="401 bad_token", viewer="ok", admin="ok"
@@ -157,6 +168,7 @@ HTTP_MATRIX: dict[str, Row] = {
         admin="ok",
     ),
     # the payment provider signs its webhooks; a token counts for nothing there
+    "GET /api/payments/config": row("ok"),  # the provider's publishable key: public
     "POST /api/payments/{gateway}/webhook": row("403 bad_webhook_signature"),
     # coupons: a show's coupon is its host's (or an admin's); the platform's, an admin's
     "POST /api/coupons": row(
