@@ -368,6 +368,9 @@ async def test_a_forged_or_stale_signature_is_refused(shop, stripe_fake) -> None
     tampered = body.replace(b'"succeeded"', b'"succeeded" ', 1)
     assert (await hook(shop, tampered, headers))[0] == 403
     assert (await order_of(shop, show, order))["payment_state"] == "requires_action"
+    # The test gateway's door is closed when Stripe takes the payments.
+    test_door = await shop.call("POST", "/api/payments/test/webhook", data=b"{}")
+    assert test_door[0] == 404
 
 
 @pytest.mark.parametrize(
