@@ -141,3 +141,64 @@ async def test_fuzzed_requests_never_fail_the_server(sqlite_backend, start, capl
     assert fuzzer.count > 300
     assert fuzzer.faults == []
     assert consistency.faults_logged(caplog.records) == []
+
+
+SDP_LINES = st.one_of(
+    st.sampled_from(
+        [
+            "v=0",
+            "o=- 1 1 IN IP4 127.0.0.1",
+            "s=-",
+            "t=0 0",
+            "m=video 9 UDP/TLS/RTP/SAVPF 96",
+            "m=audio 9 UDP/TLS/RTP/SAVPF 111",
+            "a=rtpmap:96 VP8/90000",
+            "a=rtpmap:111 opus/48000/2",
+            "a=fingerprint:sha-256 00:11",
+            "a=setup:actpass",
+            "a=ice-ufrag:abcd",
+            "a=ice-pwd:abcdefghijklmnopqrstuvwx",
+            "a=mid:0",
+            "a=group:BUNDLE 0",
+            "a=sendonly",
+            "a=recvonly",
+            "c=IN IP4 0.0.0.0",
+        ]
+    ),
+    st.text(max_size=80).map(lambda t: t.replace("\r", "").replace("\n", "")),
+)
+SDP_BODIES = st.one_of(
+    st.lists(SDP_LINES, max_size=25).map(lambda lines: "\r\n".join(lines).encode()),
+    st.binary(max_size=2000),
+)
+
+
+async def test_fuzzed_sdp_offers_never_fail_the_server(sqlite_backend, start, caplog) -> None:
+    """WHIP and WHEP take SDP, which the OpenAPI document does not describe: offers made of
+    plausible and junk lines, and raw bytes, to a live show's WHEP (anyone) and WHIP (its key)."""
+    caplog.set_level(logging.WARNING)
+    run = await start(config(sqlite_backend))
+    show = await factory.show(run)
+    await factory.go_live(run, show.stream_id)
+    loop = asyncio.get_running_loop()
+    statuses: list[int] = []
+
+    async def offer(path: str, body: bytes, key: str | None) -> None:
+        headers = {"Content-Type": "application/sdp"}
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        async with run.http.post(run.url + path, data=body, headers=headers) as response:
+            statuses.append(response.status)
+            if response.status == 201:  # a session came of it: close it again
+                await run.http.delete(run.url + response.headers["Location"], headers=headers)
+
+    @settings(max_examples=60, deadline=None, database=None, phases=[Phase.generate])
+    @given(body=SDP_BODIES, publish=st.booleans())
+    def fuzz(body: bytes, publish: bool) -> None:
+        path = f"/{'whip' if publish else 'whep'}/{show.stream_id}"
+        key = show.stream_key if publish else None
+        asyncio.run_coroutine_threadsafe(offer(path, body, key), loop).result(HTTP_TIMEOUT_S)
+
+    await asyncio.to_thread(fuzz)
+    assert len(statuses) == 60 and max(statuses) < 500, statuses
+    assert consistency.faults_logged(caplog.records) == []
