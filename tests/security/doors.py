@@ -247,6 +247,13 @@ fixed("GET /api/coupons", "/api/coupons")
 fixed("GET /api/ledger", "/api/ledger")
 fixed("GET /api/ledger as=admin", "/api/ledger?as=admin")
 
+
+@http("GET /api/ledger host_id=host")
+async def _host_ledger(world: World, role: str) -> Request:
+    """This show's host's commission, asked for by id."""
+    return Request(f"/api/ledger?host_id={world.subjects['host'].removeprefix('u:')}")
+
+
 # -- media ----------------------------------------------------------------------------------
 
 for _kind in ("whip", "whep"):

@@ -189,6 +189,16 @@ HTTP_MATRIX: dict[str, Row] = {
         other_seller="ok",
         admin="ok",
     ),
+    # naming a host narrows one's own view: another host's commission stays theirs
+    "GET /api/ledger host_id=host": row(
+        "403 forbidden",
+        none="401 auth_required",
+        forged="401 bad_token",
+        host="ok",
+        seller="ok",
+        other_seller="ok",
+        admin="ok",
+    ),
     "GET /api/ledger as=admin": row(
         "403 forbidden", none="401 auth_required", forged="401 bad_token", admin="ok"
     ),
