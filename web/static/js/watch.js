@@ -12,6 +12,7 @@ import { currentLanguage, languageSwitcher, loadMessages, t } from "./i18n.js";
 import { signInDialog } from "./signin.js";
 import { $, toast } from "./ui.js";
 import { errorText, Intents, isRetryable, orderText } from "./watch_buy.js";
+import { needsCard, payOrder } from "./watch_pay.js";
 import { Cart } from "./watch_cart.js";
 import { ChatFeed } from "./watch_chat.js";
 import { DealBook } from "./watch_deals.js";
@@ -266,6 +267,10 @@ async function buy(card) {
   const ack = await emitRetrying("buy", payload);
   buying.settle(intent, ack);
   card.setBusy(null);
+  if (ack.ok && ack.order.status === "reserved" && (await needsCard())) {
+    // The provider takes the card only on the page: the order holds its stock meanwhile.
+    try { ack.order = await payOrder(ack.order); } catch (error) { ack.ok = false; ack.error = error; }
+  }
   if (ack.ok) {
     card.orderId = ack.order.id;
     card.setStatus("ok", () => orderText(ack.order));
