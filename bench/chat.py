@@ -69,8 +69,8 @@ TEXT = re.compile(r"bench \d+ \d+")
 
 def shopcast_app(folder: str, port: int) -> web.Application:
     from chat.config import ChatConfig
-    from server.app import create_app
-    from server.config import AuthConfig, Config, PaymentsConfig
+    from server.edge.app import create_app
+    from server.edge.config import AuthConfig, Config, PaymentsConfig
 
     # The senders are a handful of people posting for a whole room: lift their per-person
     # limits so the benchmark measures fan-out, not the rate limiter.

@@ -519,8 +519,8 @@ async def add_buyers(engine: Any, count: int) -> list[int]:
 
 
 def mint(secret: str, user_ids: list[int]) -> list[str]:
-    from server.auth import Tokens
-    from server.domain.roles import Principal, Role
+    from server.core.auth import Tokens
+    from server.core.domain.roles import Principal, Role
 
     tokens = Tokens(secret, TOKEN_TTL_S)
     return [

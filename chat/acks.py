@@ -8,7 +8,7 @@ import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from server.domain.errors import DomainError
+from server.core.domain.errors import DomainError
 
 logger = logging.getLogger(__name__)
 

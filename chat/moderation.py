@@ -25,8 +25,8 @@ from chat.permissions import (
 )
 from chat.rules import ChatRefused
 from chat.word_filter import FilterAction, WordFilter, mask, strongest
-from server.domain.errors import Conflict, NotFound, ValidationError
-from server.domain.roles import Principal, Role
+from server.core.domain.errors import Conflict, NotFound, ValidationError
+from server.core.domain.roles import Principal, Role
 
 # -- limits and defaults: the one place to tune them -----------------------------------------
 MUTE_PRESETS_S = (60, 600, 3600)  # the durations a moderator's menu offers

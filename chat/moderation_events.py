@@ -35,9 +35,9 @@ from chat.permissions import (
     standing,
 )
 from chat.room_base import Member, RoomBase, iso_time, stream_ref
-from server.domain.roles import Principal, Role
-from server.models import Stream
-from server.views import audit_view, message_view
+from server.contract.serializers import audit_view, message_view
+from server.core.domain.roles import Principal, Role
+from server.core.store.rows import Stream
 
 # A word-list edit: (actor, the stream's or the platform's state, now) -> its audit entry.
 WordEdit = Callable[[Principal, StreamModeration | PlatformModeration, float], AuditEntry]

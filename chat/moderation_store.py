@@ -36,7 +36,7 @@ from redis.exceptions import RedisError, WatchError
 
 from chat.moderation import PlatformModeration, StreamModeration
 from chat.word_filter import WordFilter
-from server.domain.errors import DomainError
+from server.core.domain.errors import DomainError
 
 logger = logging.getLogger(__name__)
 

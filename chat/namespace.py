@@ -33,13 +33,19 @@ from chat.moderation_store import StreamChange
 from chat.permissions import Action, may_attempt, standing
 from chat.room_base import Member, stream_ref
 from chat.rules import clean_message
-from server.auth import session_cookie
-from server.domain.errors import Conflict, DomainError, NotFound
-from server.domain.orders import BuyRequest, OrderStatus
-from server.domain.streams import StreamStatus, check_language
-from server.models import ChatMessage, FlashDeal, Order, Stream, utcnow
-from server.services.orders import Purchase
-from server.views import deal_view, message_view, order_view, product_view, stream_view
+from server.contract.serializers import (
+    deal_view,
+    message_view,
+    order_view,
+    product_view,
+    stream_view,
+)
+from server.core.auth import session_cookie
+from server.core.domain.errors import Conflict, DomainError, NotFound
+from server.core.domain.orders import BuyRequest, OrderStatus
+from server.core.domain.streams import StreamStatus, check_language
+from server.core.services.orders import Purchase
+from server.core.store.rows import ChatMessage, FlashDeal, Order, Stream, utcnow
 
 logger = logging.getLogger(__name__)
 

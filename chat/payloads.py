@@ -7,8 +7,8 @@ from typing import Any
 
 from chat.moderation import DEFAULT_MUTE_S, RoomModes
 from chat.word_filter import ALL_LANGUAGES
-from server.domain.errors import ValidationError
-from server.domain.ids import check_id
+from server.core.domain.errors import ValidationError
+from server.core.domain.ids import check_id
 
 MAX_AUDIT_ENTRIES = 200
 DEFAULT_AUDIT_ENTRIES = 50

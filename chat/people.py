@@ -8,9 +8,9 @@ from datetime import UTC
 
 from chat.moderation import Person
 from chat.moderation_store import ModerationStore
-from server.domain.errors import DomainError, ValidationError
-from server.domain.roles import Principal, Role
-from server.services.accounts import AccountService, principal_of
+from server.core.domain.errors import DomainError, ValidationError
+from server.core.domain.roles import Principal, Role
+from server.core.services.accounts import AccountService, principal_of
 
 MAX_CACHED_AGES = 50_000
 _ACCOUNT = re.compile(r"u:([1-9][0-9]{0,9})")

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from server.domain.errors import Forbidden
-from server.domain.roles import Principal, Role
+from server.core.domain.errors import Forbidden
+from server.core.domain.roles import Principal, Role
 
 if TYPE_CHECKING:
     from chat.moderation import StreamModeration
@@ -69,7 +69,7 @@ class Action(StrEnum):
 STREAM_STAFF = frozenset(
     {Standing.STREAM_MODERATOR, Standing.HOST, Standing.PLATFORM_MODERATOR, Standing.ADMIN}
 )
-_RUNS_STREAM = frozenset({Standing.HOST, Standing.ADMIN})  # as server.domain.roles.can_run_stream
+_RUNS_STREAM = frozenset({Standing.HOST, Standing.ADMIN})  # as core.domain.roles.can_run_stream
 _PLATFORM_STAFF = frozenset({Standing.PLATFORM_MODERATOR, Standing.ADMIN})
 
 PERMISSIONS: Mapping[Action, frozenset[Standing]] = {

@@ -20,7 +20,7 @@ from chat.moderation_bus import LocalModerationBus, ModerationBus, RedisModerati
 from chat.moderation_store import MemoryModerationStore, ModerationStore, RedisModerationStore
 from chat.namespace import StreamNamespace
 from chat.room_counters import MemoryRoomCounters, RedisRoomCounters, RoomCounters
-from server.services import Services
+from server.core.services import Services
 
 
 def create_socket_server(
@@ -40,7 +40,7 @@ def create_socket_server(
         client_manager=manager,
         cors_allowed_origins=same_origin(public_url),
         # Bounds every frame a client sends: each WebSocket message (aiohttp closes the socket
-        # past it) and each long-polling POST (server/http/limits.py answers 413 first).
+        # past it) and each long-polling POST (server/edge/http/limits.py answers 413 first).
         max_http_buffer_size=config.max_payload_bytes,
         logger=False,
         engineio_logger=False,

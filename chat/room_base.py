@@ -24,10 +24,10 @@ from chat.moderation_store import ModerationStore, StreamRef
 from chat.people import People
 from chat.room_counters import RoomCounters
 from chat.rules import RateLimiter
-from server.domain.errors import AuthRequired, Conflict
-from server.domain.roles import Principal
-from server.models import Stream
-from server.services import Services
+from server.core.domain.errors import AuthRequired, Conflict
+from server.core.domain.roles import Principal
+from server.core.services import Services
+from server.core.store.rows import Stream
 
 
 @dataclass

@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from server.domain.errors import DomainError, RateLimited, ValidationError
+from server.core.domain.errors import DomainError, RateLimited, ValidationError
 
 
 class ChatRefused(DomainError):

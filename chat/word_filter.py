@@ -26,8 +26,8 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from server.domain.errors import NotFound, ValidationError
-from server.domain.streams import LANGUAGES
+from server.core.domain.errors import NotFound, ValidationError
+from server.core.domain.streams import LANGUAGES
 
 ALL_LANGUAGES = "all"  # a term filed under "all" applies to streams of every language
 MIN_TERM_LETTERS = 2

@@ -23,8 +23,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from chat.config import ChatConfig
-from server.app import create_app
-from server.config import AuthConfig, Config, PaymentsConfig
+from server.edge.app import create_app
+from server.edge.config import AuthConfig, Config, PaymentsConfig
 
 POSTGRES_URL = os.environ.get(
     "SHOPCAST_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -134,7 +134,7 @@ def _forget_redis_keys() -> Iterator[None]:
 
 
 # Tests make many accounts, guests and sign-ins from 127.0.0.1 in moments: the sign-in doors'
-# limits are raised far past that (tests/server/test_rate_limits.py shows the defaults bite).
+# limits are raised far past that (tests/server/edge/test_rate_limits.py shows the defaults bite).
 TEST_AUTH = AuthConfig(
     sign_in_per_address="100000/minute",
     sign_up_per_address="100000/minute",

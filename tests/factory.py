@@ -42,8 +42,8 @@ async def account(
 
 async def admin_token(run: Any) -> str:
     """Admins are not self-service: mint one the way an operator would, through the service."""
-    from server.domain.roles import Principal, Role
-    from server.http.context import SERVICES
+    from server.core.domain.roles import Principal, Role
+    from server.edge.http.context import SERVICES
 
     services = run.app[SERVICES]
     system = Principal(subject="u:0", display_name="ops", role=Role.ADMIN, user_id=0)
@@ -98,6 +98,6 @@ async def show(run: Any, stocks: tuple[int, ...] = (5, 3), currency: str = "EUR"
 
 async def go_live(run: Any, stream_id: int) -> None:
     """Mark a show live without media (the WHIP path is tested in tests/media and e2e)."""
-    from server.http.context import SERVICES
+    from server.edge.http.context import SERVICES
 
     await run.app[SERVICES].streams.mark_live(stream_id)

@@ -12,7 +12,7 @@ from aiohttp import WSMsgType
 from aiohttp._websocket.writer import WebSocketWriter
 
 from chat.fanout import FanoutManager, text_frame
-from server.http.context import SOCKETS
+from server.edge.http.context import SOCKETS
 from tests import factory
 from tests.chat.test_room import Listener, joined
 from tests.conftest import config_for

@@ -31,8 +31,8 @@ from chat.moderation import (
     remove_word,
 )
 from chat.permissions import Action, ModerationForbidden, Standing, allowed, require, standing
-from server.domain.errors import Conflict, NotFound, ValidationError
-from server.domain.roles import Principal, Role
+from server.core.domain.errors import Conflict, NotFound, ValidationError
+from server.core.domain.roles import Principal, Role
 
 T0 = 1_700_000_000.0
 STREAM = 10

@@ -11,7 +11,7 @@ import pytest
 import socketio
 
 from chat import moderation
-from server.http.context import ROOM
+from server.edge.http.context import ROOM
 from tests import factory
 from tests.chat.test_room import Listener, joined
 from tests.conftest import config_for

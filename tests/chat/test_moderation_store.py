@@ -19,10 +19,10 @@ from chat.moderation_store import (
     RedisModerationStore,
     StreamRef,
 )
-from server.domain.errors import NotFound
-from server.domain.roles import Principal, Role
+from server.core.domain.errors import NotFound
+from server.core.domain.roles import Principal, Role
 from tests.conftest import REDIS_URL, SESSION, _require
-from tests.server.test_cli import free_port
+from tests.server.edge.test_cli import free_port
 
 SHOW = StreamRef(1, host_id=1, language="en")
 HOST = Principal("u:1", "Host", Role.HOST, 1)

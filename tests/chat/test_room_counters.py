@@ -12,7 +12,7 @@ from chat.room_counters import STALE_S, MemoryRoomCounters, RedisRoomCounters, R
 from tests import factory
 from tests.chat.test_room import joined
 from tests.conftest import REDIS_URL, SESSION, _require, config_for
-from tests.server.test_redis_loss import own_redis  # noqa: F401 - a fixture
+from tests.server.edge.test_redis_loss import own_redis  # noqa: F401 - a fixture
 
 SHOW = 7
 

@@ -3,7 +3,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chat.rules import RateLimiter, TokenBucket, clean_message
-from server.domain.errors import RateLimited, ValidationError
+from server.core.domain.errors import RateLimited, ValidationError
 
 
 class Clock:

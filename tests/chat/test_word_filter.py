@@ -22,7 +22,7 @@ from chat.word_filter import (
     normalize,
     strongest,
 )
-from server.domain.errors import NotFound, ValidationError
+from server.core.domain.errors import NotFound, ValidationError
 
 
 def words(*terms: str, language: str = "en", action: str = "block") -> WordFilter:

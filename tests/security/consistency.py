@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from aiohttp import web
 from sqlalchemy import select
 
-from server.http.context import DATABASE
-from server.models import FlashDeal, Order, OrderLine, ProductVariant
+from server.core.store.rows import FlashDeal, Order, OrderLine, ProductVariant
+from server.edge.http.context import DATABASE
 
 # Payment states whose order holds (or has taken) its units; the rest gave them back.
 LIVE_STATES = frozenset({"reserved", "requires_action", "authorized", "paid", "fulfilled"})

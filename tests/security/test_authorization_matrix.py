@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from server.http.context import ROOM
+from server.edge.http.context import ROOM
 from tests.conftest import config_for
 from tests.security import matrix
 from tests.security.doors import EVENTS, HTTP

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from server.http.context import DATABASE
+from server.edge.http.context import DATABASE
 from tests import factory
 from tests.conftest import config_for
 from tests.security import consistency

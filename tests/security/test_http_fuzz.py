@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from server.http.openapi import ID, document
+from server.edge.http.openapi import ID, document
 from tests import factory
 from tests.conftest import Running
 from tests.security import consistency

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from chat.config import ChatConfig
-from server.http.context import ROOM
+from server.edge.http.context import ROOM
 from tests import factory
 from tests.conftest import Running
 from tests.security import consistency

@@ -15,8 +15,8 @@ from typing import Any
 
 import jwt
 
-from server.config import Config
-from server.http.context import SERVICES
+from server.edge.config import Config
+from server.edge.http.context import SERVICES
 from tests import factory
 from tests.conftest import Backend, Running, config_for
 

@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import event
 
-from server.db import Database, migrate
-from server.domain.roles import Principal, Role
-from server.models import Order, OrderLine, Product, Seller, Stream, User
+from server.core.domain.roles import Principal, Role
+from server.core.store.db import Database, migrate
+from server.core.store.rows import Order, OrderLine, Product, Seller, Stream, User
 from tests.conftest import Backend
 
 _seq = itertools.count(1)

@@ -3,7 +3,7 @@ helpers every page test shares. Screenshots go to $SHOPCAST_SCREENSHOTS (default
 
 Every page a test opens is watched for Content-Security-Policy violations (the
 `securitypolicyviolation` event and Chromium's console reports): a test whose pages met one
-fails, so the pages keep working under the policy server/http/security.py sends."""
+fails, so the pages keep working under the policy server/edge/http/security.py sends."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from server.auth import SESSION_COOKIE
-from server.demo import PASSWORD
-from server.http.security import CSRF_COOKIE
+from server.core.auth import SESSION_COOKIE
+from server.edge.demo import PASSWORD
+from server.edge.http.security import CSRF_COOKIE
 from tests.conftest import IN_CI
 
 CHROMIUM = Path("/usr/lib/chromium/chromium")

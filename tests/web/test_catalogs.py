@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from server.domain.streams import LANGUAGES
+from server.core.domain.streams import LANGUAGES
 from web import STATIC_DIR
 
 CATALOGS = STATIC_DIR / "i18n"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.demo import ACCOUNTS, PASSWORD, seed
+from server.edge.demo import ACCOUNTS, PASSWORD, seed
 from tests import factory
 from tests.chat.test_room import joined
 from tests.conftest import config_for

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from server.demo import ACCOUNTS, seed
+from server.edge.demo import ACCOUNTS, seed
 from tests.conftest import config_for
 from tests.web.conftest import sign_in, until
 

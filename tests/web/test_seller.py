@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.demo import ACCOUNTS, PASSWORD, seed
+from server.edge.demo import ACCOUNTS, PASSWORD, seed
 from tests import factory
 from tests.conftest import config_for
 from tests.web.conftest import screenshots, sign_in, until

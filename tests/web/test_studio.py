@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from server.demo import ACCOUNTS, PASSWORD, seed
-from server.http.context import MEDIA
+from server.edge.demo import ACCOUNTS, PASSWORD, seed
+from server.edge.http.context import MEDIA
 from tests import factory
 from tests.conftest import Running, config_for
 from tests.web.conftest import screenshots, sign_in, until

@@ -1,6 +1,6 @@
 """The viewer page in a real browser (Chromium, driven by Playwright) on a phone's screen.
 
-The show is the demo's (server/demo.py): a ceramic set in PLN, an embroidered shirt in UAH,
+The show is the demo's (server/edge/demo.py): a ceramic set in PLN, an embroidered shirt in UAH,
 earbuds in USD and a linen dress in EUR sold by size and colour. The host pins and runs deals
 over its own Socket.IO connection; the page is checked for what a viewer sees: their language,
 their locale's prices and plural forms, three pinned cards, a deal counting down on the
@@ -18,9 +18,9 @@ from datetime import datetime
 
 import pytest
 
-from server.demo import ACCOUNTS, PASSWORD, seed
-from server.http.context import MEDIA, ROOM, SERVICES
-from server.payments.test_gateway import Fault
+from server.core.payments.simulated_gateway import Fault
+from server.edge.demo import ACCOUNTS, PASSWORD, seed
+from server.edge.http.context import MEDIA, ROOM, SERVICES
 from tests import factory, peers
 from tests.conftest import config_for
 from tests.test_end_to_end import whip

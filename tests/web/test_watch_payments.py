@@ -5,7 +5,7 @@ modal: "Complete authentication"), pays again and the order is paid.
 
 localstripe's Stripe.js cannot turn a card field into a PaymentMethod (its
 `createPaymentMethod` is empty), so the card step is played by the test (as in
-tests/server/test_payments_stripe.py) and the page takes over at the 202 `next_action`.
+tests/server/edge/test_payments_stripe.py) and the page takes over at the 202 `next_action`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pytest
 
 from tests import factory
 from tests.conftest import config_for
-from tests.server.test_payments_stripe import (
+from tests.server.edge.test_payments_stripe import (
     CARD_3DS,
     LocalStripe,
     running_localstripe,

@@ -91,7 +91,7 @@ export function formatNumber(value) {
 }
 
 // Money travels as integer minor units; every currency we sell in has two decimals
-// (server/domain/money.py), so the major amount is minor / 100.
+// (server/core/domain/money.py), so the major amount is minor / 100.
 export function formatPrice(minor, currency) {
   return new Intl.NumberFormat(locale(), { style: "currency", currency }).format(minor / 100);
 }

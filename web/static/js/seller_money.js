@@ -1,5 +1,5 @@
 // Amounts typed by a seller, to and from integer minor units (every currency we sell in has
-// two decimals: server/domain/money.py), and commission rates in basis points.
+// two decimals: server/core/domain/money.py), and commission rates in basis points.
 
 import { locale } from "./i18n.js";
 

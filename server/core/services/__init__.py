@@ -1,0 +1,124 @@
+"""Use cases over the database: the rules in server/domain applied to the durable record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from server.core.auth import Passwords, Tokens
+from server.core.config import AuthConfig, CommerceConfig, PaymentsConfig
+from server.core.domain.payments import PaymentGateway
+from server.core.payments.providers import gateway_for
+from server.core.services.account_standing import AccountStanding
+from server.core.services.accounts import AccountService
+from server.core.services.cart import CartService
+from server.core.services.catalog import CatalogService
+from server.core.services.chat_log import ChatLog
+from server.core.services.coupons import CouponService
+from server.core.services.deals import DealService
+from server.core.services.ledger import Ledger
+from server.core.services.moderation_audit import ModerationAuditLog
+from server.core.services.order_lifecycle import OrderLifecycle
+from server.core.services.orders import OrderService
+from server.core.services.rate_limits import RateLimits
+from server.core.services.recordings import RecordingService
+from server.core.services.streams import StreamService
+from server.core.stock.gate import StockGate
+from server.core.stock.redis_lua import RedisStockReservations
+from server.core.store.db import Database
+from server.core.store.rows import FlashDeal, ProductVariant
+
+# Redis lets a hold outlive the database's by this much: the database's expiry decides, and
+# Redis's own only frees units of a purchase whose transaction never happened (a crash).
+GATE_HOLD_MARGIN = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Services:
+    accounts: AccountService
+    catalog: CatalogService
+    streams: StreamService
+    orders: OrderService
+    chat_log: ChatLog
+    moderation_audit: ModerationAuditLog
+    recordings: RecordingService
+    tokens: Tokens
+    coupons: CouponService
+    ledger: Ledger
+    deals: DealService
+    carts: CartService
+    lifecycle: OrderLifecycle
+    rate_limits: RateLimits
+
+    @classmethod
+    def build(
+        cls,
+        db: Database,
+        tokens: Tokens,
+        commerce: CommerceConfig | None = None,
+        redis_url: str | None = None,
+        gateway: PaymentGateway | None = None,
+        redis_prefix: str = "shopcast",
+        auth: AuthConfig | None = None,
+        payments: PaymentsConfig | None = None,
+    ) -> Services:
+        """`gateway`: the payment provider, else the one `payments` configures (no default);
+        `redis_prefix` the deployment's Redis key prefix (its channel name)."""
+        commerce = commerce or CommerceConfig()
+        auth = auth or AuthConfig()
+        standing = AccountStanding(db, auth.recheck_s)
+        rate_limits = RateLimits.build(auth, redis_url, redis_prefix)
+        hold = timedelta(seconds=commerce.reservation_hold_s)
+        gate = _gate(db, redis_url, f"{redis_prefix}:stock", hold) if redis_url else None
+        coupons = CouponService(db)
+        ledger = Ledger(db)
+        orders = OrderService(db, coupons, hold=hold, gate=gate)
+        lifecycle = OrderLifecycle(
+            db,
+            orders,
+            coupons,
+            ledger,
+            gateway or gateway_for(payments or PaymentsConfig()),
+            gateway_timeout_s=commerce.gateway_timeout_s,
+        )
+        return cls(
+            accounts=AccountService(db, Passwords(), tokens, standing, rate_limits),
+            catalog=CatalogService(db, stock_changed=gate.variant_changed if gate else None),
+            streams=StreamService(db),
+            orders=orders,
+            chat_log=ChatLog(db),
+            moderation_audit=ModerationAuditLog(db),
+            recordings=RecordingService(db),
+            tokens=tokens,
+            coupons=coupons,
+            ledger=ledger,
+            deals=DealService(db),
+            carts=CartService(db),
+            lifecycle=lifecycle,
+            rate_limits=rate_limits,
+        )
+
+    async def close(self) -> None:
+        await self.rate_limits.close()
+        await self.lifecycle.gateway.close()
+        if self.orders.gate is not None:
+            await self.orders.gate.close()
+
+
+def _gate(db: Database, redis_url: str, prefix: str, hold: timedelta) -> StockGate:
+    async def seed(key: str) -> int:
+        """A gate key's units on the shelf as the database has them."""
+        kind, number = key[0], int(key[1:])
+        async with db.reading() as session:
+            if kind == "v":
+                stock = await session.scalar(
+                    select(ProductVariant.stock).where(ProductVariant.id == number)
+                )
+                return stock or 0
+            deal = await session.get(FlashDeal, number)
+            return deal.quantity - deal.sold if deal is not None else 0
+
+    reservations = RedisStockReservations.from_url(redis_url, prefix, hold + GATE_HOLD_MARGIN)
+    return StockGate(reservations, seed)

@@ -1,0 +1,118 @@
+"""A viewer's cart in one show: variants picked from the pins, checked out in one order."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+
+from server.core.domain.accounts import require_account
+from server.core.domain.errors import Conflict, ValidationError
+from server.core.domain.ids import check_id
+from server.core.domain.orders import MAX_QUANTITY_PER_ORDER, Item
+from server.core.domain.roles import Principal
+from server.core.domain.variants import pick_by_sku
+from server.core.store.db import Database
+from server.core.store.rows import CartItem, ProductVariant, StreamProduct
+
+MAX_CART_LINES = 20
+
+
+class CartService:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def items(self, principal: Principal, stream_id: int) -> list[CartItem]:
+        buyer_id = _buyer(principal)
+        query = (
+            select(CartItem)
+            .where(CartItem.buyer_id == buyer_id, CartItem.stream_id == stream_id)
+            .order_by(CartItem.id)
+        )
+        async with self._db.reading() as session:
+            return list(await session.scalars(query))
+
+    async def put(self, principal: Principal, stream_id: int, payload: object) -> list[CartItem]:
+        """Set how many of a variant are in the cart; 0 takes it out."""
+        buyer_id = _buyer(principal)
+        if not isinstance(payload, dict):
+            raise ValidationError("expected an object with product_id, sku and quantity")
+        product_id = check_id(payload.get("product_id"), "product_id", code="bad_product")
+        quantity = payload.get("quantity", 1)
+        if isinstance(quantity, bool) or not isinstance(quantity, int):
+            raise ValidationError("quantity must be an integer", code="bad_quantity")
+        if not 0 <= quantity <= MAX_QUANTITY_PER_ORDER:
+            raise ValidationError(
+                f"quantity must be 0 to {MAX_QUANTITY_PER_ORDER}", code="bad_quantity"
+            )
+        sku = Item.parse({"product_id": product_id, "sku": payload.get("sku")}).sku
+        async with self._db.writing() as session:
+            if await session.get(StreamProduct, (stream_id, product_id)) is None:
+                raise ValidationError(
+                    "this product is not in the show's line-up", code="not_in_lineup"
+                )
+            variant = pick_by_sku(
+                list(
+                    await session.scalars(
+                        select(ProductVariant).where(ProductVariant.product_id == product_id)
+                    )
+                ),
+                sku,
+            )
+            found = await session.scalar(
+                select(CartItem).where(
+                    CartItem.buyer_id == buyer_id,
+                    CartItem.stream_id == stream_id,
+                    CartItem.variant_id == variant.id,
+                )
+            )
+            if quantity == 0:
+                if found is not None:
+                    await session.delete(found)
+            elif found is not None:
+                found.quantity = quantity
+            else:
+                lines = await session.scalars(
+                    select(CartItem.id).where(
+                        CartItem.buyer_id == buyer_id, CartItem.stream_id == stream_id
+                    )
+                )
+                if len(list(lines)) >= MAX_CART_LINES:
+                    raise Conflict(f"a cart holds at most {MAX_CART_LINES} lines", code="cart_full")
+                session.add(
+                    CartItem(
+                        buyer_id=buyer_id,
+                        stream_id=stream_id,
+                        product_id=product_id,
+                        variant_id=variant.id,
+                        quantity=quantity,
+                    )
+                )
+        return await self.items(principal, stream_id)
+
+    async def as_items(self, principal: Principal, stream_id: int) -> list[Item]:
+        rows = await self.items(principal, stream_id)
+        if not rows:
+            raise Conflict("the cart is empty", code="cart_empty")
+        async with self._db.reading() as session:
+            skus = dict(
+                (
+                    await session.execute(
+                        select(ProductVariant.id, ProductVariant.sku).where(
+                            ProductVariant.id.in_([row.variant_id for row in rows])
+                        )
+                    )
+                ).all()
+            )
+        return [Item(row.product_id, skus[row.variant_id], row.quantity) for row in rows]
+
+    async def clear(self, principal: Principal, stream_id: int) -> None:
+        buyer_id = _buyer(principal)
+        async with self._db.writing() as session:
+            await session.execute(
+                delete(CartItem).where(
+                    CartItem.buyer_id == buyer_id, CartItem.stream_id == stream_id
+                )
+            )
+
+
+def _buyer(principal: Principal) -> int:
+    return require_account(principal, "use a cart")

@@ -1,0 +1,151 @@
+"""Flash deals of a show: started by its host or staff, sold through the order service."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from server.core.domain.deals import Deal, check_deal_price
+from server.core.domain.errors import Conflict, Forbidden, NotFound, ValidationError
+from server.core.domain.ids import check_id
+from server.core.domain.money import Money
+from server.core.domain.roles import Principal, can_pin
+from server.core.domain.streams import StreamStatus
+from server.core.store.db import Database
+from server.core.store.rows import FlashDeal, Product, Stream, StreamProduct, as_utc
+
+MIN_DURATION_S = 10
+MAX_DURATION_S = 24 * 3600
+MAX_START_DELAY_S = 24 * 3600
+
+
+class DealService:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def start(
+        self, principal: Principal | None, stream_id: int, payload: object, now: datetime
+    ) -> FlashDeal:
+        """Put a line-up product (or one variant) on a flash deal. `principal` None: the caller
+        has checked who may (the live room's permission matrix)."""
+        if not isinstance(payload, dict):
+            raise ValidationError("expected an object describing the deal")
+        product_id = check_id(payload.get("product_id"), "product_id", code="bad_product")
+        async with self._db.writing() as session:
+            stream = await session.get(Stream, stream_id)
+            if stream is None:
+                raise NotFound("no such stream", code="stream_not_found")
+            if principal is not None and not can_pin(principal, stream.host_id):
+                raise Forbidden("only the host and moderators can start deals")
+            if stream.status == StreamStatus.ENDED:
+                raise Conflict("the show has ended", code="stream_ended")
+            if await session.get(StreamProduct, (stream_id, product_id)) is None:
+                raise ValidationError(
+                    "this product is not in the show's line-up", code="not_in_lineup"
+                )
+            product = await session.get(Product, product_id)
+            if product is None:
+                raise NotFound("no such product")
+            deal = _new_deal(stream_id, product, payload, now)
+            running = await session.scalar(
+                select(FlashDeal.id).where(
+                    FlashDeal.stream_id == stream_id,
+                    FlashDeal.product_id == product_id,
+                    FlashDeal.ends_at > now,
+                )
+            )
+            if running is not None:
+                raise Conflict("this product already has a deal running", code="deal_exists")
+            session.add(deal)
+        return deal
+
+    async def end(self, principal: Principal | None, deal_id: int, now: datetime) -> FlashDeal:
+        """End a deal early; ending one that is over changes nothing."""
+        async with self._db.writing() as session:
+            deal = await session.get(FlashDeal, deal_id)
+            if deal is None:
+                raise NotFound("no such deal", code="deal_not_found")
+            stream = await session.get(Stream, deal.stream_id)
+            if principal is not None and (stream is None or not can_pin(principal, stream.host_id)):
+                raise Forbidden("only the host and moderators can end deals")
+            await session.execute(
+                update(FlashDeal)
+                .where(FlashDeal.id == deal_id, FlashDeal.ends_at > now)
+                .values(ends_at=now)
+                .execution_options(synchronize_session=False)
+            )
+        return await self.get(deal_id)
+
+    async def get(self, deal_id: int) -> FlashDeal:
+        async with self._db.reading() as session:
+            deal = await session.get(FlashDeal, deal_id)
+        if deal is None:
+            raise NotFound("no such deal", code="deal_not_found")
+        return deal
+
+    async def running(self, stream_id: int, now: datetime) -> list[FlashDeal]:
+        """Deals of the show that have not ended: active or about to start."""
+        query = (
+            select(FlashDeal)
+            .where(FlashDeal.stream_id == stream_id, FlashDeal.ends_at > now)
+            .order_by(FlashDeal.id)
+        )
+        async with self._db.reading() as session:
+            return list(await session.scalars(query))
+
+
+def as_deal(row: FlashDeal, sku: str | None = None) -> Deal:
+    return Deal(
+        id=row.id,
+        product_id=row.product_id,
+        sku=sku,
+        price=Money(row.price_minor, row.currency),
+        starts_at=as_utc(row.starts_at),
+        ends_at=as_utc(row.ends_at),
+        quantity=row.quantity,
+        per_buyer_limit=row.per_buyer_limit,
+        sold=row.sold,
+    )
+
+
+def _new_deal(stream_id: int, product: Product, payload: dict, now: datetime) -> FlashDeal:
+    variant = None
+    sku = payload.get("sku")
+    if sku is not None:
+        variant = next((v for v in product.variants if v.sku.upper() == str(sku).upper()), None)
+        if variant is None:
+            raise NotFound("this product has no such variant", code="variant_not_found")
+    regular = Money(
+        variant.price_minor
+        if variant is not None and variant.price_minor is not None
+        else product.price_minor,
+        product.currency,
+    )
+    price = Money(_int(payload.get("price_minor"), "price_minor", 0, 10**11), product.currency)
+    check_deal_price(price, regular)
+    duration = _int(payload.get("duration_s"), "duration_s", MIN_DURATION_S, MAX_DURATION_S)
+    delay = _int(payload.get("starts_in_s", 0), "starts_in_s", 0, MAX_START_DELAY_S)
+    quantity = _int(payload.get("quantity"), "quantity", 1, 1_000_000)
+    limit = _int(payload.get("per_buyer_limit", 1), "per_buyer_limit", 1, quantity)
+    starts_at = now + timedelta(seconds=delay)
+    row = FlashDeal(
+        stream_id=stream_id,
+        product_id=product.id,
+        variant_id=variant.id if variant is not None else None,
+        price_minor=price.amount_minor,
+        currency=price.currency,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(seconds=duration),
+        quantity=quantity,
+        per_buyer_limit=limit,
+        sold=0,
+    )
+    as_deal(row)  # the domain rules check the whole deal once more
+    return row
+
+
+def _int(value: object, name: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValidationError(f"{name} must be an integer from {low} to {high}", code=f"bad_{name}")
+    return value

@@ -1,0 +1,179 @@
+"""The Redis stock gate: decides in one round trip who may go on to the database.
+
+With several server processes, a flash deal brings thousands of buyers for a few hundred units
+within a second. Each purchase first holds its units in Redis (one Lua script per hold,
+server/core/stock/redis_lua.py): the buyers who get no units are answered at once and never touch
+the database. Those who do go on to the order's transaction, where the database decides again
+with its own row locks (core/services/orders.py). The database is the record: the gate may let
+too many through (after Redis lost its data, or failed open), never sell what the database has
+not got.
+
+Keys are per variant ("v<id>") and per flash deal ("d<id>", the units left at the deal price).
+A key is seeded from the database the first time a process uses it and again every
+RESEED_S: seeding only writes a key that does not exist, so it repairs a flushed Redis and
+changes nothing otherwise. A reservation id is derived from the buyer's idempotency key, so a
+retried request finds its first hold instead of taking a second one.
+
+Every Redis error lets the request through to the database (logged once per
+LOG_EVERY_S): losing Redis slows a sale down, it does not stop it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from redis.exceptions import RedisError
+
+from server.core.domain.errors import Conflict, DomainError, SoldOut
+from server.core.stock.redis_lua import RedisStockReservations
+
+logger = logging.getLogger(__name__)
+
+RESEED_S = 5.0
+LOG_EVERY_S = 10.0
+
+Seeder = Callable[[str], Awaitable[int]]  # a gate key's units on the shelf, from the database
+
+
+@dataclass(frozen=True)
+class Hold:
+    reservation_id: str
+    key: str  # "v<variant id>" or "d<deal id>"
+    quantity: int
+
+
+def variant_key(variant_id: int) -> str:
+    return f"v{variant_id}"
+
+
+def deal_key(deal_id: int) -> str:
+    return f"d{deal_id}"
+
+
+def hold_id(buyer_id: int, idempotency_key: str, key: str) -> str:
+    return f"{buyer_id}:{idempotency_key}:{key}"
+
+
+class StockGate:
+    def __init__(
+        self,
+        reservations: RedisStockReservations,
+        seeder: Seeder,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.reservations = reservations
+        self._seeder = seeder
+        self._clock = clock
+        self._seeded: dict[str, float] = {}
+        self._seeding: dict[str, asyncio.Future[None]] = {}
+        self._logged_at = float("-inf")
+        self.admitted = 0
+        self.refused = 0
+        self.failed_open = 0
+
+    async def admit(self, holds: Sequence[Hold], now: datetime) -> list[Hold]:
+        """Hold every unit asked for, or none: raises SoldOut (after giving back what it held)
+        when one key has too few. Returns the holds taken; [] if Redis failed (fail open)."""
+        taken: list[Hold] = []
+        try:
+            for hold in holds:
+                await self._ensure_seeded(hold.key)
+                try:
+                    await self.reservations.reserve(
+                        hold.reservation_id, hold.key, hold.quantity, now
+                    )
+                except SoldOut as refusal:
+                    raise _sold_out(hold.key, refusal) from None
+                taken.append(hold)
+        except DomainError:
+            self.refused += 1
+            await self.release(taken)
+            raise
+        except (RedisError, OSError) as exc:
+            self._failed(exc)
+            await self.release(taken)
+            return []
+        self.admitted += 1
+        return taken
+
+    async def release(self, holds: Sequence[Hold]) -> None:
+        """Unpaid, cancelled, or the order's transaction refused: the units go back."""
+        for hold in holds:
+            await self._settle(self.reservations.release, hold)
+
+    async def confirm(self, holds: Sequence[Hold], now: datetime) -> None:
+        for hold in holds:
+            await self._settle(lambda rid: self.reservations.confirm(rid, now), hold)
+
+    async def refund(self, holds: Sequence[Hold]) -> None:
+        for hold in holds:
+            await self._settle(self.reservations.refund, hold)
+
+    async def adjust(self, key: str, delta: int) -> None:
+        """A seller changed the shelf stock: move Redis's count by the same amount."""
+        try:
+            await self.reservations.adjust(key, delta)  # a key Redis lacks is left to seeding
+        except (RedisError, OSError) as exc:
+            self._failed(exc)
+
+    async def variant_changed(self, variant_id: int, delta: int) -> None:
+        await self.adjust(variant_key(variant_id), delta)
+
+    async def close(self) -> None:
+        await self.reservations.close()
+
+    async def _ensure_seeded(self, key: str) -> None:
+        """Seed a key before its first use; re-seed it every RESEED_S in the background. One
+        seed per key runs at a time, however many buyers arrive together."""
+        seen = self._seeded.get(key)
+        if seen is not None and self._clock() - seen < RESEED_S:
+            return
+        pending = self._seeding.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(self._seed(key))
+            self._seeding[key] = pending
+            pending.add_done_callback(lambda done: self._seeded_done(key, done))
+        if seen is None:
+            await asyncio.shield(pending)
+
+    async def _seed(self, key: str) -> None:
+        await self.reservations.seed(key, max(0, await self._seeder(key)))
+        self._seeded[key] = self._clock()
+
+    def _seeded_done(self, key: str, done: asyncio.Future[None]) -> None:
+        self._seeding.pop(key, None)
+        failure = None if done.cancelled() else done.exception()
+        if failure is not None and key in self._seeded:  # a background re-seed: nobody awaits it
+            self._failed(failure)
+
+    async def _settle(self, step: Callable[[str], Awaitable[object]], hold: Hold) -> None:
+        # The database already decided; the gate only follows. A hold Redis no longer knows
+        # (flushed, lapsed) or has already settled needs nothing more.
+        try:
+            await step(hold.reservation_id)
+        except DomainError:
+            pass
+        except (RedisError, OSError) as exc:
+            self._failed(exc)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.failed_open += 1
+        if self._clock() - self._logged_at >= LOG_EVERY_S:
+            self._logged_at = self._clock()
+            logger.warning("stock gate: Redis failed (%s); the database decides alone", exc)
+
+
+def _sold_out(key: str, refusal: SoldOut) -> DomainError:
+    """A deal's pool running dry is the deal selling out, not the product."""
+    if key.startswith("d"):
+        return Conflict("deal sold out", code="deal_sold_out")
+    return refusal
+
+
+def sold_out_message(available: int) -> str:
+    return "sold out" if available <= 0 else f"only {available} left: lower the quantity"

@@ -1,0 +1,1 @@
+"""The durable record: SQLAlchemy rows, the engine and sessions, Alembic migrations."""

@@ -1,0 +1,140 @@
+"""WHIP (publish) and WHEP (watch) endpoints: auth and stream state here, media in media/."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from server.core.auth import bearer
+from server.core.domain.errors import Conflict, DomainError
+from server.core.domain.roles import Principal
+from server.core.domain.streams import StreamStatus
+from server.edge.http.context import CONFIG, MEDIA, ROOM, SERVICES
+from server.edge.http.limits import MAX_SDP_BYTES, read_limited
+from server.edge.http.requests import path_id
+
+logger = logging.getLogger(__name__)
+
+routes = web.RouteTableDef()
+SDP = "application/sdp"
+CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "POST, DELETE, OPTIONS",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type",
+    "Access-Control-Expose-Headers": "Location, Link",
+}
+
+
+class UnsupportedMediaType(DomainError):
+    code = "unsupported_media_type"
+    status = 415
+
+
+async def read_offer(request: web.Request) -> str:
+    if request.content_type != SDP:
+        raise UnsupportedMediaType(f"send the SDP offer as {SDP}")
+    body = await read_limited(request, MAX_SDP_BYTES, "the SDP offer")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DomainError("the SDP offer is not UTF-8 text", code="bad_sdp") from None
+
+
+def sdp_created(request: web.Request, location: str, answer: str) -> web.Response:
+    links = [f'<{url}>; rel="ice-server"' for url in request.app[CONFIG].media.ice_servers]
+    headers = {**CORS, "Location": location, "ETag": f'"{location.rsplit("/", 1)[-1]}"'}
+    if links:
+        headers["Link"] = ", ".join(links)
+    return web.Response(status=201, text=answer, content_type=SDP, headers=headers)
+
+
+@routes.route("OPTIONS", "/whip/{id}")
+@routes.route("OPTIONS", "/whep/{id}")
+@routes.route("OPTIONS", "/whip/{id}/{session}")
+@routes.route("OPTIONS", "/whep/{id}/{session}")
+async def preflight(request: web.Request) -> web.Response:
+    return web.Response(status=204, headers=CORS)
+
+
+@routes.post("/whip/{id}")
+async def publish(request: web.Request) -> web.Response:
+    stream_id = path_id(request)
+    streams = request.app[SERVICES].streams
+    await streams.check_stream_key(stream_id, bearer(request.headers.get("Authorization")))
+    offer = await read_offer(request)
+    session = await request.app[MEDIA].publish(str(stream_id), offer)
+    try:
+        await streams.mark_live(stream_id)
+    except DomainError:
+        await request.app[MEDIA].unpublish(str(stream_id), session.session_id)
+        raise
+    await request.app[ROOM].announce_status(stream_id, StreamStatus.LIVE, "connected")
+    return sdp_created(request, f"/whip/{stream_id}/{session.session_id}", session.sdp)
+
+
+@routes.delete("/whip/{id}/{session}")
+async def unpublish(request: web.Request) -> web.Response:
+    stream_id = path_id(request)
+    await request.app[SERVICES].streams.check_stream_key(
+        stream_id, bearer(request.headers.get("Authorization"))
+    )
+    await request.app[MEDIA].unpublish(str(stream_id), request.match_info["session"])
+    await end_show(request.app, None, stream_id)
+    return web.Response(status=200, headers=CORS)
+
+
+@routes.post("/whep/{id}")
+async def watch(request: web.Request) -> web.Response:
+    stream_id = path_id(request)
+    stream = await request.app[SERVICES].streams.get(stream_id)
+    if stream.status == StreamStatus.ENDED:
+        raise Conflict("this show has ended", code="stream_ended")
+    offer = await read_offer(request)
+    session = await request.app[MEDIA].watch(str(stream_id), offer)
+    return sdp_created(request, f"/whep/{stream_id}/{session.session_id}", session.sdp)
+
+
+@routes.delete("/whep/{id}/{session}")
+async def unwatch(request: web.Request) -> web.Response:
+    stream_id = path_id(request)
+    await request.app[MEDIA].unwatch(str(stream_id), request.match_info["session"])
+    return web.Response(status=200, headers=CORS)
+
+
+async def end_show(app: web.Application, by: Principal | None, stream_id: int) -> None:
+    """End a show: close purchases, drop the publisher and viewers, tell the room."""
+    await app[SERVICES].streams.end(by, stream_id)
+    await app[MEDIA].end(str(stream_id))
+    await app[ROOM].announce_status(stream_id, StreamStatus.ENDED, "disconnected")
+
+
+def relay_publisher_events(app: web.Application) -> Callable[[], Awaitable[None]]:
+    """Tell a show's room when its publisher drops (media calls back synchronously): viewers
+    show "host reconnecting" and keep their media sessions. The WHIP handler announces the
+    (re)connection itself, once the stream is marked live."""
+    tasks: set[asyncio.Task] = set()
+
+    async def announce_drop(stream_id: int) -> None:
+        try:
+            stream = await app[SERVICES].streams.get(stream_id)
+            await app[ROOM].announce_status(stream_id, stream.status, "disconnected")
+        except Exception:
+            logger.exception("could not announce that stream %s lost its publisher", stream_id)
+
+    def on_media_event(stream_key: str, event: str) -> None:
+        if event == "publisher_disconnected":
+            task = asyncio.ensure_future(announce_drop(int(stream_key)))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+
+    app[MEDIA].add_listener(on_media_event)
+
+    async def drain() -> None:
+        """Let announcements in flight finish: each holds a database session until it does."""
+        while tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    return drain

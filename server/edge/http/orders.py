@@ -1,0 +1,209 @@
+"""JSON API for buying in a show: buy now, the cart, flash deals, orders and payment webhooks.
+
+The rules are in server/core/services/orders.py (placing) and order_lifecycle.py (after); shapes in
+docs/protocol.md. Every purchase carries the buyer's idempotency key: a retry answers 200 with
+the first order instead of 201 with a second one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from server.contract.serializers import cart_view, deal_view, order_view
+from server.core.domain.errors import ValidationError
+from server.core.domain.orders import BuyRequest, CheckoutRequest, Item
+from server.core.domain.payments import PaymentAction, PaymentMethodRequired
+from server.core.domain.roles import Principal
+from server.core.services.order_lifecycle import Payment
+from server.core.store.rows import utcnow
+from server.edge.http.context import ROOM, SERVICES
+from server.edge.http.errors import read_json
+from server.edge.http.limits import read_limited
+from server.edge.http.requests import path_id, principal
+
+routes = web.RouteTableDef()
+Handler = Callable[[web.Request], Awaitable[web.Response]]
+MAX_WEBHOOK_BYTES = 64 * 1024
+MAX_PAYMENT_METHOD_CHARS = 255
+
+
+# -- buying ----------------------------------------------------------------------------------
+
+
+@routes.post("/api/streams/{id}/orders")
+async def buy(request: web.Request) -> web.Response:
+    who = principal(request)
+    req = BuyRequest.parse(await read_json(request))
+    stream_id = path_id(request)
+    return await _placed(
+        request, who, stream_id, req.items, req.idempotency_key, req.coupon, req.pay
+    )
+
+
+@routes.get("/api/streams/{id}/cart")
+async def get_cart(request: web.Request) -> web.Response:
+    items = await request.app[SERVICES].carts.items(principal(request), path_id(request))
+    return web.json_response(cart_view(items))
+
+
+@routes.put("/api/streams/{id}/cart/items")
+async def put_cart_item(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    items = await request.app[SERVICES].carts.put(principal(request), path_id(request), body)
+    return web.json_response(cart_view(items))
+
+
+@routes.post("/api/streams/{id}/cart/checkout")
+async def checkout(request: web.Request) -> web.Response:
+    who = principal(request)
+    req = CheckoutRequest.parse(await read_json(request))
+    stream_id = path_id(request)
+    items = await request.app[SERVICES].carts.as_items(who, stream_id)
+    response = await _placed(
+        request, who, stream_id, items, req.idempotency_key, req.coupon, req.pay
+    )
+    await request.app[SERVICES].carts.clear(who, stream_id)
+    return response
+
+
+async def _placed(
+    request: web.Request,
+    who: Principal,
+    stream_id: int,
+    items: tuple[Item, ...] | list[Item],
+    key: str,
+    coupon: str | None,
+    pay: bool,
+) -> web.Response:
+    services = request.app[SERVICES]
+    purchase = await services.orders.place(who, stream_id, items, key, coupon)
+    if purchase.created:
+        await request.app[ROOM].announce_purchase(stream_id, who.subject, purchase)
+    status = 201 if purchase.created else 200
+    if not pay:
+        return web.json_response(order_view(purchase.order), status=status)
+    try:
+        paid = await services.lifecycle.pay_with(who, purchase.order.id)
+    except PaymentMethodRequired:  # the page pays it with the card (docs/protocol.md)
+        return web.json_response(order_view(purchase.order), status=status)
+    if paid.action is not None:
+        return _paying(paid, paid.action)
+    return web.json_response(order_view(paid.order), status=status)
+
+
+# -- orders ----------------------------------------------------------------------------------
+
+
+@routes.get("/api/orders")
+async def my_orders(request: web.Request) -> web.Response:
+    orders = await request.app[SERVICES].orders.mine(principal(request))
+    return web.json_response({"orders": [order_view(o) for o in orders]})
+
+
+@routes.get("/api/orders/{id}")
+async def get_order(request: web.Request) -> web.Response:
+    order = await request.app[SERVICES].orders.get(principal(request), path_id(request))
+    return web.json_response(order_view(order))
+
+
+def _lifecycle_step(step: str) -> Handler:
+    """POST /api/orders/{id}/<step>: the order lifecycle's method of that name (who may, and
+    what it does, are in server/core/services/order_lifecycle.py)."""
+
+    async def handle(request: web.Request) -> web.Response:
+        run = getattr(request.app[SERVICES].lifecycle, step)
+        return web.json_response(order_view(await run(principal(request), path_id(request))))
+
+    return handle
+
+
+@routes.post("/api/orders/{id}/pay")
+async def pay(request: web.Request) -> web.Response:
+    """Pay: 200 with the order, or 202 with it and `next_action`, the provider's step the page
+    must run before the order continues (docs/protocol.md, "Buying")."""
+    method = _payment_method(await read_json(request))
+    lifecycle = request.app[SERVICES].lifecycle
+    paid = await lifecycle.pay_with(principal(request), path_id(request), method)
+    if paid.action is not None:
+        return _paying(paid, paid.action)
+    return web.json_response(order_view(paid.order))
+
+
+def _paying(paid: Payment, action: PaymentAction) -> web.Response:
+    return web.json_response(
+        {**order_view(paid.order), "next_action": action.to_payload()}, status=202
+    )
+
+
+def _payment_method(body: object) -> str | None:
+    """The provider's token for the buyer's card, collected by its browser library; optional."""
+    if not isinstance(body, dict):
+        raise ValidationError("expected a JSON object", code="invalid")
+    method = body.get("payment_method")
+    if method is None:
+        return None
+    if not isinstance(method, str) or not 0 < len(method) <= MAX_PAYMENT_METHOD_CHARS:
+        raise ValidationError("payment_method: expected the provider's id", code="invalid")
+    return method
+
+
+for _step in ("cancel", "refund", "fulfil"):
+    routes.post(f"/api/orders/{{id}}/{_step}")(_lifecycle_step(_step))
+
+
+@routes.get("/api/seller/orders")
+async def seller_orders(request: web.Request) -> web.Response:
+    status = request.query.get("status")
+    orders = await request.app[SERVICES].orders.of_seller(principal(request), status)
+    return web.json_response({"orders": [order_view(o) for o in orders]})
+
+
+# -- flash deals -----------------------------------------------------------------------------
+
+
+@routes.post("/api/streams/{id}/deals")
+async def start_deal(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    stream_id = path_id(request)
+    now = utcnow()
+    deal = await request.app[SERVICES].deals.start(principal(request), stream_id, body, now)
+    payload = await request.app[ROOM].deal_changed(deal, now)
+    return web.json_response({"deal": payload}, status=201)
+
+
+@routes.get("/api/streams/{id}/deals")
+async def running_deals(request: web.Request) -> web.Response:
+    now = utcnow()
+    deals = await request.app[SERVICES].deals.running(path_id(request), now)
+    return web.json_response(
+        {"server_time": now.isoformat(), "deals": [deal_view(d, now) for d in deals]}
+    )
+
+
+@routes.post("/api/deals/{id}/end")
+async def end_deal(request: web.Request) -> web.Response:
+    now = utcnow()
+    deal = await request.app[SERVICES].deals.end(principal(request), path_id(request), now)
+    payload = await request.app[ROOM].deal_changed(deal, now)
+    return web.json_response({"deal": payload})
+
+
+# -- payment provider ------------------------------------------------------------------------
+
+
+@routes.get("/api/payments/config")
+async def payment_setup(request: web.Request) -> web.Response:
+    """What the page needs before paying: the provider, its publishable key and script."""
+    return web.json_response(request.app[SERVICES].lifecycle.gateway.client_setup.to_payload())
+
+
+@routes.post("/api/payments/{gateway}/webhook")
+async def webhook(request: web.Request) -> web.Response:
+    lifecycle = request.app[SERVICES].lifecycle
+    if request.match_info["gateway"] != lifecycle.gateway.name:
+        raise web.HTTPNotFound(reason="no such payment gateway")
+    body = await read_limited(request, MAX_WEBHOOK_BYTES, "the webhook")
+    order = await lifecycle.apply_webhook(body, dict(request.headers))
+    return web.json_response({"order_id": order.id if order else None})
