@@ -8,7 +8,7 @@ import re
 import aiohttp
 import pytest
 
-from server.edge.config import STRIPE_ORIGINS
+from server.core.config import STRIPE_ORIGINS
 from server.edge.http.security import NOT_A_PAGE_POLICY, page_policy
 from tests.conftest import config_for
 from web import STATIC_DIR
