@@ -8,6 +8,7 @@ import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from server.core.domain.error_codes import GeneralCode
 from server.core.domain.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,8 @@ def acked(handler: Handler) -> Handler:
             return error(exc.code, exc.message, getattr(exc, "retry_after_s", None))
         except Exception:
             logger.exception("event %s from %s failed", handler.__name__, sid)
-            return error("internal", "the server failed to handle this; it has been logged")
+            return error(
+                GeneralCode.INTERNAL, "the server failed to handle this; it has been logged"
+            )
 
     return run

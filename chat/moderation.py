@@ -25,6 +25,7 @@ from chat.permissions import (
 )
 from chat.rules import ChatRefused
 from chat.word_filter import FilterAction, WordFilter, mask, strongest
+from server.core.domain.error_codes import AuthCode, ErrorCode, RoomCode
 from server.core.domain.errors import Conflict, NotFound, ValidationError
 from server.core.domain.roles import Principal, Role
 
@@ -49,7 +50,9 @@ class MessageRefused(ChatRefused):
 
     status = 403
 
-    def __init__(self, message: str, *, code: str, retry_after_s: float | None = None) -> None:
+    def __init__(
+        self, message: str, *, code: ErrorCode, retry_after_s: float | None = None
+    ) -> None:
         super().__init__(message, code=code)
         self.retry_after_s = retry_after_s
 
@@ -150,11 +153,11 @@ class RoomModes:
 
     def checked(self) -> RoomModes:
         if not _int_within(self.slow_mode_s, MAX_SLOW_MODE_S):
-            raise ValidationError(f"slow mode is 0-{MAX_SLOW_MODE_S} s", code="bad_mode")
+            raise ValidationError(f"slow mode is 0-{MAX_SLOW_MODE_S} s", code=RoomCode.BAD_MODE)
         if not _int_within(self.min_account_age_s, MAX_ACCOUNT_AGE_S):
-            raise ValidationError(f"account age is 0-{MAX_ACCOUNT_AGE_S} s", code="bad_mode")
+            raise ValidationError(f"account age is 0-{MAX_ACCOUNT_AGE_S} s", code=RoomCode.BAD_MODE)
         if not isinstance(self.registered_only, bool):
-            raise ValidationError("registered_only is true or false", code="bad_mode")
+            raise ValidationError("registered_only is true or false", code=RoomCode.BAD_MODE)
         return self
 
 
@@ -223,7 +226,7 @@ class StreamModeration:
         require(actor, Action.APPOINT_MODERATOR, self)
         if target.user_id is None or target.user_id == self.host_id:
             raise ValidationError(
-                "appoint a signed-in viewer, not a guest or the host", code="bad_target"
+                "appoint a signed-in viewer, not a guest or the host", code=RoomCode.BAD_TARGET
             )
         self.moderators.add(target.user_id)
         return self._audit(actor, Action.APPOINT_MODERATOR, target.subject, now)
@@ -231,7 +234,7 @@ class StreamModeration:
     def dismiss(self, actor: Principal, target: Principal, now: float) -> AuditEntry:
         require(actor, Action.REMOVE_MODERATOR, self)
         if target.user_id not in self.moderators:
-            raise NotFound("not a moderator of this stream", code="not_moderator")
+            raise NotFound("not a moderator of this stream", code=RoomCode.NOT_MODERATOR)
         self.moderators.discard(target.user_id)
         return self._audit(actor, Action.REMOVE_MODERATOR, target.subject, now)
 
@@ -291,7 +294,7 @@ class StreamModeration:
         if held is not None and self._sanctioned(held.sender, now, platform):
             raise Conflict(
                 "its sender was banned or muted while it waited: reject it instead",
-                code="sender_sanctioned",
+                code=RoomCode.SENDER_SANCTIONED,
             )
         return self._review(actor, held_id, now, "approved")
 
@@ -345,7 +348,7 @@ class StreamModeration:
         require(actor, Action.REVIEW, self)
         held = self.held.pop(held_id, None)
         if held is None or now >= held.at + HELD_TTL_S:
-            raise NotFound("no such held message (or it expired)", code="held_not_found")
+            raise NotFound("no such held message (or it expired)", code=RoomCode.HELD_NOT_FOUND)
         detail: dict[str, Json] = {"verdict": verdict, "held_id": held_id}
         return held, self._audit(actor, Action.REVIEW, held.sender, now, detail)
 
@@ -473,7 +476,7 @@ def _lift(
     require(actor, action, room, target.principal)
     sanction = book.find(_LIFTS[action], target, now)
     if sanction is None:
-        raise NotFound("this person has no such sanction", code="not_sanctioned")
+        raise NotFound("this person has no such sanction", code=RoomCode.NOT_SANCTIONED)
     # A stream moderator does not undo what platform staff decided.
     if RANK[standing(actor, room)] < RANK[sanction.by_standing]:
         raise ModerationForbidden(f"only a {sanction.by_standing.value} or above can lift this")
@@ -485,17 +488,19 @@ def _lift(
 def _duration(duration_s: float, cap: int) -> float:
     # The chained comparison is also False for NaN and infinity.
     if isinstance(duration_s, bool) or not isinstance(duration_s, int | float):
-        raise ValidationError("duration must be a number of seconds", code="bad_duration")
+        raise ValidationError("duration must be a number of seconds", code=RoomCode.BAD_DURATION)
     if not 0 < duration_s <= cap:
         raise ValidationError(
-            f"duration must be more than 0 s and at most {cap} s", code="bad_duration"
+            f"duration must be more than 0 s and at most {cap} s", code=RoomCode.BAD_DURATION
         )
     return float(duration_s)
 
 
 def _reason(reason: object) -> str:
     if not isinstance(reason, str) or len(reason.strip()) > MAX_REASON_CHARS:
-        raise ValidationError(f"reason is at most {MAX_REASON_CHARS} characters", code="bad_reason")
+        raise ValidationError(
+            f"reason is at most {MAX_REASON_CHARS} characters", code=RoomCode.BAD_REASON
+        )
     return reason.strip()
 
 
@@ -517,7 +522,7 @@ class Outcome(StrEnum):
 class Decision:
     outcome: Outcome
     text: str = ""  # what to deliver: masked terms already masked
-    code: str | None = None
+    code: RoomCode | None = None
     message: str = ""
     retry_after_s: float | None = None  # muted, slow_mode, account_too_new, timed bans
     held: HeldMessage | None = None
@@ -525,7 +530,7 @@ class Decision:
 
     def raise_if_refused(self) -> None:
         if self.outcome == Outcome.REFUSE:
-            code = str(self.code)
+            code = self.code or AuthCode.FORBIDDEN  # _refuse always names one
             raise MessageRefused(self.message, code=code, retry_after_s=self.retry_after_s)
 
 
@@ -550,7 +555,7 @@ def decide(
     matches = platform.words.scan(text, room.language) + room.words.scan(text, room.language)
     verdict = strongest(matches)
     if verdict == FilterAction.BLOCK:
-        return _refuse("blocked_word", "this message contains a blocked word")
+        return _refuse(RoomCode.BLOCKED_WORD, "this message contains a blocked word")
     shown = mask(text, [m for m in matches if m.action == FilterAction.MASK])
     if room.sanctions.find(SanctionKind.SHADOW_BAN, sender, now):
         decision = Decision(Outcome.SENDER_ONLY, shown)
@@ -574,7 +579,7 @@ def admission(
     if ban is None:
         return None
     left = None if ban.until is None else ban.until - now
-    return _refuse("banned", "you are banned from this chat", left)
+    return _refuse(RoomCode.BANNED, "you are banned from this chat", left)
 
 
 def _muted(sender: Person, now: float, room: StreamModeration) -> Decision | None:
@@ -582,23 +587,25 @@ def _muted(sender: Person, now: float, room: StreamModeration) -> Decision | Non
     if mute is None or mute.until is None:
         return None
     left = mute.until - now
-    return _refuse("muted", f"you are muted for {math.ceil(left)} more seconds", left)
+    return _refuse(RoomCode.MUTED, f"you are muted for {math.ceil(left)} more seconds", left)
 
 
 def _mode_refusal(sender: Person, now: float, room: StreamModeration) -> Decision | None:
     modes = room.modes
     # Established-user mode counts account age, which a guest does not have.
     if sender.principal.is_guest and (modes.registered_only or modes.min_account_age_s):
-        return _refuse("registered_only", "sign in to chat in this stream")
+        return _refuse(RoomCode.REGISTERED_ONLY, "sign in to chat in this stream")
     if modes.min_account_age_s:
         created = sender.account_created_at
         if created is None or now - created < modes.min_account_age_s:
             left = None if created is None else created + modes.min_account_age_s - now
-            return _refuse("account_too_new", "your account is too new to chat here yet", left)
+            return _refuse(
+                RoomCode.ACCOUNT_TOO_NEW, "your account is too new to chat here yet", left
+            )
     last = max((room.last_sent.get(k, -math.inf) for k in sender.keys), default=-math.inf)
     if now - last < modes.slow_mode_s:
         left = last + modes.slow_mode_s - now
-        return _refuse("slow_mode", f"slow mode: wait {math.ceil(left)} s", left)
+        return _refuse(RoomCode.SLOW_MODE, f"slow mode: wait {math.ceil(left)} s", left)
     return None
 
 
@@ -611,7 +618,7 @@ def _hold(
     meta: Mapping[str, Json],
 ) -> Decision:
     if len(room.pending(now)) >= MAX_HELD:
-        return _refuse("review_full", "this message needs review and the queue is full")
+        return _refuse(RoomCode.REVIEW_FULL, "this message needs review and the queue is full")
     principal = sender.principal
     held = HeldMessage(
         room.next_held_id, principal.subject, principal.display_name, text, terms, now, meta
@@ -623,5 +630,5 @@ def _hold(
     return Decision(Outcome.HOLD, text, held=held, audit=audit)
 
 
-def _refuse(code: str, message: str, retry_after_s: float | None = None) -> Decision:
+def _refuse(code: RoomCode, message: str, retry_after_s: float | None = None) -> Decision:
     return Decision(Outcome.REFUSE, code=code, message=message, retry_after_s=retry_after_s)

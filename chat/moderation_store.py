@@ -36,6 +36,7 @@ from redis.exceptions import RedisError, WatchError
 
 from chat.moderation import PlatformModeration, StreamModeration
 from chat.word_filter import WordFilter
+from server.core.domain.error_codes import RoomCode
 from server.core.domain.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ MAX_CACHED = 10_000  # word lists and fingerprints kept per node
 class ModerationUnavailable(DomainError):
     """The shared moderation state cannot be reached or changed now: try again shortly."""
 
-    code = "unavailable"
+    code = RoomCode.UNAVAILABLE
     status = 503
 
 

@@ -8,6 +8,7 @@ from datetime import UTC
 
 from chat.moderation import Person
 from chat.moderation_store import ModerationStore
+from server.core.domain.error_codes import RoomCode
 from server.core.domain.errors import DomainError, ValidationError
 from server.core.domain.roles import Principal, Role
 from server.core.services.accounts import AccountService, principal_of
@@ -35,17 +36,17 @@ class People:
         """The person a moderator names by subject (`u:<id>` or `g:<hex>`), as they are now:
         an account's current role, a guest's last fingerprint."""
         if not isinstance(subject, str):
-            raise ValidationError("target must be a subject such as u:12", code="bad_target")
+            raise ValidationError("target must be a subject such as u:12", code=RoomCode.BAD_TARGET)
         if _GUEST.fullmatch(subject):
             guest = Principal(subject, "guest", Role.VIEWER)
             return Person(guest, fingerprint=await self._store.fingerprint(subject))
         account = _ACCOUNT.fullmatch(subject)
         if account is None:
-            raise ValidationError("target must be a subject such as u:12", code="bad_target")
+            raise ValidationError("target must be a subject such as u:12", code=RoomCode.BAD_TARGET)
         try:
             user = await self._accounts.get(int(account.group(1)))
         except DomainError:
-            raise ValidationError("no such account", code="bad_target") from None
+            raise ValidationError("no such account", code=RoomCode.BAD_TARGET) from None
         return Person(principal_of(user))
 
     async def _created_at(self, user_id: int) -> float | None:

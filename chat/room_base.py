@@ -24,6 +24,7 @@ from chat.moderation_store import ModerationStore, StreamRef
 from chat.people import People
 from chat.room_counters import RoomCounters
 from chat.rules import RateLimiter
+from server.core.domain.error_codes import RoomCode
 from server.core.domain.errors import AuthRequired, Conflict
 from server.core.domain.roles import Principal
 from server.core.services import Services
@@ -88,7 +89,7 @@ class RoomBase(socketio.AsyncNamespace):
     async def trigger_event(self, event: Any, *args: Any) -> Any:
         """Route to `on_<event>`; an event this room does not know gets an error ack, not `[]`."""
         if not isinstance(event, str) or not hasattr(self, f"on_{event}"):
-            return error("unknown_event", f"no such event: {str(event)[:40]!r}")
+            return error(RoomCode.UNKNOWN_EVENT, f"no such event: {str(event)[:40]!r}")
         return await super().trigger_event(event, *args)
 
     def fanout_counts(self) -> dict[str, int]:
@@ -135,7 +136,7 @@ class RoomBase(socketio.AsyncNamespace):
     def _joined_as(self, sid: str) -> tuple[int, Principal]:
         member = self._member(sid)
         if member.stream_id is None:
-            raise Conflict("join a stream first", code="not_joined")
+            raise Conflict("join a stream first", code=RoomCode.NOT_JOINED)
         if member.principal is None:
             raise AuthRequired("sign in or continue as a guest first")
         return member.stream_id, member.principal

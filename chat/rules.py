@@ -10,6 +10,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from server.core.domain.error_codes import GeneralCode, RoomCode
 from server.core.domain.errors import DomainError, RateLimited, ValidationError
 
 
@@ -20,15 +21,17 @@ class ChatRefused(DomainError):
 def clean_message(text: object, *, max_chars: int) -> str:
     """Normalise a chat line; refuse empty, oversized or non-text ones."""
     if not isinstance(text, str):
-        raise ValidationError("text must be a string", code="bad_payload")
+        raise ValidationError("text must be a string", code=GeneralCode.BAD_PAYLOAD)
     # Control characters (other than none) break rendering and logs; newlines fold to spaces.
     cleaned = "".join(
         " " if unicodedata.category(c) == "Cc" else c for c in unicodedata.normalize("NFC", text)
     ).strip()
     if not cleaned:
-        raise ValidationError("message is empty", code="empty")
+        raise ValidationError("message is empty", code=RoomCode.EMPTY)
     if len(cleaned) > max_chars:
-        raise ValidationError(f"message is longer than {max_chars} characters", code="too_long")
+        raise ValidationError(
+            f"message is longer than {max_chars} characters", code=RoomCode.TOO_LONG
+        )
     return cleaned
 
 

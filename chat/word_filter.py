@@ -26,6 +26,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
+from server.core.domain.error_codes import GeneralCode, RoomCode
 from server.core.domain.errors import NotFound, ValidationError
 from server.core.domain.streams import LANGUAGES
 
@@ -76,7 +77,9 @@ class Term:
     @classmethod
     def parse(cls, text: object, language: object, action: object) -> Term:
         if not isinstance(text, str) or not 0 < len(text.strip()) <= MAX_TERM_CHARS:
-            raise ValidationError(f"a term is 1-{MAX_TERM_CHARS} characters", code="bad_term")
+            raise ValidationError(
+                f"a term is 1-{MAX_TERM_CHARS} characters", code=RoomCode.BAD_TERM
+            )
         return cls(text.strip(), _language(language), _action(action), _term_key(text))
 
 
@@ -122,17 +125,19 @@ class WordFilter:
         """Add a term, or change the action of one already listed."""
         term = Term.parse(text, language, action)
         if (term.language, term.key) not in self._terms and len(self._terms) >= MAX_TERMS:
-            raise ValidationError(f"a list holds at most {MAX_TERMS} terms", code="too_many_terms")
+            raise ValidationError(
+                f"a list holds at most {MAX_TERMS} terms", code=RoomCode.TOO_MANY_TERMS
+            )
         self._terms[(term.language, term.key)] = term
         self._compiled.clear()
         return term
 
     def remove(self, text: object, language: object) -> Term:
         if not isinstance(text, str):
-            raise ValidationError("a term is a string", code="bad_term")
+            raise ValidationError("a term is a string", code=RoomCode.BAD_TERM)
         term = self._terms.pop((_language(language), _term_key(text)), None)
         if term is None:
-            raise NotFound("no such term in this list", code="term_not_found")
+            raise NotFound("no such term in this list", code=RoomCode.TERM_NOT_FOUND)
         self._compiled.clear()
         return term
 
@@ -171,10 +176,14 @@ def _fold_char(char: str) -> str:
 def _term_key(text: str) -> str:
     skeleton = normalize(text)
     if any(c.isdigit() for c in skeleton):
-        raise ValidationError("spell terms in letters: look-alikes match anyway", code="bad_term")
+        raise ValidationError(
+            "spell terms in letters: look-alikes match anyway", code=RoomCode.BAD_TERM
+        )
     words = re.findall(f"{_LETTER}+", skeleton)
     if sum(map(len, words)) < MIN_TERM_LETTERS:
-        raise ValidationError(f"a term has at least {MIN_TERM_LETTERS} letters", code="bad_term")
+        raise ValidationError(
+            f"a term has at least {MIN_TERM_LETTERS} letters", code=RoomCode.BAD_TERM
+        )
     return " ".join(words)
 
 
@@ -185,7 +194,7 @@ def _term_dict(term: Term) -> dict[str, str]:
 def _language(language: object) -> str:
     if language != ALL_LANGUAGES and language not in LANGUAGES:
         choices = ", ".join((*LANGUAGES, ALL_LANGUAGES))
-        raise ValidationError(f"language must be one of {choices}", code="bad_language")
+        raise ValidationError(f"language must be one of {choices}", code=GeneralCode.BAD_LANGUAGE)
     return str(language)
 
 
@@ -193,7 +202,9 @@ def _action(action: object) -> FilterAction:
     try:
         return FilterAction(str(action))
     except ValueError:
-        raise ValidationError("action must be block, hold or mask", code="bad_action") from None
+        raise ValidationError(
+            "action must be block, hold or mask", code=RoomCode.BAD_ACTION
+        ) from None
 
 
 # -- compilation ------------------------------------------------------------------------------

@@ -1,12 +1,28 @@
 """Media errors: one base class; the HTTP edge maps each to a 4xx. Each has a default message
-for people, which a raise may replace with a more precise one."""
+for people, which a raise may replace with a more precise one, and a stable code from
+`MediaCode` (docs/protocol.md lists them; media imports nothing of the server, so its codes
+live here rather than in server/core/domain/error_codes.py)."""
 
 from __future__ import annotations
+
+from enum import StrEnum
+
+
+class MediaCode(StrEnum):
+    """The WHIP/WHEP relay's refusals."""
+
+    MEDIA_ERROR = "media_error"
+    BAD_SDP = "bad_sdp"
+    UNSUPPORTED_CODEC = "unsupported_codec"
+    ALREADY_PUBLISHING = "already_publishing"
+    NOT_LIVE = "not_live"
+    SESSION_NOT_FOUND = "session_not_found"
 
 
 class MediaError(Exception):
     """A media request the relay refuses; the message says why, for people."""
 
+    code = MediaCode.MEDIA_ERROR
     default_message = "the media request was refused"
 
     def __init__(self, message: str | None = None) -> None:
@@ -14,20 +30,25 @@ class MediaError(Exception):
 
 
 class InvalidOffer(MediaError):
+    code = MediaCode.BAD_SDP
     default_message = "the body is not an SDP offer the relay can answer"
 
 
 class UnsupportedCodec(MediaError):
+    code = MediaCode.UNSUPPORTED_CODEC
     default_message = "the offer has no codec in common with the show (H.264 or VP8, and Opus)"
 
 
 class AlreadyPublishing(MediaError):
+    code = MediaCode.ALREADY_PUBLISHING
     default_message = "this stream already has a live publisher; end that session first"
 
 
 class NotLive(MediaError):
+    code = MediaCode.NOT_LIVE
     default_message = "the host is not publishing this stream"
 
 
 class SessionNotFound(MediaError):
+    code = MediaCode.SESSION_NOT_FOUND
     default_message = "no such media session"

@@ -13,6 +13,7 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from server.core.domain.error_codes import AuthCode
 from server.core.domain.errors import AuthRequired
 from server.core.domain.roles import Principal, Role
 
@@ -100,7 +101,7 @@ class Tokens:
             del self._verified[token]
         verified = self._check(token)
         if self._clock() >= verified.expires:
-            raise AuthRequired("the token is invalid or expired", code="bad_token")
+            raise AuthRequired("the token is invalid or expired", code=AuthCode.BAD_TOKEN)
         if len(self._verified) >= MAX_VERIFIED:
             self._verified.clear()
         self._verified[token] = verified
@@ -122,7 +123,7 @@ class Tokens:
                 raise ValueError(version)
             return Verified(_principal(claims), version, float(claims["exp"]))
         except (jwt.PyJWTError, ValueError, KeyError, TypeError):
-            raise AuthRequired("the token is invalid or expired", code="bad_token") from None
+            raise AuthRequired("the token is invalid or expired", code=AuthCode.BAD_TOKEN) from None
 
 
 def _principal(claims: dict) -> Principal:

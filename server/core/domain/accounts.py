@@ -7,6 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from server.core.domain.error_codes import AuthCode
 from server.core.domain.errors import AuthRequired, Forbidden, ValidationError
 from server.core.domain.roles import Principal, Role
 
@@ -18,14 +19,14 @@ MAX_DISPLAY_NAME = 40
 
 def check_email(email: object) -> str:
     if not isinstance(email, str) or not EMAIL.match(email.strip()):
-        raise ValidationError("email is not a valid address", code="bad_email")
+        raise ValidationError("email is not a valid address", code=AuthCode.BAD_EMAIL)
     return email.strip().lower()
 
 
 def check_password(password: object) -> str:
     if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise ValidationError(
-            f"password must be {MIN_PASSWORD}-{MAX_PASSWORD} characters", code="bad_password"
+            f"password must be {MIN_PASSWORD}-{MAX_PASSWORD} characters", code=AuthCode.BAD_PASSWORD
         )
     return password
 
@@ -33,12 +34,12 @@ def check_password(password: object) -> str:
 def check_display_name(name: object) -> str:
     """Printable, trimmed, 1-40 characters: names are shown beside every chat line."""
     if not isinstance(name, str):
-        raise ValidationError("display_name must be a string", code="bad_display_name")
+        raise ValidationError("display_name must be a string", code=AuthCode.BAD_DISPLAY_NAME)
     name = " ".join(unicodedata.normalize("NFC", name).split())
     if not 1 <= len(name) <= MAX_DISPLAY_NAME or not all(_printable(c) for c in name):
         raise ValidationError(
             f"display_name must be 1-{MAX_DISPLAY_NAME} printable characters",
-            code="bad_display_name",
+            code=AuthCode.BAD_DISPLAY_NAME,
         )
     return name
 
@@ -52,7 +53,7 @@ def check_role(role: object) -> Role:
         return Role(str(role))
     except ValueError:
         raise ValidationError(
-            f"role must be one of {', '.join(r.value for r in Role)}", code="bad_role"
+            f"role must be one of {', '.join(r.value for r in Role)}", code=AuthCode.BAD_ROLE
         ) from None
 
 
@@ -66,10 +67,12 @@ class AccountChange:
     @classmethod
     def parse(cls, body: object) -> AccountChange:
         if not isinstance(body, dict) or not body.keys() & {"role", "disabled"}:
-            raise ValidationError("send role and/or disabled", code="bad_account_change")
+            raise ValidationError("send role and/or disabled", code=AuthCode.BAD_ACCOUNT_CHANGE)
         disabled = body.get("disabled")
         if disabled is not None and not isinstance(disabled, bool):
-            raise ValidationError("disabled must be true or false", code="bad_account_change")
+            raise ValidationError(
+                "disabled must be true or false", code=AuthCode.BAD_ACCOUNT_CHANGE
+            )
         role = body.get("role")
         return cls(role=None if role is None else check_role(role), disabled=disabled)
 
@@ -78,21 +81,23 @@ class AccountChange:
             raise Forbidden("only an admin can change an account's role or standing")
         if actor.user_id == account_id:
             # The one admin left could lock everyone out, and nobody could undo it.
-            raise Forbidden("an admin cannot change their own account", code="own_account")
+            raise Forbidden("an admin cannot change their own account", code=AuthCode.OWN_ACCOUNT)
 
 
 def check_token_standing(token_version: int, account_version: int, disabled: bool) -> None:
     """A token stands while its account is enabled and it carries the account's current token
     version: a role change or a ban bumps the version, which refuses every older token."""
     if disabled:
-        raise Forbidden("this account is disabled", code="account_disabled")
+        raise Forbidden("this account is disabled", code=AuthCode.ACCOUNT_DISABLED)
     if token_version != account_version:
-        raise AuthRequired("this token was revoked: sign in again", code="token_revoked")
+        raise AuthRequired("this token was revoked: sign in again", code=AuthCode.TOKEN_REVOKED)
 
 
 def require_account(principal: Principal, doing: str = "buy") -> int:
     """The buyer's account id: guests (a token with only a display name) can watch and chat,
     not buy, use a cart or pay."""
     if principal.user_id is None:
-        raise Forbidden(f"sign in to {doing}: guests can watch and chat", code="account_required")
+        raise Forbidden(
+            f"sign in to {doing}: guests can watch and chat", code=AuthCode.ACCOUNT_REQUIRED
+        )
     return principal.user_id

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from server.core.domain.commissions import check_rate
+from server.core.domain.error_codes import CatalogCode, GeneralCode
 from server.core.domain.errors import Conflict, ValidationError
 from server.core.domain.money import check_currency, check_price
 from server.core.domain.streams import LANGUAGES, check_language, check_title
@@ -92,7 +93,7 @@ class ProductInput:
         if with_variants and "stock" in payload:
             raise ValidationError(
                 "give stock (a product without options) or options and variants, not both",
-                code="stock_and_variants",
+                code=CatalogCode.STOCK_AND_VARIANTS,
             )
         variant_set = None
         if with_variants:
@@ -187,7 +188,7 @@ def check_stock_change_allowed(variant_count: int) -> None:
         raise Conflict(
             "this product has variants: set stock per variant "
             "(PATCH /api/products/{id}/variants/{sku})",
-            code="has_variants",
+            code=CatalogCode.HAS_VARIANTS,
         )
 
 
@@ -197,13 +198,14 @@ def check_text_change(change: object, what: str, max_chars: int) -> TextChange:
         return _check_text(change, what, max_chars)
     if not isinstance(change, dict):
         raise ValidationError(
-            f"{what} must be a string or an object by language", code=f"bad_{what}"
+            f"{what} must be a string or an object by language", code=GeneralCode(f"bad_{what}")
         )
     checked = {}
     for language, text in change.items():
         if language not in LANGUAGES:
             raise ValidationError(
-                f"{what} languages must be among {', '.join(LANGUAGES)}", code="bad_language"
+                f"{what} languages must be among {', '.join(LANGUAGES)}",
+                code=GeneralCode.BAD_LANGUAGE,
             )
         checked[language] = _check_text(text, what, max_chars)
     return checked
@@ -267,20 +269,23 @@ def check_image_url(url: object) -> str:
     if url == "":
         return ""
     if not isinstance(url, str) or len(url) > 2000 or not url.startswith(("https://", "http://")):
-        raise ValidationError("image_url must be an http(s) URL", code="bad_image_url")
+        raise ValidationError("image_url must be an http(s) URL", code=CatalogCode.BAD_IMAGE_URL)
     return url
 
 
 def check_country(country: object) -> str:
     if not isinstance(country, str) or not COUNTRY.match(country):
-        raise ValidationError("country must be an ISO 3166 alpha-2 code", code="bad_country")
+        raise ValidationError(
+            "country must be an ISO 3166 alpha-2 code", code=CatalogCode.BAD_COUNTRY
+        )
     return country
 
 
 def _check_text(text: object, what: str, max_chars: int) -> str:
     if not isinstance(text, str) or len(text.strip()) > max_chars:
         raise ValidationError(
-            f"{what} must be a string of at most {max_chars} characters", code=f"bad_{what}"
+            f"{what} must be a string of at most {max_chars} characters",
+            code=GeneralCode(f"bad_{what}"),
         )
     return text
 
@@ -305,7 +310,7 @@ def _refuse_unknown(payload: dict, allowed: frozenset[str]) -> None:
     if unknown:
         raise ValidationError(
             f"unknown fields: {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(allowed))}",
-            code="bad_field",
+            code=GeneralCode.BAD_FIELD,
         )
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
+from server.core.domain.error_codes import CatalogCode, LedgerCode
 from server.core.domain.errors import Conflict, ValidationError
 from server.core.domain.money import Money
 
@@ -35,7 +36,7 @@ class Period(StrEnum):
 def check_rate(rate_bp: object) -> int:
     if isinstance(rate_bp, bool) or not isinstance(rate_bp, int) or not 0 <= rate_bp <= FULL_BP:
         raise ValidationError(
-            "commission rate must be 0 to 10000 basis points", code="bad_commission_rate"
+            "commission rate must be 0 to 10000 basis points", code=CatalogCode.BAD_COMMISSION_RATE
         )
     return rate_bp
 
@@ -62,7 +63,9 @@ class CommissionLine:
     def __post_init__(self) -> None:
         check_rate(self.rate_bp)
         if self.quantity < 1 or self.unit_price.amount_minor < 0:
-            raise ValidationError("a line sells at least one unit at a price", code="bad_line")
+            raise ValidationError(
+                "a line sells at least one unit at a price", code=LedgerCode.BAD_LINE
+            )
 
     @property
     def gmv(self) -> Money:
@@ -78,7 +81,7 @@ class CommissionLine:
         if refunded_before < 0 or not 1 <= refunding <= kept:
             raise Conflict(
                 f"only {max(kept, 0)} units of this line are left to refund",
-                code="refund_exceeds_sale",
+                code=LedgerCode.REFUND_EXCEEDS_SALE,
             )
         before = self._on_units(kept).amount_minor
         return Money(

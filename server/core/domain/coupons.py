@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from server.core.domain.error_codes import CouponCode
 from server.core.domain.errors import Conflict, NotFound, ValidationError
 from server.core.domain.money import Money
 
@@ -47,18 +48,21 @@ class Coupon:
         if (self.scope == CouponScope.PLATFORM) != (self.scope_id is None):
             raise ValidationError(
                 "a stream or seller coupon names its stream or seller; a platform one doesn't",
-                code="bad_coupon_scope",
+                code=CouponCode.BAD_COUPON_SCOPE,
             )
         if (self.percent_bp is None) == (self.fixed is None):
             raise ValidationError(
-                "a coupon is either a percentage or a fixed amount", code="bad_coupon_value"
+                "a coupon is either a percentage or a fixed amount",
+                code=CouponCode.BAD_COUPON_VALUE,
             )
         if self.percent_bp is not None and not 1 <= self.percent_bp <= FULL_BP:
             raise ValidationError(
-                "percent_bp must be 1 to 10000 (0.01 % to 100 %)", code="bad_coupon_value"
+                "percent_bp must be 1 to 10000 (0.01 % to 100 %)", code=CouponCode.BAD_COUPON_VALUE
             )
         if self.fixed is not None and self.fixed.amount_minor <= 0:
-            raise ValidationError("a fixed discount must be positive", code="bad_coupon_value")
+            raise ValidationError(
+                "a fixed discount must be positive", code=CouponCode.BAD_COUPON_VALUE
+            )
         _check_limits(self)
 
 
@@ -89,7 +93,7 @@ def normalize_code(code: object) -> str:
         return code.strip().upper()
     raise ValidationError(
         "a coupon code is 3-32 letters, digits, _ or -, starting with a letter or digit",
-        code="bad_coupon_code",
+        code=CouponCode.BAD_COUPON_CODE,
     )
 
 
@@ -98,26 +102,28 @@ def find(coupons: Sequence[Coupon], code: object) -> Coupon:
     for coupon in coupons:
         if coupon.code == wanted:
             return coupon
-    raise NotFound("no such coupon", code="coupon_unknown")
+    raise NotFound("no such coupon", code=CouponCode.COUPON_UNKNOWN)
 
 
 def check_usable(coupon: Coupon, context: CouponContext) -> None:
     """Time window and usage limits, before looking at the lines."""
     if coupon.starts_at is not None and context.now < coupon.starts_at:
-        raise Conflict("this coupon is not valid yet", code="coupon_not_started")
+        raise Conflict("this coupon is not valid yet", code=CouponCode.COUPON_NOT_STARTED)
     if coupon.ends_at is not None and context.now >= coupon.ends_at:
-        raise Conflict("this coupon has expired", code="coupon_expired")
+        raise Conflict("this coupon has expired", code=CouponCode.COUPON_EXPIRED)
     if coupon.max_uses is not None and coupon.used >= coupon.max_uses:
-        raise Conflict("this coupon has been used up", code="coupon_exhausted")
+        raise Conflict("this coupon has been used up", code=CouponCode.COUPON_EXHAUSTED)
     if coupon.per_buyer_limit is not None and context.buyer_uses >= coupon.per_buyer_limit:
-        raise Conflict("you have already used this coupon", code="coupon_limit_reached")
+        raise Conflict("you have already used this coupon", code=CouponCode.COUPON_LIMIT_REACHED)
 
 
 def apply(coupon: Coupon, lines: Sequence[CouponLine], context: CouponContext) -> Discount:
     check_usable(coupon, context)
     covered = [_covers(coupon, line, context) for line in lines]
     if not any(covered):
-        raise Conflict("this coupon does not apply to this order", code="coupon_not_applicable")
+        raise Conflict(
+            "this coupon does not apply to this order", code=CouponCode.COUPON_NOT_APPLICABLE
+        )
     currency = _one_currency([line for line, yes in zip(lines, covered, strict=True) if yes])
     amounts = [
         line.amount.amount_minor if yes else 0 for line, yes in zip(lines, covered, strict=True)
@@ -161,7 +167,7 @@ def _covers(coupon: Coupon, line: CouponLine, context: CouponContext) -> bool:
 def _one_currency(lines: Sequence[CouponLine]) -> str:
     currencies = {line.amount.currency for line in lines}
     if len(currencies) != 1:
-        raise Conflict("a coupon applies to lines of one currency", code="coupon_currency")
+        raise Conflict("a coupon applies to lines of one currency", code=CouponCode.COUPON_CURRENCY)
     return currencies.pop()
 
 
@@ -169,10 +175,11 @@ def _check_minimum(coupon: Coupon, base: int, currency: str) -> None:
     if coupon.min_order is None:
         return
     if coupon.min_order.currency != currency:
-        raise Conflict(f"this coupon is not valid in {currency}", code="coupon_currency")
+        raise Conflict(f"this coupon is not valid in {currency}", code=CouponCode.COUPON_CURRENCY)
     if base < coupon.min_order.amount_minor:
         raise Conflict(
-            f"this coupon needs an order of at least {coupon.min_order}", code="coupon_min_order"
+            f"this coupon needs an order of at least {coupon.min_order}",
+            code=CouponCode.COUPON_MIN_ORDER,
         )
 
 
@@ -181,7 +188,7 @@ def _discount_on(coupon: Coupon, base: int, currency: str) -> int:
     if fixed is None:
         return base * (coupon.percent_bp or 0) // FULL_BP
     if fixed.currency != currency:
-        raise Conflict(f"this coupon is not valid in {currency}", code="coupon_currency")
+        raise Conflict(f"this coupon is not valid in {currency}", code=CouponCode.COUPON_CURRENCY)
     return min(fixed.amount_minor, base)  # never more than the lines cost
 
 
@@ -189,9 +196,11 @@ def _check_limits(coupon: Coupon) -> None:
     for name in ("max_uses", "per_buyer_limit"):
         value = getattr(coupon, name)
         if value is not None and value < 1:
-            raise ValidationError(f"{name} must be at least 1", code="bad_coupon_limit")
+            raise ValidationError(f"{name} must be at least 1", code=CouponCode.BAD_COUPON_LIMIT)
     if coupon.used < 0:
-        raise ValidationError("used must not be negative", code="bad_coupon_limit")
+        raise ValidationError("used must not be negative", code=CouponCode.BAD_COUPON_LIMIT)
     if coupon.starts_at is not None and coupon.ends_at is not None:
         if coupon.ends_at <= coupon.starts_at:
-            raise ValidationError("a coupon ends after it starts", code="bad_coupon_window")
+            raise ValidationError(
+                "a coupon ends after it starts", code=CouponCode.BAD_COUPON_WINDOW
+            )

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from server.core.domain.catalog import MAX_STOCK
+from server.core.domain.error_codes import DealCode, OrderCode
 from server.core.domain.errors import Conflict, ValidationError
 from server.core.domain.money import Money
 from server.core.domain.variants import Variant
@@ -44,14 +45,16 @@ class Deal:
         _check_window(self.starts_at, self.ends_at)
         if not 1 <= self.quantity <= MAX_STOCK:
             raise ValidationError(
-                f"deal quantity must be 1 to {MAX_STOCK}", code="bad_deal_quantity"
+                f"deal quantity must be 1 to {MAX_STOCK}", code=DealCode.BAD_DEAL_QUANTITY
             )
         if not 1 <= self.per_buyer_limit <= self.quantity:
             raise ValidationError(
-                "the per-buyer limit must be 1 to the deal quantity", code="bad_deal_limit"
+                "the per-buyer limit must be 1 to the deal quantity", code=DealCode.BAD_DEAL_LIMIT
             )
         if not 0 <= self.sold <= self.quantity:
-            raise ValidationError("sold must be 0 to the deal quantity", code="bad_deal_quantity")
+            raise ValidationError(
+                "sold must be 0 to the deal quantity", code=DealCode.BAD_DEAL_QUANTITY
+            )
 
     @property
     def left(self) -> int:
@@ -110,11 +113,11 @@ def check_deal_price(deal_price: Money, regular: Money) -> None:
     """A deal sells in the product's currency and below its regular price."""
     if deal_price.currency != regular.currency:
         raise ValidationError(
-            f"the deal price must be in {regular.currency}", code="bad_deal_currency"
+            f"the deal price must be in {regular.currency}", code=DealCode.BAD_DEAL_CURRENCY
         )
     if not 0 <= deal_price.amount_minor < regular.amount_minor:
         raise ValidationError(
-            "the deal price must be below the regular price", code="bad_deal_price"
+            "the deal price must be below the regular price", code=DealCode.BAD_DEAL_PRICE
         )
 
 
@@ -122,19 +125,19 @@ def check_deal_purchase(deal: Deal, buyer_bought_so_far: int, quantity: int, now
     """Refuse a purchase of `quantity` at the deal price; the checks run in the order a
     viewer would want them explained."""
     if quantity < 1:
-        raise ValidationError("quantity must be at least 1", code="bad_quantity")
+        raise ValidationError("quantity must be at least 1", code=OrderCode.BAD_QUANTITY)
     phase = deal.phase(now)
     if phase == DealPhase.UPCOMING:
-        raise Conflict("the deal has not started yet", code="deal_not_started")
+        raise Conflict("the deal has not started yet", code=DealCode.DEAL_NOT_STARTED)
     if phase == DealPhase.ENDED:
-        raise Conflict("the deal has ended", code="deal_ended")
+        raise Conflict("the deal has ended", code=DealCode.DEAL_ENDED)
     allowed = deal.per_buyer_limit - buyer_bought_so_far
     if quantity > allowed:
         message = f"you can buy {allowed} more at this price" if allowed > 0 else "limit reached"
-        raise Conflict(message, code="deal_limit_reached")
+        raise Conflict(message, code=DealCode.DEAL_LIMIT_REACHED)
     if quantity > deal.left:
         message = f"only {deal.left} left at the deal price" if deal.left else "deal sold out"
-        raise Conflict(message, code="deal_sold_out")
+        raise Conflict(message, code=DealCode.DEAL_SOLD_OUT)
 
 
 def resolve_price(
@@ -156,9 +159,9 @@ def resolve_price(
 def _check_window(starts_at: datetime, ends_at: datetime) -> None:
     # Naive datetimes can't be compared with the server's UTC clock: refuse them early.
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
-        raise ValidationError("deal times must carry a time zone", code="bad_deal_window")
+        raise ValidationError("deal times must carry a time zone", code=DealCode.BAD_DEAL_WINDOW)
     if not timedelta(0) < ends_at - starts_at <= MAX_DURATION:
         raise ValidationError(
             f"a deal ends after it starts and lasts at most {MAX_DURATION}",
-            code="bad_deal_window",
+            code=DealCode.BAD_DEAL_WINDOW,
         )

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from server.core.domain.error_codes import AuthCode, ErrorCode, GeneralCode, StockCode
+
 
 class DomainError(Exception):
-    """A request the rules refuse. `code` is stable and documented in docs/protocol.md."""
+    """A request the rules refuse. `code` is stable: a member of one of the enums in
+    error_codes.py, each listed in docs/protocol.md."""
 
-    code = "invalid"
+    code: ErrorCode = GeneralCode.INVALID
     status = 400
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(self, message: str, *, code: ErrorCode | None = None) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
@@ -17,42 +20,42 @@ class DomainError(Exception):
 
 
 class ValidationError(DomainError):
-    code = "invalid"
+    code: ErrorCode = GeneralCode.INVALID
     status = 400
 
 
 class AuthRequired(DomainError):
-    code = "auth_required"
+    code: ErrorCode = AuthCode.AUTH_REQUIRED
     status = 401
 
 
 class Forbidden(DomainError):
-    code = "forbidden"
+    code: ErrorCode = AuthCode.FORBIDDEN
     status = 403
 
 
 class NotFound(DomainError):
-    code = "not_found"
+    code: ErrorCode = GeneralCode.NOT_FOUND
     status = 404
 
 
 class Conflict(DomainError):
-    code = "conflict"
+    code: ErrorCode = GeneralCode.CONFLICT
     status = 409
 
 
 class SoldOut(Conflict):
-    code = "sold_out"
+    code: ErrorCode = StockCode.SOLD_OUT
 
 
 class RateLimited(DomainError):
     """`retry_after_s`: when trying again may succeed (HTTP's Retry-After, an ack's field)."""
 
-    code = "rate_limited"
+    code: ErrorCode = GeneralCode.RATE_LIMITED
     status = 429
 
     def __init__(
-        self, message: str, *, code: str | None = None, retry_after_s: float | None = None
+        self, message: str, *, code: ErrorCode | None = None, retry_after_s: float | None = None
     ) -> None:
         super().__init__(message, code=code)
         self.retry_after_s = retry_after_s

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from server.core.domain.error_codes import CatalogCode
 from server.core.domain.errors import ValidationError
 
 # Currencies the shows sell in, with their minor-unit exponent.
@@ -42,7 +43,8 @@ class Money:
 def check_currency(code: object) -> str:
     if not isinstance(code, str) or code not in CURRENCY_EXPONENTS:
         raise ValidationError(
-            f"currency must be one of {', '.join(sorted(CURRENCY_EXPONENTS))}", code="bad_currency"
+            f"currency must be one of {', '.join(sorted(CURRENCY_EXPONENTS))}",
+            code=CatalogCode.BAD_CURRENCY,
         )
     return code
 
@@ -54,6 +56,7 @@ def check_price(amount_minor: object) -> int:
         or not 0 <= amount_minor <= MAX_PRICE_MINOR
     ):
         raise ValidationError(
-            f"price_minor must be an integer from 0 to {MAX_PRICE_MINOR}", code="bad_price"
+            f"price_minor must be an integer from 0 to {MAX_PRICE_MINOR}",
+            code=CatalogCode.BAD_PRICE,
         )
     return amount_minor

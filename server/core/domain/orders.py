@@ -7,6 +7,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeGuard
 
+from server.core.domain.error_codes import (
+    CatalogCode,
+    CouponCode,
+    ErrorCode,
+    GeneralCode,
+    OrderCode,
+    StreamCode,
+)
 from server.core.domain.errors import Conflict, ValidationError
 from server.core.domain.ids import check_id
 
@@ -33,10 +41,12 @@ class Item:
 
     @classmethod
     def parse(cls, payload: dict, *, max_quantity: int = MAX_QUANTITY_PER_ORDER) -> Item:
-        product_id = check_id(payload.get("product_id"), "product_id", code="bad_product")
+        product_id = check_id(payload.get("product_id"), "product_id", code=OrderCode.BAD_PRODUCT)
         sku = payload.get("sku")
         if sku is not None and (not isinstance(sku, str) or not 1 <= len(sku) <= 64):
-            raise ValidationError("sku must be a string of 1-64 characters", code="bad_sku")
+            raise ValidationError(
+                "sku must be a string of 1-64 characters", code=CatalogCode.BAD_SKU
+            )
         return cls(product_id, sku, check_order_quantity(payload.get("quantity", 1), max_quantity))
 
 
@@ -67,7 +77,7 @@ class BuyRequest:
             idempotency_key=check_idempotency_key(payload.get("idempotency_key")),
             sku=item.sku,
             coupon=check_coupon_field(payload.get("coupon")),
-            pay=check_flag(payload.get("pay", False), "pay"),
+            pay=check_flag(payload.get("pay", False), "pay", OrderCode.BAD_PAY),
         )
 
 
@@ -86,13 +96,15 @@ class CheckoutRequest:
         return cls(
             idempotency_key=check_idempotency_key(payload.get("idempotency_key")),
             coupon=check_coupon_field(payload.get("coupon")),
-            pay=check_flag(payload.get("pay", False), "pay"),
+            pay=check_flag(payload.get("pay", False), "pay", OrderCode.BAD_PAY),
         )
 
 
 def check_order_quantity(quantity: object, most: int = MAX_QUANTITY_PER_ORDER) -> int:
     if not _is_int(quantity) or not 1 <= quantity <= most:
-        raise ValidationError(f"quantity must be an integer from 1 to {most}", code="bad_quantity")
+        raise ValidationError(
+            f"quantity must be an integer from 1 to {most}", code=OrderCode.BAD_QUANTITY
+        )
     return quantity
 
 
@@ -100,7 +112,7 @@ def check_idempotency_key(key: object) -> str:
     if not isinstance(key, str) or not IDEMPOTENCY_KEY.match(key):
         raise ValidationError(
             "idempotency_key must be 8-64 characters of A-Z a-z 0-9 _ -",
-            code="bad_idempotency_key",
+            code=OrderCode.BAD_IDEMPOTENCY_KEY,
         )
     return key
 
@@ -109,22 +121,26 @@ def check_coupon_field(code: object) -> str | None:
     if code is None or code == "":
         return None
     if not isinstance(code, str) or len(code) > 64:
-        raise ValidationError("coupon must be a code", code="bad_coupon_code")
+        raise ValidationError("coupon must be a code", code=CouponCode.BAD_COUPON_CODE)
     return code
 
 
-def check_flag(value: object, name: str) -> bool:
+def check_flag(value: object, name: str, code: ErrorCode) -> bool:
     if not isinstance(value, bool):
-        raise ValidationError(f"{name} must be true or false", code=f"bad_{name}")
+        raise ValidationError(f"{name} must be true or false", code=code)
     return value
 
 
 def check_buyable(stream_status: str, in_lineup: bool) -> None:
     """A product is bought in a show that is on air, and only from its line-up."""
     if stream_status != "live":
-        raise Conflict("the show is not live: purchases open when it goes live", code="not_live")
+        raise Conflict(
+            "the show is not live: purchases open when it goes live", code=StreamCode.NOT_LIVE
+        )
     if not in_lineup:
-        raise ValidationError("this product is not in the show's line-up", code="not_in_lineup")
+        raise ValidationError(
+            "this product is not in the show's line-up", code=StreamCode.NOT_IN_LINEUP
+        )
 
 
 def check_same_request(existing: list[tuple[int, str, int]], items: tuple[Item, ...]) -> None:
@@ -135,7 +151,8 @@ def check_same_request(existing: list[tuple[int, str, int]], items: tuple[Item, 
     skus = {i.sku.upper() for i in items if i.sku is not None}
     if asked != had or not skus <= {sku.upper() for _p, sku, _q in existing}:
         raise Conflict(
-            "idempotency_key was already used for a different purchase", code="idempotency_reused"
+            "idempotency_key was already used for a different purchase",
+            code=GeneralCode.IDEMPOTENCY_REUSED,
         )
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from server.core.domain.error_codes import OrderCode, PaymentCode
 from server.core.domain.errors import Conflict, DomainError, ValidationError
 from server.core.domain.money import Money
 from server.core.domain.orders import OrderStatus
@@ -28,22 +29,22 @@ from server.core.domain.orders import OrderStatus
 class PaymentError(DomainError):
     """The gateway refused or could not be reached; the order stays consistent either way."""
 
-    code = "payment_error"
+    code = PaymentCode.PAYMENT_ERROR
     status = 402
 
 
 class PaymentDeclined(PaymentError):
-    code = "payment_declined"
+    code = PaymentCode.PAYMENT_DECLINED
 
 
 class GatewayError(PaymentError):
     # The outcome is unknown: retry with the same idempotency key, or wait for the webhook.
-    code = "gateway_error"
+    code = PaymentCode.GATEWAY_ERROR
     status = 502
 
 
 class GatewayTimeout(GatewayError):
-    code = "payment_timeout"
+    code = PaymentCode.PAYMENT_TIMEOUT
     status = 504
 
 
@@ -101,7 +102,9 @@ def can_move(current: PaymentState, target: PaymentState) -> bool:
 def move(current: PaymentState, target: PaymentState) -> StockEffect:
     """Check a transition and say what it does to stock; NONE when already there."""
     if not can_move(current, target):
-        raise Conflict(f"an order that is {current} cannot become {target}", code="order_state")
+        raise Conflict(
+            f"an order that is {current} cannot become {target}", code=OrderCode.ORDER_STATE
+        )
     if target == current:
         return StockEffect.NONE
     if target == _S.PAID:
@@ -139,19 +142,21 @@ def after_event(current: PaymentState, event: EventKind) -> PaymentState:
         return target
     if event == EventKind.AUTHORIZED and current in _SOLD | {_S.REFUNDED}:
         return current
-    raise Conflict(f"an order that is {current} cannot take a {event} event", code="order_state")
+    raise Conflict(
+        f"an order that is {current} cannot take a {event} event", code=OrderCode.ORDER_STATE
+    )
 
 
 class PaymentMethodRequired(ValidationError):
     """The provider pays only with the buyer's card, collected by its script on the page."""
 
-    code = "payment_method_required"
+    code = PaymentCode.PAYMENT_METHOD_REQUIRED
 
 
 class WebhookMismatch(PaymentError):
     """A genuine event whose amount or currency is not the order's: refused, never applied."""
 
-    code = "webhook_amount_mismatch"
+    code = PaymentCode.WEBHOOK_AMOUNT_MISMATCH
     status = 422
 
 
@@ -160,7 +165,7 @@ def check_event_amount(event_amount: Money, order_amount: Money) -> None:
     if event_amount.currency != order_amount.currency:
         raise WebhookMismatch(
             f"the event is in {event_amount.currency}, the order in {order_amount.currency}",
-            code="webhook_currency_mismatch",
+            code=PaymentCode.WEBHOOK_CURRENCY_MISMATCH,
         )
     if event_amount.amount_minor != order_amount.amount_minor:
         raise WebhookMismatch(

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from server.core.domain.error_codes import GeneralCode, OrderCode, StockCode
 from server.core.domain.errors import Conflict, NotFound, SoldOut, ValidationError
 
 DEFAULT_HOLD = timedelta(minutes=10)
@@ -69,7 +70,7 @@ class StockBook:
 
     def __init__(self, hold: timedelta = DEFAULT_HOLD) -> None:
         if hold <= timedelta(0):
-            raise ValidationError("the hold must be positive", code="bad_hold")
+            raise ValidationError("the hold must be positive", code=StockCode.BAD_HOLD)
         self.hold = hold
         self._levels: dict[str, StockLevel] = {}
         self._reservations: dict[str, Reservation] = {}
@@ -81,7 +82,7 @@ class StockBook:
     def get(self, reservation_id: str) -> Reservation:
         found = self._reservations.get(reservation_id)
         if found is None:
-            raise NotFound("no such reservation", code="reservation_unknown")
+            raise NotFound("no such reservation", code=StockCode.RESERVATION_UNKNOWN)
         return found
 
     def reservations(self) -> list[Reservation]:
@@ -100,7 +101,8 @@ class StockBook:
         if earlier is not None:
             if (earlier.sku, earlier.quantity) != (sku, quantity):
                 raise Conflict(
-                    "this reservation id was used for other goods", code="idempotency_reused"
+                    "this reservation id was used for other goods",
+                    code=GeneralCode.IDEMPOTENCY_REUSED,
                 )
             return earlier
         self.expire(now, sku=sku)  # lapsed holds count as stock again before we decide
@@ -115,15 +117,18 @@ class StockBook:
         found = self.get(reservation_id)
         if found.expired(now):
             self.release(reservation_id)
-            raise Conflict("the reservation expired before payment", code="reservation_expired")
-        refusal = Conflict(f"the reservation is {found.state}", code="reservation_closed")
+            raise Conflict(
+                "the reservation expired before payment", code=StockCode.RESERVATION_EXPIRED
+            )
+        refusal = Conflict(f"the reservation is {found.state}", code=StockCode.RESERVATION_CLOSED)
         return self._advance(found, ReservationState.SOLD, refusal)
 
     def release(self, reservation_id: str) -> Reservation:
         """Unpaid: the held units go back on the shelf."""
         found = self.get(reservation_id)
         refusal = Conflict(
-            f"the reservation is {found.state}: refund it instead", code="reservation_closed"
+            f"the reservation is {found.state}: refund it instead",
+            code=StockCode.RESERVATION_CLOSED,
         )
         return self._advance(found, ReservationState.RELEASED, refusal)
 
@@ -132,7 +137,7 @@ class StockBook:
         found = self.get(reservation_id)
         refusal = Conflict(
             f"the reservation is {found.state}: only a sale is refunded",
-            code="reservation_not_sold",
+            code=StockCode.RESERVATION_NOT_SOLD,
         )
         return self._advance(found, ReservationState.REFUNDED, refusal)
 
@@ -184,11 +189,14 @@ class StockBook:
 def check_reservation_id(reservation_id: object) -> None:
     if not isinstance(reservation_id, str) or not 1 <= len(reservation_id) <= MAX_RESERVATION_ID:
         raise ValidationError(
-            f"reservation id must be 1-{MAX_RESERVATION_ID} characters", code="bad_reservation"
+            f"reservation id must be 1-{MAX_RESERVATION_ID} characters",
+            code=StockCode.BAD_RESERVATION,
         )
 
 
 def check_quantity(quantity: object, *, allow_zero: bool = False) -> None:
     low = 0 if allow_zero else 1
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < low:
-        raise ValidationError(f"quantity must be an integer of at least {low}", code="bad_quantity")
+        raise ValidationError(
+            f"quantity must be an integer of at least {low}", code=OrderCode.BAD_QUANTITY
+        )

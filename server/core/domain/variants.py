@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
+from server.core.domain.error_codes import CatalogCode, GeneralCode
 from server.core.domain.errors import NotFound, ValidationError
 from server.core.domain.money import Money, check_price
 from server.core.domain.streams import LANGUAGES, check_language
@@ -40,7 +41,8 @@ class Localized:
             check_language(language)
         if not self.texts.get(self.default):
             raise ValidationError(
-                f"a text in the default language ({self.default}) is required", code="bad_text"
+                f"a text in the default language ({self.default}) is required",
+                code=GeneralCode.BAD_TEXT,
             )
         object.__setattr__(self, "texts", dict(self.texts))  # a caller's later edits can't leak
 
@@ -55,7 +57,7 @@ class Localized:
     @classmethod
     def parse(cls, payload: object, default: str, *, what: str, max_chars: int) -> Localized:
         """`payload` is a plain string (the default language) or {language: text}."""
-        code = f"bad_{what}"
+        code = GeneralCode(f"bad_{what}")  # title, description
         if isinstance(payload, str):
             payload = {default: payload}
         if not isinstance(payload, dict):
@@ -64,7 +66,8 @@ class Localized:
         for language, text in payload.items():
             if language not in LANGUAGES:
                 raise ValidationError(
-                    f"{what} languages must be among {', '.join(LANGUAGES)}", code="bad_language"
+                    f"{what} languages must be among {', '.join(LANGUAGES)}",
+                    code=GeneralCode.BAD_LANGUAGE,
                 )
             if not isinstance(text, str) or len(text.strip()) > max_chars:
                 raise ValidationError(
@@ -116,7 +119,7 @@ class VariantSet:
         for variant in self.variants:
             if variant.sku.upper() == key:
                 return variant
-        raise NotFound("this product has no such variant", code="variant_not_found")
+        raise NotFound("this product has no such variant", code=CatalogCode.VARIANT_NOT_FOUND)
 
     def by_values(self, chosen: Mapping[str, str]) -> Variant:
         """The variant a buyer picked by option, e.g. {"size": "M", "colour": "red"}."""
@@ -124,7 +127,7 @@ class VariantSet:
         for variant in self.variants:
             if variant.values == wanted:
                 return variant
-        raise NotFound("this product has no such variant", code="variant_not_found")
+        raise NotFound("this product has no such variant", code=CatalogCode.VARIANT_NOT_FOUND)
 
     @property
     def total_stock(self) -> int:
@@ -136,12 +139,12 @@ class VariantSet:
         "price_minor"?}]} where a variant's "options" maps option name to value."""
         if not isinstance(payload, dict):
             raise ValidationError(
-                "expected an object with options and variants", code="bad_variants"
+                "expected an object with options and variants", code=CatalogCode.BAD_VARIANTS
             )
         options = _parse_options(payload.get("options", []))
         raw_variants = payload.get("variants")
         if not isinstance(raw_variants, list):
-            raise ValidationError("variants must be a list", code="bad_variants")
+            raise ValidationError("variants must be a list", code=CatalogCode.BAD_VARIANTS)
         return check_variants(options, [_parse_variant(v, options) for v in raw_variants])
 
 
@@ -150,16 +153,20 @@ def check_variants(options: Iterable[Option], variants: Iterable[Variant]) -> Va
     variants = tuple(variants)
     _check_options(options)
     if not 1 <= len(variants) <= MAX_VARIANTS:
-        raise ValidationError(f"a product has 1 to {MAX_VARIANTS} variants", code="bad_variants")
+        raise ValidationError(
+            f"a product has 1 to {MAX_VARIANTS} variants", code=CatalogCode.BAD_VARIANTS
+        )
     skus: set[str] = set()
     combinations: set[tuple[str, ...]] = set()
     for variant in variants:
         _check_variant(variant, options)
         if variant.sku.upper() in skus:  # SKUs are read aloud and typed: case must not matter
-            raise ValidationError(f"SKU {variant.sku} is used twice", code="duplicate_sku")
+            raise ValidationError(
+                f"SKU {variant.sku} is used twice", code=CatalogCode.DUPLICATE_SKU
+            )
         if variant.values in combinations:
             raise ValidationError(
-                f"two variants are {'/'.join(variant.values)}", code="duplicate_variant"
+                f"two variants are {'/'.join(variant.values)}", code=CatalogCode.DUPLICATE_VARIANT
             )
         skus.add(variant.sku.upper())
         combinations.add(variant.values)
@@ -168,7 +175,9 @@ def check_variants(options: Iterable[Option], variants: Iterable[Variant]) -> Va
 
 def check_stock(stock: object) -> int:
     if isinstance(stock, bool) or not isinstance(stock, int) or not 0 <= stock <= MAX_STOCK:
-        raise ValidationError(f"stock must be an integer from 0 to {MAX_STOCK}", code="bad_stock")
+        raise ValidationError(
+            f"stock must be an integer from 0 to {MAX_STOCK}", code=CatalogCode.BAD_STOCK
+        )
     return stock
 
 
@@ -186,37 +195,44 @@ def pick_by_sku(variants: Sequence[V], sku: str | None) -> V:
         raise NotFound("no such product")
     if sku is None:
         if len(variants) > 1:
-            raise ValidationError("choose a variant (sku) of this product", code="variant_required")
+            raise ValidationError(
+                "choose a variant (sku) of this product", code=CatalogCode.VARIANT_REQUIRED
+            )
         return variants[0]
     for variant in variants:
         if variant.sku.upper() == sku.upper():
             return variant
-    raise NotFound("this product has no such variant", code="variant_not_found")
+    raise NotFound("this product has no such variant", code=CatalogCode.VARIANT_NOT_FOUND)
 
 
 def check_sku(sku: object) -> str:
     if not isinstance(sku, str) or not SKU.match(sku):
         raise ValidationError(
             "sku must be 1-64 characters of A-Z a-z 0-9 . _ - / starting with a letter or digit",
-            code="bad_sku",
+            code=CatalogCode.BAD_SKU,
         )
     return sku
 
 
 def _check_options(options: tuple[Option, ...]) -> None:
     if len(options) > MAX_OPTIONS:
-        raise ValidationError(f"a product has at most {MAX_OPTIONS} options", code="bad_options")
+        raise ValidationError(
+            f"a product has at most {MAX_OPTIONS} options", code=CatalogCode.BAD_OPTIONS
+        )
     names = [_check_label(option.name, "option name").casefold() for option in options]
     if len(set(names)) != len(names):
-        raise ValidationError("an option name is used twice", code="bad_options")
+        raise ValidationError("an option name is used twice", code=CatalogCode.BAD_OPTIONS)
     for option in options:
         if not 1 <= len(option.values) <= MAX_OPTION_VALUES:
             raise ValidationError(
-                f"option {option.name} needs 1 to {MAX_OPTION_VALUES} values", code="bad_options"
+                f"option {option.name} needs 1 to {MAX_OPTION_VALUES} values",
+                code=CatalogCode.BAD_OPTIONS,
             )
         values = [_check_label(value, "option value").casefold() for value in option.values]
         if len(set(values)) != len(values):
-            raise ValidationError(f"option {option.name} lists a value twice", code="bad_options")
+            raise ValidationError(
+                f"option {option.name} lists a value twice", code=CatalogCode.BAD_OPTIONS
+            )
 
 
 def _check_variant(variant: Variant, options: tuple[Option, ...]) -> None:
@@ -229,24 +245,26 @@ def _check_variant(variant: Variant, options: tuple[Option, ...]) -> None:
     ):
         raise ValidationError(
             f"variant {variant.sku} must pick one listed value of each option",
-            code="bad_option_value",
+            code=CatalogCode.BAD_OPTION_VALUE,
         )
 
 
 def _check_label(label: object, what: str) -> str:
     if not isinstance(label, str) or not label.strip() or len(label) > MAX_LABEL:
-        raise ValidationError(f"{what} must be 1-{MAX_LABEL} characters", code="bad_options")
+        raise ValidationError(
+            f"{what} must be 1-{MAX_LABEL} characters", code=CatalogCode.BAD_OPTIONS
+        )
     return label
 
 
 def _parse_options(raw: object) -> tuple[Option, ...]:
     if not isinstance(raw, list):
-        raise ValidationError("options must be a list", code="bad_options")
+        raise ValidationError("options must be a list", code=CatalogCode.BAD_OPTIONS)
     options = []
     for item in raw:
         if not isinstance(item, dict) or not isinstance(item.get("values"), list):
             raise ValidationError(
-                "each option needs a name and a list of values", code="bad_options"
+                "each option needs a name and a list of values", code=CatalogCode.BAD_OPTIONS
             )
         name = _check_label(item.get("name"), "option name").strip()
         values = tuple(_check_label(v, "option value").strip() for v in item["values"])
@@ -256,11 +274,11 @@ def _parse_options(raw: object) -> tuple[Option, ...]:
 
 def _parse_variant(raw: object, options: tuple[Option, ...]) -> Variant:
     if not isinstance(raw, dict):
-        raise ValidationError("each variant must be an object", code="bad_variants")
+        raise ValidationError("each variant must be an object", code=CatalogCode.BAD_VARIANTS)
     chosen = raw.get("options", {})
     if not isinstance(chosen, dict) or set(chosen) != {option.name for option in options}:
         raise ValidationError(
-            "each variant must give a value for every option", code="bad_option_value"
+            "each variant must give a value for every option", code=CatalogCode.BAD_OPTION_VALUE
         )
     price = raw.get("price_minor")
     return Variant(

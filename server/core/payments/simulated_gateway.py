@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from server.core.domain.error_codes import GeneralCode, PaymentCode
 from server.core.domain.errors import Conflict, Forbidden, ValidationError
 from server.core.domain.money import Money
 from server.core.domain.payments import (
@@ -96,14 +97,16 @@ class SimulatedGateway:
     def charge(self, authorization_id: str) -> Charge:
         found = self._charges.get(authorization_id)
         if found is None:
-            raise PaymentError("no such authorization", code="authorization_unknown")
+            raise PaymentError("no such authorization", code=PaymentCode.AUTHORIZATION_UNKNOWN)
         return found
 
     async def authorize(
         self, amount: Money, idempotency_key: str, payment_method: str | None = None
     ) -> Authorization:
         if amount.amount_minor <= 0:
-            raise ValidationError("an authorization is for a positive amount", code="bad_amount")
+            raise ValidationError(
+                "an authorization is for a positive amount", code=PaymentCode.BAD_AMOUNT
+            )
         earlier = self._by_key.get(idempotency_key)
         if earlier is not None:
             return self._replay(earlier, amount)
@@ -131,7 +134,7 @@ class SimulatedGateway:
         authorization is held and its webhook queued; failed, the payment is declined."""
         charge = self.charge(authorization_id)
         if charge.state != ChargeState.ACTION_REQUIRED:
-            raise PaymentError("no action is pending", code="no_action_pending")
+            raise PaymentError("no action is pending", code=PaymentCode.NO_ACTION_PENDING)
         if success:
             charge.state = ChargeState.AUTHORIZED
             self._emit(EventKind.AUTHORIZED, authorization_id, charge.authorization.amount)
@@ -146,11 +149,15 @@ class SimulatedGateway:
         if charge.state == ChargeState.CAPTURED:
             return charge.authorization
         if charge.state == ChargeState.VOIDED:
-            raise PaymentError("the authorization was voided", code="authorization_voided")
+            raise PaymentError(
+                "the authorization was voided", code=PaymentCode.AUTHORIZATION_VOIDED
+            )
         if charge.state in (ChargeState.ACTION_REQUIRED, ChargeState.ACTION_FAILED):
-            raise PaymentError("the buyer's step is not done", code="authorization_pending")
+            raise PaymentError(
+                "the buyer's step is not done", code=PaymentCode.AUTHORIZATION_PENDING
+            )
         if self._take(frozenset({Fault.FAIL_CAPTURE})) is not None:
-            raise PaymentDeclined("the capture was refused", code="capture_failed")
+            raise PaymentDeclined("the capture was refused", code=PaymentCode.CAPTURE_FAILED)
         charge.state = ChargeState.CAPTURED
         self._emit(EventKind.CAPTURED, authorization_id, charge.authorization.amount)
         return charge.authorization
@@ -158,7 +165,9 @@ class SimulatedGateway:
     async def void(self, authorization_id: str) -> None:
         charge = self.charge(authorization_id)
         if charge.state == ChargeState.CAPTURED:
-            raise PaymentError("captured: refund it instead", code="authorization_captured")
+            raise PaymentError(
+                "captured: refund it instead", code=PaymentCode.AUTHORIZATION_CAPTURED
+            )
         if charge.state == ChargeState.AUTHORIZED:
             charge.state = ChargeState.VOIDED
             self._emit(EventKind.VOIDED, authorization_id, charge.authorization.amount)
@@ -169,16 +178,20 @@ class SimulatedGateway:
         earlier = self._refunds.get(idempotency_key)
         if earlier is not None:
             if (earlier.authorization_id, earlier.amount) != (authorization_id, amount):
-                raise Conflict("refund key reused for another refund", code="idempotency_reused")
+                raise Conflict(
+                    "refund key reused for another refund", code=GeneralCode.IDEMPOTENCY_REUSED
+                )
             return earlier
         charge = self.charge(authorization_id)
         captured = charge.authorization.amount
         if charge.state != ChargeState.CAPTURED:
-            raise PaymentError("only a captured payment is refunded", code="not_captured")
+            raise PaymentError("only a captured payment is refunded", code=PaymentCode.NOT_CAPTURED)
         if amount.currency != captured.currency or not (
             0 < amount.amount_minor <= captured.amount_minor - charge.refunded_minor
         ):
-            raise PaymentError("more than is left to refund", code="refund_exceeds_capture")
+            raise PaymentError(
+                "more than is left to refund", code=PaymentCode.REFUND_EXCEEDS_CAPTURE
+            )
         charge.refunded_minor += amount.amount_minor
         refund = Refund(self._new_id("refund"), authorization_id, amount)
         self._refunds[idempotency_key] = refund
@@ -193,7 +206,9 @@ class SimulatedGateway:
             (v for k, v in headers.items() if k.lower() == SIGNATURE_HEADER.lower()), ""
         )
         if not hmac.compare_digest(signature, self._sign(body)):
-            raise Forbidden("the webhook signature does not match", code="bad_webhook_signature")
+            raise Forbidden(
+                "the webhook signature does not match", code=PaymentCode.BAD_WEBHOOK_SIGNATURE
+            )
         try:
             data = json.loads(body)
             return WebhookEvent(
@@ -204,7 +219,9 @@ class SimulatedGateway:
                 reference=str(data.get("reference", "")),
             )
         except (ValueError, KeyError, TypeError, ValidationError) as error:
-            raise ValidationError("the webhook body is malformed", code="bad_webhook") from error
+            raise ValidationError(
+                "the webhook body is malformed", code=PaymentCode.BAD_WEBHOOK
+            ) from error
 
     def _take(self, applicable: frozenset[Fault]) -> Fault | None:
         for i, fault in enumerate(self._faults):
@@ -239,7 +256,9 @@ class SimulatedGateway:
         if charge.state == ChargeState.ACTION_FAILED:
             raise PaymentDeclined("the buyer's authentication failed")
         if charge.state == ChargeState.VOIDED:
-            raise PaymentError("the authorization was voided", code="authorization_voided")
+            raise PaymentError(
+                "the authorization was voided", code=PaymentCode.AUTHORIZATION_VOIDED
+            )
         return auth
 
     def _replay(self, earlier: str | PaymentDeclined, amount: Money) -> Authorization:
@@ -247,7 +266,9 @@ class SimulatedGateway:
             raise PaymentDeclined(earlier.message, code=earlier.code)
         charge = self._charges[earlier]
         if charge.authorization.amount != amount:
-            raise Conflict("payment key reused for another amount", code="idempotency_reused")
+            raise Conflict(
+                "payment key reused for another amount", code=GeneralCode.IDEMPOTENCY_REUSED
+            )
         return self._view(charge)
 
     def _sign(self, body: bytes) -> str:

@@ -22,6 +22,7 @@ from typing import TypeVar, cast
 import stripe
 from stripe.params import PaymentIntentCreateParams, RefundCreateParams
 
+from server.core.domain.error_codes import GeneralCode, PaymentCode
 from server.core.domain.errors import Conflict, Forbidden, ValidationError
 from server.core.domain.money import Money
 from server.core.domain.payments import (
@@ -90,7 +91,9 @@ class StripeGateway:
         self, amount: Money, idempotency_key: str, payment_method: str | None = None
     ) -> Authorization:
         if amount.amount_minor <= 0:
-            raise ValidationError("an authorization is for a positive amount", code="bad_amount")
+            raise ValidationError(
+                "an authorization is for a positive amount", code=PaymentCode.BAD_AMOUNT
+            )
         if not payment_method:
             raise PaymentMethodRequired("pay with a payment_method collected by Stripe.js")
         # Cards only: other methods may redirect, which needs a return_url the pay call lacks.
@@ -113,7 +116,9 @@ class StripeGateway:
             intent = await _sdk(intents.retrieve_async(intent.id))
         auth = stripe_shapes.authorization(intent.to_dict(), self.client_setup)
         if auth.amount != amount:
-            raise Conflict("payment key reused for another amount", code="idempotency_reused")
+            raise Conflict(
+                "payment key reused for another amount", code=GeneralCode.IDEMPOTENCY_REUSED
+            )
         return auth
 
     async def confirm(self, authorization_id: str) -> Authorization:
@@ -128,7 +133,7 @@ class StripeGateway:
             intent = await _sdk(intents.capture_async(authorization_id, None, options))
         if intent.status != "succeeded":
             raise PaymentDeclined(
-                f"the capture left the payment {intent.status}", code="capture_failed"
+                f"the capture left the payment {intent.status}", code=PaymentCode.CAPTURE_FAILED
             )
         return stripe_shapes.authorization(intent.to_dict(), self.client_setup)
 
@@ -136,7 +141,9 @@ class StripeGateway:
         intents = self.client.v1.payment_intents
         intent = await _sdk(intents.retrieve_async(authorization_id))
         if intent.status == "succeeded":
-            raise PaymentError("captured: refund it instead", code="authorization_captured")
+            raise PaymentError(
+                "captured: refund it instead", code=PaymentCode.AUTHORIZATION_CAPTURED
+            )
         if intent.status != "canceled":
             options: stripe.RequestOptions = {"idempotency_key": f"void-{authorization_id}"}
             await _sdk(intents.cancel_async(authorization_id, None, options))
@@ -158,14 +165,18 @@ class StripeGateway:
             verified = self.client.construct_event(body, signature, self._webhook_secret)
         except stripe.SignatureVerificationError:
             raise Forbidden(
-                "the webhook signature does not match", code="bad_webhook_signature"
+                "the webhook signature does not match", code=PaymentCode.BAD_WEBHOOK_SIGNATURE
             ) from None
         except ValueError as error:
-            raise ValidationError("the webhook body is malformed", code="bad_webhook") from error
+            raise ValidationError(
+                "the webhook body is malformed", code=PaymentCode.BAD_WEBHOOK
+            ) from error
         try:
             return stripe_shapes.event(verified.to_dict())
         except (KeyError, TypeError) as error:
-            raise ValidationError("the webhook body is malformed", code="bad_webhook") from error
+            raise ValidationError(
+                "the webhook body is malformed", code=PaymentCode.BAD_WEBHOOK
+            ) from error
 
 
 async def _sdk(call: Awaitable[T]) -> T:
@@ -176,7 +187,7 @@ async def _sdk(call: Awaitable[T]) -> T:
         raise PaymentDeclined(error.user_message or "the card was declined") from None
     except stripe.IdempotencyError:
         raise Conflict(
-            "payment key reused for another payment", code="idempotency_reused"
+            "payment key reused for another payment", code=GeneralCode.IDEMPOTENCY_REUSED
         ) from None
     except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as error:
         raise GatewayError(
@@ -188,5 +199,5 @@ async def _sdk(call: Awaitable[T]) -> T:
     except stripe.StripeError as error:
         logger.warning("Stripe refused a request: %s", error)
         raise PaymentError(
-            error.user_message or "the payment provider refused", code="gateway_refused"
+            error.user_message or "the payment provider refused", code=PaymentCode.GATEWAY_REFUSED
         ) from None

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from server.core.domain.error_codes import PaymentCode
 from server.core.domain.errors import ValidationError
 from server.core.domain.money import Money
 from server.core.domain.payments import (
@@ -34,7 +35,7 @@ _HELD = frozenset({"requires_capture", "succeeded"})
 
 def money(amount: object, currency: object) -> Money:
     if not isinstance(amount, int) or not isinstance(currency, str):
-        raise ValidationError("a Stripe amount without its currency", code="bad_webhook")
+        raise ValidationError("a Stripe amount without its currency", code=PaymentCode.BAD_WEBHOOK)
     return Money(amount, currency.upper())
 
 
@@ -52,7 +53,7 @@ def authorization(intent: Mapping[str, Any], setup: ClientSetup) -> Authorizatio
         action = PaymentAction(setup, str(intent["client_secret"]))
         return Authorization(str(intent["id"]), amount, reference, action)
     if status == "canceled":
-        raise PaymentError("the payment was cancelled", code="authorization_voided")
+        raise PaymentError("the payment was cancelled", code=PaymentCode.AUTHORIZATION_VOIDED)
     # `processing`: the outcome is not known yet; the webhook settles it.
     raise GatewayError(f"the payment is {status}")
 

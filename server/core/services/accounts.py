@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from server.core.auth import Passwords, Tokens, guest_principal
 from server.core.domain import accounts
+from server.core.domain.error_codes import AuthCode
 from server.core.domain.errors import AuthRequired, Conflict, Forbidden, NotFound, ValidationError
 from server.core.domain.roles import SELF_SERVICE_ROLES, Principal, Role
 from server.core.services.account_standing import AccountStanding
@@ -74,7 +75,7 @@ class AccountService:
             async with self._db.writing() as session:
                 session.add(user)
         except IntegrityError:
-            raise Conflict("an account with this email exists", code="email_taken") from None
+            raise Conflict("an account with this email exists", code=AuthCode.EMAIL_TAKEN) from None
         return user, self._tokens.issue(principal_of(user), user.token_version)
 
     async def login(self, email: object, password: object) -> tuple[User, str]:
@@ -88,10 +89,10 @@ class AccountService:
         hashed = user.password_hash if user is not None else await self._decoy_hash()
         if not await asyncio.to_thread(self._passwords.verify, hashed, password) or user is None:
             await self._rate_limits.failed_sign_in(email)
-            raise AuthRequired("wrong email or password", code="bad_credentials")
+            raise AuthRequired("wrong email or password", code=AuthCode.BAD_CREDENTIALS)
         await self._rate_limits.signed_in(email)
         if user.disabled:  # said only to who knows the password
-            raise Forbidden("this account is disabled", code="account_disabled")
+            raise Forbidden("this account is disabled", code=AuthCode.ACCOUNT_DISABLED)
         return user, self._tokens.issue(principal_of(user), user.token_version)
 
     def guest(self, display_name: object) -> tuple[Principal, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 
 from server.core.domain.accounts import require_account
+from server.core.domain.error_codes import OrderCode, StreamCode
 from server.core.domain.errors import Conflict, ValidationError
 from server.core.domain.ids import check_id
 from server.core.domain.orders import MAX_QUANTITY_PER_ORDER, Item
@@ -35,19 +36,19 @@ class CartService:
         buyer_id = _buyer(principal)
         if not isinstance(payload, dict):
             raise ValidationError("expected an object with product_id, sku and quantity")
-        product_id = check_id(payload.get("product_id"), "product_id", code="bad_product")
+        product_id = check_id(payload.get("product_id"), "product_id", code=OrderCode.BAD_PRODUCT)
         quantity = payload.get("quantity", 1)
         if isinstance(quantity, bool) or not isinstance(quantity, int):
-            raise ValidationError("quantity must be an integer", code="bad_quantity")
+            raise ValidationError("quantity must be an integer", code=OrderCode.BAD_QUANTITY)
         if not 0 <= quantity <= MAX_QUANTITY_PER_ORDER:
             raise ValidationError(
-                f"quantity must be 0 to {MAX_QUANTITY_PER_ORDER}", code="bad_quantity"
+                f"quantity must be 0 to {MAX_QUANTITY_PER_ORDER}", code=OrderCode.BAD_QUANTITY
             )
         sku = Item.parse({"product_id": product_id, "sku": payload.get("sku")}).sku
         async with self._db.writing() as session:
             if await session.get(StreamProduct, (stream_id, product_id)) is None:
                 raise ValidationError(
-                    "this product is not in the show's line-up", code="not_in_lineup"
+                    "this product is not in the show's line-up", code=StreamCode.NOT_IN_LINEUP
                 )
             variant = pick_by_sku(
                 list(
@@ -76,7 +77,9 @@ class CartService:
                     )
                 )
                 if len(list(lines)) >= MAX_CART_LINES:
-                    raise Conflict(f"a cart holds at most {MAX_CART_LINES} lines", code="cart_full")
+                    raise Conflict(
+                        f"a cart holds at most {MAX_CART_LINES} lines", code=OrderCode.CART_FULL
+                    )
                 session.add(
                     CartItem(
                         buyer_id=buyer_id,
@@ -91,7 +94,7 @@ class CartService:
     async def as_items(self, principal: Principal, stream_id: int) -> list[Item]:
         rows = await self.items(principal, stream_id)
         if not rows:
-            raise Conflict("the cart is empty", code="cart_empty")
+            raise Conflict("the cart is empty", code=OrderCode.CART_EMPTY)
         async with self._db.reading() as session:
             skus = dict(
                 (

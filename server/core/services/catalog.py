@@ -23,6 +23,7 @@ from server.core.domain.catalog import (
     stored_options,
     stored_texts,
 )
+from server.core.domain.error_codes import CatalogCode
 from server.core.domain.errors import Conflict, Forbidden, NotFound, ValidationError
 from server.core.domain.roles import Principal, Role
 from server.core.domain.variants import check_sku
@@ -51,14 +52,16 @@ class CatalogService:
             async with self._db.writing() as session:
                 session.add(seller)
         except IntegrityError:
-            raise Conflict("this account already has a shop", code="seller_exists") from None
+            raise Conflict(
+                "this account already has a shop", code=CatalogCode.SELLER_EXISTS
+            ) from None
         return seller
 
     async def seller_of(self, principal: Principal) -> Seller:
         async with self._db.reading() as session:
             seller = await session.scalar(select(Seller).where(Seller.user_id == principal.user_id))
         if seller is None:
-            raise NotFound("open a shop first (POST /api/sellers)", code="no_seller")
+            raise NotFound("open a shop first (POST /api/sellers)", code=CatalogCode.NO_SELLER)
         return seller
 
     async def update_seller(self, principal: Principal, payload: object) -> Seller:
@@ -68,7 +71,7 @@ class CatalogService:
             query = select(Seller).where(Seller.id == seller_id).with_for_update()
             seller = await session.scalar(query)
             if seller is None:
-                raise NotFound("open a shop first (POST /api/sellers)", code="no_seller")
+                raise NotFound("open a shop first (POST /api/sellers)", code=CatalogCode.NO_SELLER)
             if "name" in change.given:
                 seller.name = change.name
             if "commission_bp" in change.given:
@@ -166,7 +169,9 @@ class CatalogService:
                 )
             )
             if variant_id is None:
-                raise NotFound("this product has no such variant", code="variant_not_found")
+                raise NotFound(
+                    "this product has no such variant", code=CatalogCode.VARIANT_NOT_FOUND
+                )
             if "price_minor" in change.given:
                 await session.execute(
                     update(ProductVariant)
@@ -204,7 +209,9 @@ def _variant_sku(sku: str) -> str:
     try:
         return check_sku(sku)
     except ValidationError:  # no variant can have it
-        raise NotFound("this product has no such variant", code="variant_not_found") from None
+        raise NotFound(
+            "this product has no such variant", code=CatalogCode.VARIANT_NOT_FOUND
+        ) from None
 
 
 async def _owned(session: AsyncSession, product_id: int, seller_id: int) -> Product:

@@ -8,6 +8,7 @@ import logging
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.core.domain.error_codes import RoomCode, StreamCode
 from server.core.domain.errors import Conflict, NotFound
 from server.core.domain.roles import Principal
 from server.core.store.db import Database
@@ -67,7 +68,7 @@ class ChatLog:
         async with self._db.reading() as session:
             message = await _message_in(session, stream_id, message_id)
         if message.deleted_at is not None:
-            raise NotFound("that message was deleted", code="message_not_found")
+            raise NotFound("that message was deleted", code=RoomCode.MESSAGE_NOT_FOUND)
         return message
 
     async def delete_by_author(self, stream_id: int, author: str) -> tuple[list[int], bool]:
@@ -124,15 +125,17 @@ class ChatLog:
         async with self._db.writing() as session:
             stream = await session.get(Stream, stream_id)
             if stream is None:
-                raise NotFound("no such stream", code="stream_not_found")
+                raise NotFound("no such stream", code=StreamCode.STREAM_NOT_FOUND)
             message = None
             if message_id is not None:
                 message = await _message_in(session, stream_id, message_id)
                 if message.deleted_at is not None or message.shadowed:
-                    raise NotFound("that message was deleted", code="message_not_found")
+                    raise NotFound("that message was deleted", code=RoomCode.MESSAGE_NOT_FOUND)
                 if answer:
                     if not message.question:
-                        raise Conflict("that message is not a question", code="not_a_question")
+                        raise Conflict(
+                            "that message is not a question", code=RoomCode.NOT_A_QUESTION
+                        )
                     message.answered_at = message.answered_at or utcnow()
             stream.pinned_message_id = message_id
         return message
@@ -150,7 +153,7 @@ class ChatLog:
 async def _message_in(session: AsyncSession, stream_id: int, message_id: int) -> ChatMessage:
     message = await session.get(ChatMessage, message_id)
     if message is None or message.stream_id != stream_id:
-        raise NotFound("no such message in this stream", code="message_not_found")
+        raise NotFound("no such message in this stream", code=RoomCode.MESSAGE_NOT_FOUND)
     return message
 
 

@@ -23,6 +23,7 @@ from server.core.domain.coupons import (
     check_usable,
     normalize_code,
 )
+from server.core.domain.error_codes import CatalogCode, CouponCode, GeneralCode, StreamCode
 from server.core.domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
 from server.core.domain.ids import MAX_ID, check_id
 from server.core.domain.money import MAX_PRICE_MINOR, Money, check_currency
@@ -69,7 +70,9 @@ class CouponService:
             async with self._db.writing() as session:
                 session.add(row)
         except IntegrityError:
-            raise Conflict(f"the code {coupon.code} is taken", code="coupon_exists") from None
+            raise Conflict(
+                f"the code {coupon.code} is taken", code=CouponCode.COUPON_EXISTS
+            ) from None
         return row
 
     async def get(self, code: object) -> models.Coupon:
@@ -77,7 +80,7 @@ class CouponService:
         async with self._db.reading() as session:
             row = await session.scalar(select(models.Coupon).where(models.Coupon.code == wanted))
         if row is None:
-            raise NotFound("no such coupon", code="coupon_unknown")
+            raise NotFound("no such coupon", code=CouponCode.COUPON_UNKNOWN)
         return row
 
     async def redeem(
@@ -169,9 +172,9 @@ async def _refusal(
     comes first: not started, expired, used up)."""
     row = await session.scalar(select(models.Coupon).where(models.Coupon.code == code))
     if row is None:
-        return NotFound("no such coupon", code="coupon_unknown")
+        return NotFound("no such coupon", code=CouponCode.COUPON_UNKNOWN)
     check_usable(to_domain(row), CouponContext(now=now, stream_id=stream_id, buyer_uses=0))
-    return Conflict("this coupon has been used up", code="coupon_exhausted")
+    return Conflict("this coupon has been used up", code=CouponCode.COUPON_EXHAUSTED)
 
 
 def _fields(payload: object) -> dict[str, object]:
@@ -179,7 +182,9 @@ def _fields(payload: object) -> dict[str, object]:
         raise ValidationError("expected a JSON object describing the coupon")
     unknown = set(payload) - FIELDS
     if unknown:
-        raise ValidationError(f"unknown fields: {', '.join(sorted(unknown))}", code="bad_field")
+        raise ValidationError(
+            f"unknown fields: {', '.join(sorted(unknown))}", code=GeneralCode.BAD_FIELD
+        )
     return payload
 
 
@@ -190,7 +195,7 @@ def _scope(data: dict[str, object], role: Role) -> CouponScope:
     if raw is not None:
         if not isinstance(raw, str) or raw not in set(CouponScope):
             raise ValidationError(
-                "scope must be stream, seller or platform", code="bad_coupon_scope"
+                "scope must be stream, seller or platform", code=CouponCode.BAD_COUPON_SCOPE
             )
         return CouponScope(raw)
     if data.get("stream_id") is not None:
@@ -210,7 +215,9 @@ async def _scope_id(
     if (stream_id is not None and scope != CouponScope.STREAM) or (
         seller_id is not None and scope != CouponScope.SELLER
     ):
-        raise ValidationError(f"a {scope} coupon names no other scope", code="bad_coupon_scope")
+        raise ValidationError(
+            f"a {scope} coupon names no other scope", code=CouponCode.BAD_COUPON_SCOPE
+        )
     if scope == CouponScope.PLATFORM:
         if principal.role != Role.ADMIN:
             raise Forbidden("only admins create platform-wide coupons")
@@ -222,10 +229,10 @@ async def _scope_id(
 
 async def _own_stream(session: AsyncSession, principal: Principal, stream_id: int | None) -> int:
     if stream_id is None:
-        raise ValidationError("a stream coupon needs stream_id", code="bad_coupon_scope")
+        raise ValidationError("a stream coupon needs stream_id", code=CouponCode.BAD_COUPON_SCOPE)
     stream = await session.get(models.Stream, stream_id)
     if stream is None:
-        raise NotFound("no such stream", code="stream_not_found")
+        raise NotFound("no such stream", code=StreamCode.STREAM_NOT_FOUND)
     if not can_run_stream(principal, stream.host_id):
         raise Forbidden("only the show's host (or an admin) creates coupons for it")
     return stream.id
@@ -234,9 +241,11 @@ async def _own_stream(session: AsyncSession, principal: Principal, stream_id: in
 async def _own_shop(session: AsyncSession, principal: Principal, seller_id: int | None) -> int:
     if principal.role == Role.ADMIN:
         if seller_id is None:
-            raise ValidationError("a seller coupon needs seller_id", code="bad_coupon_scope")
+            raise ValidationError(
+                "a seller coupon needs seller_id", code=CouponCode.BAD_COUPON_SCOPE
+            )
         if await session.get(models.Seller, seller_id) is None:
-            raise NotFound("no such seller", code="seller_not_found")
+            raise NotFound("no such seller", code=CatalogCode.SELLER_NOT_FOUND)
         return seller_id
     if principal.role != Role.SELLER:
         raise Forbidden("only the shop's seller (or an admin) creates coupons for it")
@@ -244,7 +253,7 @@ async def _own_shop(session: AsyncSession, principal: Principal, seller_id: int 
         select(models.Seller.id).where(models.Seller.user_id == principal.user_id)
     )
     if own is None:
-        raise NotFound("open a shop first (POST /api/sellers)", code="no_seller")
+        raise NotFound("open a shop first (POST /api/sellers)", code=CatalogCode.NO_SELLER)
     if seller_id is not None and seller_id != own:
         raise Forbidden("you can only create coupons for your own shop")
     return own
@@ -252,15 +261,16 @@ async def _own_shop(session: AsyncSession, principal: Principal, seller_id: int 
 
 def _terms(data: dict[str, object], scope: CouponScope, scope_id: int | None) -> Coupon:
     """The domain coupon the payload describes: building it checks the rules."""
-    fixed = _integer(data, "fixed_minor", MAX_PRICE_MINOR, "bad_coupon_value")
-    minimum = _integer(data, "min_order_minor", MAX_PRICE_MINOR, "bad_coupon_value")
+    fixed = _integer(data, "fixed_minor", MAX_PRICE_MINOR, CouponCode.BAD_COUPON_VALUE)
+    minimum = _integer(data, "min_order_minor", MAX_PRICE_MINOR, CouponCode.BAD_COUPON_VALUE)
     if minimum is not None and minimum < 1:
-        raise ValidationError("min_order_minor must be positive", code="bad_coupon_value")
+        raise ValidationError("min_order_minor must be positive", code=CouponCode.BAD_COUPON_VALUE)
     currency = data.get("currency")
     if fixed is None and minimum is None:
         if currency is not None:
             raise ValidationError(
-                "currency goes with fixed_minor or min_order_minor", code="bad_coupon_value"
+                "currency goes with fixed_minor or min_order_minor",
+                code=CouponCode.BAD_COUPON_VALUE,
             )
     else:
         currency = check_currency(currency)
@@ -268,13 +278,13 @@ def _terms(data: dict[str, object], scope: CouponScope, scope_id: int | None) ->
         code=data.get("code"),  # type: ignore[arg-type]  # normalize_code checks it
         scope=scope,
         scope_id=scope_id,
-        percent_bp=_integer(data, "percent_bp", MAX_ID, "bad_coupon_value"),
+        percent_bp=_integer(data, "percent_bp", MAX_ID, CouponCode.BAD_COUPON_VALUE),
         fixed=Money(fixed, str(currency)) if fixed is not None else None,
         min_order=Money(minimum, str(currency)) if minimum is not None else None,
         starts_at=_time(data, "starts_at"),
         ends_at=_time(data, "ends_at"),
-        max_uses=_integer(data, "max_uses", MAX_ID, "bad_coupon_limit"),
-        per_buyer_limit=_integer(data, "per_buyer_limit", MAX_ID, "bad_coupon_limit"),
+        max_uses=_integer(data, "max_uses", MAX_ID, CouponCode.BAD_COUPON_LIMIT),
+        per_buyer_limit=_integer(data, "per_buyer_limit", MAX_ID, CouponCode.BAD_COUPON_LIMIT),
     )
 
 
@@ -297,10 +307,10 @@ def _columns(coupon: Coupon) -> dict[str, object]:
 
 def _optional_id(data: dict[str, object], name: str) -> int | None:
     value = data.get(name)
-    return None if value is None else check_id(value, name, code="bad_coupon_scope")
+    return None if value is None else check_id(value, name, code=CouponCode.BAD_COUPON_SCOPE)
 
 
-def _integer(data: dict[str, object], name: str, maximum: int, code: str) -> int | None:
+def _integer(data: dict[str, object], name: str, maximum: int, code: CouponCode) -> int | None:
     """Type and storage range only: what a value may mean is the domain's to say."""
     value = data.get(name)
     if value is None:
@@ -319,7 +329,9 @@ def _time(data: dict[str, object], name: str) -> datetime | None:
     except ValueError:
         parsed = None
     if parsed is None or parsed.tzinfo is None:
-        raise ValidationError(f"{name} must be an ISO 8601 time with a zone", code="bad_time")
+        raise ValidationError(
+            f"{name} must be an ISO 8601 time with a zone", code=GeneralCode.BAD_TIME
+        )
     return parsed.astimezone(UTC)  # SQLite keeps the wall time only: store UTC
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from server.core.domain.commissions import EntryKind, LedgerKey, Period, Totals, commission_on
+from server.core.domain.error_codes import CatalogCode, GeneralCode
 from server.core.domain.errors import Forbidden, NotFound, ValidationError
 from server.core.domain.roles import Principal, Role
 from server.core.store.db import Database
@@ -107,7 +108,7 @@ class Ledger:
         entries. A host sees their own entries, a seller their shop's, an admin any."""
         groups = _check_groups(by, period)
         if since is not None and until is not None and since >= until:
-            raise ValidationError("since must be before until", code="bad_query")
+            raise ValidationError("since must be before until", code=GeneralCode.BAD_QUERY)
         viewpoint = _check_viewpoint(as_)
         if viewpoint == Viewpoint.HOST:
             host_id = _own_host_id(principal, host_id)
@@ -136,7 +137,7 @@ class Ledger:
         async with self._db.reading() as session:
             own = await session.scalar(select(Seller.id).where(Seller.user_id == principal.user_id))
         if own is None:
-            raise NotFound("open a shop first (POST /api/sellers)", code="no_seller")
+            raise NotFound("open a shop first (POST /api/sellers)", code=CatalogCode.NO_SELLER)
         if seller_id is not None and seller_id != own:
             raise Forbidden("you can only see your own shop's ledger")
         return own
@@ -144,7 +145,7 @@ class Ledger:
 
 def _check_viewpoint(as_: object) -> Viewpoint:
     if not isinstance(as_, str) or as_ not in set(Viewpoint):
-        raise ValidationError("as must be host, seller or admin", code="bad_query")
+        raise ValidationError("as must be host, seller or admin", code=GeneralCode.BAD_QUERY)
     return Viewpoint(as_)
 
 
@@ -154,12 +155,12 @@ def _check_groups(by: Collection[str], period: Period | None) -> frozenset[str]:
     if unknown:
         raise ValidationError(
             f"by takes stream, period, host and seller, not {', '.join(sorted(unknown))}",
-            code="bad_query",
+            code=GeneralCode.BAD_QUERY,
         )
     if ("period" in groups) != (period is not None):
         raise ValidationError(
             "by=period needs period=day, week or month, and period needs by=period",
-            code="bad_query",
+            code=GeneralCode.BAD_QUERY,
         )
     return groups
 

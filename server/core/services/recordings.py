@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.core.domain.error_codes import StreamCode
 from server.core.domain.errors import Forbidden, NotFound
 from server.core.domain.recordings import Event, EventKind, Marker, Span, markers
 from server.core.domain.roles import Principal, can_see_recordings
@@ -80,13 +81,13 @@ class RecordingService:
         async with self._db.reading() as session:
             recording = await session.get(Recording, recording_id)
             if recording is None:
-                raise NotFound("no such recording", code="recording_not_found")
+                raise NotFound("no such recording", code=StreamCode.RECORDING_NOT_FOUND)
             _check_may_see(principal, await session.get(Stream, recording.stream_id))
         return recording
 
 
 def _check_may_see(principal: Principal, stream: Stream | None) -> None:
     if stream is None:
-        raise NotFound("no such stream", code="stream_not_found")
+        raise NotFound("no such stream", code=StreamCode.STREAM_NOT_FOUND)
     if not can_see_recordings(principal, stream.host_id):
         raise Forbidden("only the show's host, moderators and admins can see its recordings")

@@ -29,6 +29,7 @@ from datetime import datetime
 
 from redis.exceptions import RedisError
 
+from server.core.domain.error_codes import DealCode
 from server.core.domain.errors import Conflict, DomainError, SoldOut
 from server.core.stock.redis_lua import RedisStockReservations
 
@@ -171,7 +172,7 @@ class StockGate:
 def _sold_out(key: str, refusal: SoldOut) -> DomainError:
     """A deal's pool running dry is the deal selling out, not the product."""
     if key.startswith("d"):
-        return Conflict("deal sold out", code="deal_sold_out")
+        return Conflict("deal sold out", code=DealCode.DEAL_SOLD_OUT)
     return refusal
 
 

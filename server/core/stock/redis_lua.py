@@ -34,6 +34,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.commands.core import AsyncScript
 
+from server.core.domain.error_codes import GeneralCode, StockCode
 from server.core.domain.errors import Conflict, DomainError, NotFound, SoldOut, ValidationError
 from server.core.domain.reservations import (
     DEFAULT_HOLD,
@@ -186,7 +187,7 @@ class RedisStockReservations(StockReservations):
         keep: timedelta = KEEP,
     ) -> None:
         if hold <= timedelta(0):
-            raise ValidationError("the hold must be positive", code="bad_hold")
+            raise ValidationError("the hold must be positive", code=StockCode.BAD_HOLD)
         self.hold = hold
         self.redis = redis
         self.prefix = prefix
@@ -305,18 +306,24 @@ def _reservation(reply: list[Any], target: ReservationState) -> Reservation:
 def _refusal(reason: str, detail: str, target: ReservationState) -> DomainError:
     """The error StockBook raises for the same refusal: same class, code and message."""
     if reason == "unknown":
-        return NotFound("no such reservation", code="reservation_unknown")
+        return NotFound("no such reservation", code=StockCode.RESERVATION_UNKNOWN)
     if reason == "reused":
-        return Conflict("this reservation id was used for other goods", code="idempotency_reused")
+        return Conflict(
+            "this reservation id was used for other goods", code=GeneralCode.IDEMPOTENCY_REUSED
+        )
     if reason == "sold_out":
         return SoldOut("sold out" if detail == "0" else f"only {detail} left")
     if reason == "expired":
-        return Conflict("the reservation expired before payment", code="reservation_expired")
+        return Conflict(
+            "the reservation expired before payment", code=StockCode.RESERVATION_EXPIRED
+        )
     state = ReservationState(detail)
     if target == ReservationState.SOLD:
-        return Conflict(f"the reservation is {state}", code="reservation_closed")
+        return Conflict(f"the reservation is {state}", code=StockCode.RESERVATION_CLOSED)
     if target == ReservationState.RELEASED:
-        return Conflict(f"the reservation is {state}: refund it instead", code="reservation_closed")
+        return Conflict(
+            f"the reservation is {state}: refund it instead", code=StockCode.RESERVATION_CLOSED
+        )
     return Conflict(
-        f"the reservation is {state}: only a sale is refunded", code="reservation_not_sold"
+        f"the reservation is {state}: only a sale is refunded", code=StockCode.RESERVATION_NOT_SOLD
     )

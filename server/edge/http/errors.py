@@ -10,26 +10,27 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from media import exceptions as media_errors
+from server.core.domain.error_codes import AuthCode, GeneralCode
 from server.core.domain.errors import DomainError
 from server.edge.http.limits import read_limited
 
 logger = logging.getLogger(__name__)
 
-MEDIA_ERRORS: dict[type[media_errors.MediaError], tuple[int, str]] = {
-    media_errors.InvalidOffer: (400, "bad_sdp"),
-    media_errors.UnsupportedCodec: (400, "unsupported_codec"),
-    media_errors.AlreadyPublishing: (409, "already_publishing"),
-    media_errors.NotLive: (409, "not_live"),
-    media_errors.SessionNotFound: (404, "session_not_found"),
+MEDIA_STATUS: dict[type[media_errors.MediaError], int] = {  # the code is the error's own
+    media_errors.InvalidOffer: 400,
+    media_errors.UnsupportedCodec: 400,
+    media_errors.AlreadyPublishing: 409,
+    media_errors.NotLive: 409,
+    media_errors.SessionNotFound: 404,
 }
 HTTP_CODES = {
-    400: "invalid",
-    401: "auth_required",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
+    400: GeneralCode.INVALID,
+    401: AuthCode.AUTH_REQUIRED,
+    403: AuthCode.FORBIDDEN,
+    404: GeneralCode.NOT_FOUND,
+    405: GeneralCode.METHOD_NOT_ALLOWED,
+    413: GeneralCode.PAYLOAD_TOO_LARGE,
+    415: GeneralCode.UNSUPPORTED_MEDIA_TYPE,
 }
 
 
@@ -50,16 +51,17 @@ async def error_middleware(
             response.headers["Retry-After"] = str(max(1, math.ceil(retry_after_s)))
         return response
     except media_errors.MediaError as exc:
-        status, code = MEDIA_ERRORS.get(type(exc), (400, "media_error"))
-        return error_response(status, code, str(exc))
+        return error_response(MEDIA_STATUS.get(type(exc), 400), exc.code, str(exc))
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        code = HTTP_CODES.get(exc.status, "http_error")
+        code = HTTP_CODES.get(exc.status, GeneralCode.HTTP_ERROR)
         return error_response(exc.status, code, exc.reason)
     except Exception:
         logger.exception("%s %s failed", request.method, request.path)
-        return error_response(500, "internal", "the server failed; the fault has been logged")
+        return error_response(
+            500, GeneralCode.INTERNAL, "the server failed; the fault has been logged"
+        )
 
 
 async def read_json(request: web.Request, limit: int | None = None) -> object:
@@ -69,4 +71,4 @@ async def read_json(request: web.Request, limit: int | None = None) -> object:
     try:
         return json.loads(raw) if raw else {}
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
-        raise DomainError("the body is not valid JSON", code="bad_json") from None
+        raise DomainError("the body is not valid JSON", code=GeneralCode.BAD_JSON) from None

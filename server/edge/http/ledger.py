@@ -9,6 +9,7 @@ from aiohttp import web
 
 from server.contract.serializers import iso
 from server.core.domain.commissions import LedgerKey, Period, Totals
+from server.core.domain.error_codes import GeneralCode
 from server.core.domain.errors import Forbidden, ValidationError
 from server.core.services.ledger import Viewpoint
 from server.edge.http.context import SERVICES
@@ -77,7 +78,7 @@ def _period(raw: str | None) -> Period | None:
     if raw is None:
         return None
     if raw not in set(Period):
-        raise ValidationError("period must be day, week or month", code="bad_query")
+        raise ValidationError("period must be day, week or month", code=GeneralCode.BAD_QUERY)
     return Period(raw)
 
 
@@ -91,7 +92,7 @@ def _time(raw: str | None, name: str) -> datetime | None:
     if parsed is None or parsed.tzinfo is None:
         raise ValidationError(
             f"{name} must be an ISO 8601 time with a zone (Z, or + sent as %2B)",
-            code="bad_query",
+            code=GeneralCode.BAD_QUERY,
         )
     return parsed
 

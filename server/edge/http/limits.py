@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from server.core.domain.error_codes import GeneralCode
 from server.core.domain.errors import DomainError
 from server.edge.http.context import CONFIG
 
@@ -26,7 +27,7 @@ SOCKET_PATH = "/socket.io/"
 
 
 class PayloadTooLarge(DomainError):
-    code = "payload_too_large"
+    code = GeneralCode.PAYLOAD_TOO_LARGE
     status = 413
 
 

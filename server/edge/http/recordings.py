@@ -10,6 +10,7 @@ from aiohttp import web
 
 from media.recording import RecordingResult
 from server.contract.serializers import recording_view
+from server.core.domain.error_codes import StreamCode
 from server.core.domain.errors import NotFound
 from server.core.domain.recordings import CONTENT_TYPES, RecordingStatus
 from server.edge.http.context import MEDIA, SERVICES
@@ -32,7 +33,7 @@ async def recording_file(request: web.Request) -> web.StreamResponse:
     path = Path(recording.path)
     # Checked here: a FileResponse that finds no file answers after the error middleware.
     if not await asyncio.to_thread(path.is_file):
-        raise NotFound("the recording's file is gone", code="recording_file_missing")
+        raise NotFound("the recording's file is gone", code=StreamCode.RECORDING_FILE_MISSING)
     return web.FileResponse(path, headers={"Content-Type": CONTENT_TYPES[recording.container]})
 
 

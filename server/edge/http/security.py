@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from server.core.auth import SESSION_COOKIE
+from server.core.domain.error_codes import AuthCode
 from server.edge.http.context import CONFIG
 from server.edge.http.errors import error_response
 
@@ -125,7 +126,7 @@ async def csrf_middleware(
 ) -> web.StreamResponse:
     refusal = _csrf_refusal(request)
     if refusal is not None:
-        return error_response(403, "csrf_failed", refusal)
+        return error_response(403, AuthCode.CSRF_FAILED, refusal)
     return await handler(request)
 
 
