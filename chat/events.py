@@ -1,77 +1,138 @@
-"""Event names on the wire (the same list is in docs/protocol.md) and room names."""
+"""Event names on the wire (the same list is in docs/protocol.md; tests/test_protocol_doc.py
+keeps the two the same) and room names. Each name is a member of `ClientEvent` (client ->
+server, each acked) or `RoomEvent` (server -> client); a `StrEnum` member is its wire string."""
 
 from __future__ import annotations
 
-# client -> server
-JOIN = "join"
-LEAVE = "leave"
-SEND_MESSAGE = "send_message"
-DELETE_MESSAGE = "delete_message"
-PIN_PRODUCT = "pin_product"
-UNPIN_PRODUCT = "unpin_product"
-BUY = "buy"
-ANSWER_QUESTION = "answer_question"
-PIN_MESSAGE = "pin_message"
-UNPIN_MESSAGE = "unpin_message"
-LIKE = "like"
-START_DEAL = "start_deal"  # {product_id, sku?, price_minor, duration_s, quantity, ...}
-END_DEAL = "end_deal"  # {deal_id}
-# client -> server: moderation (docs/moderation.md has who may do what)
-DELETE_USER_MESSAGES = "delete_user_messages"
-MUTE = "mute"
-UNMUTE = "unmute"
-BAN = "ban"
-UNBAN = "unban"
-SHADOW_BAN = "shadow_ban"
-UNSHADOW_BAN = "unshadow_ban"
-PLATFORM_BAN = "platform_ban"
-PLATFORM_UNBAN = "platform_unban"
-SET_MODES = "set_modes"
-ADD_WORD = "add_word"
-REMOVE_WORD = "remove_word"
-WORD_LIST = "word_list"
-HELD_MESSAGES = "held_messages"
-APPROVE_HELD = "approve_held"
-REJECT_HELD = "reject_held"
-APPOINT_MODERATOR = "appoint_moderator"
-DISMISS_MODERATOR = "dismiss_moderator"
-AUDIT_LOG = "audit_log"
+from enum import StrEnum
 
-CLIENT_EVENTS = frozenset(
-    {JOIN, LEAVE, SEND_MESSAGE, DELETE_MESSAGE, PIN_PRODUCT, UNPIN_PRODUCT, BUY}
-    | {START_DEAL, END_DEAL}
-    | {ANSWER_QUESTION, PIN_MESSAGE, UNPIN_MESSAGE, LIKE, DELETE_USER_MESSAGES, MUTE, UNMUTE}
-    | {BAN, UNBAN, SHADOW_BAN, UNSHADOW_BAN, PLATFORM_BAN, PLATFORM_UNBAN, SET_MODES}
-    | {ADD_WORD, REMOVE_WORD, WORD_LIST, HELD_MESSAGES, APPROVE_HELD, REJECT_HELD}
-    | {APPOINT_MODERATOR, DISMISS_MODERATOR, AUDIT_LOG}
-)
 
-# server -> client
-CHAT_MESSAGE = "chat_message"
-MESSAGE_DELETED = "message_deleted"
-PRODUCT_PINNED = "product_pinned"
-PRODUCT_UNPINNED = "product_unpinned"
-STOCK_CHANGED = "stock_changed"
-VIEWER_COUNT = "viewer_count"
-ORDER_CONFIRMED = "order_confirmed"  # to the buyer's sockets: {order}, once placed
-ORDER_UPDATED = "order_updated"  # to the buyer's sockets: {order}, paid, cancelled, refunded...
-DEAL_UPDATED = "deal_updated"  # {deal}: started, sold some, ended (with its countdown)
-STREAM_STATUS = "stream_status"
-QUESTION_ANSWERED = "question_answered"
-MESSAGE_PINNED = "message_pinned"
-MESSAGE_UNPINNED = "message_unpinned"
-LIKES = "likes"  # {added}: likes since the last tick, a few times a second at most
-BATCH = "batch"  # [[event, data], ...]: a busy room's events of one window, in order
-USER_MESSAGES_DELETED = "user_messages_deleted"  # {author, message_ids}
-MODES_CHANGED = "modes_changed"  # {modes}
-# server -> one person's sockets
-MUTED = "muted"  # {stream_id, until, reason}
-BANNED = "banned"  # {stream_id (None: platform-wide), until, reason}; then disconnected
-# server -> the stream's staff room
-MESSAGE_HELD = "message_held"  # {held}
-HELD_RESOLVED = "held_resolved"  # {held_id, verdict}
-AUDIT_ENTRY = "audit_entry"  # {entry}
-STANDING_CHANGED = "standing_changed"  # {stream_id, standing}: to the person appointed
+class ClientEvent(StrEnum):
+    """What a client sends; the room's namespace has one `on_<name>` handler for each."""
+
+    JOIN = "join"
+    LEAVE = "leave"
+    SEND_MESSAGE = "send_message"
+    DELETE_MESSAGE = "delete_message"
+    PIN_PRODUCT = "pin_product"
+    UNPIN_PRODUCT = "unpin_product"
+    BUY = "buy"
+    ANSWER_QUESTION = "answer_question"
+    PIN_MESSAGE = "pin_message"
+    UNPIN_MESSAGE = "unpin_message"
+    LIKE = "like"
+    START_DEAL = "start_deal"  # {product_id, sku?, price_minor, duration_s, quantity, ...}
+    END_DEAL = "end_deal"  # {deal_id}
+    # moderation (docs/moderation.md has who may do what)
+    DELETE_USER_MESSAGES = "delete_user_messages"
+    MUTE = "mute"
+    UNMUTE = "unmute"
+    BAN = "ban"
+    UNBAN = "unban"
+    SHADOW_BAN = "shadow_ban"
+    UNSHADOW_BAN = "unshadow_ban"
+    PLATFORM_BAN = "platform_ban"
+    PLATFORM_UNBAN = "platform_unban"
+    SET_MODES = "set_modes"
+    ADD_WORD = "add_word"
+    REMOVE_WORD = "remove_word"
+    WORD_LIST = "word_list"
+    HELD_MESSAGES = "held_messages"
+    APPROVE_HELD = "approve_held"
+    REJECT_HELD = "reject_held"
+    APPOINT_MODERATOR = "appoint_moderator"
+    DISMISS_MODERATOR = "dismiss_moderator"
+    AUDIT_LOG = "audit_log"
+
+
+class RoomEvent(StrEnum):
+    """What the server sends: to the room, to one person's sockets, or to the staff room."""
+
+    CHAT_MESSAGE = "chat_message"
+    MESSAGE_DELETED = "message_deleted"
+    PRODUCT_PINNED = "product_pinned"
+    PRODUCT_UNPINNED = "product_unpinned"
+    STOCK_CHANGED = "stock_changed"
+    VIEWER_COUNT = "viewer_count"
+    ORDER_CONFIRMED = "order_confirmed"  # to the buyer's sockets: {order}, once placed
+    ORDER_UPDATED = "order_updated"  # to the buyer's sockets: {order}, paid, cancelled, refunded...
+    DEAL_UPDATED = "deal_updated"  # {deal}: started, sold some, ended (with its countdown)
+    STREAM_STATUS = "stream_status"
+    QUESTION_ANSWERED = "question_answered"
+    MESSAGE_PINNED = "message_pinned"
+    MESSAGE_UNPINNED = "message_unpinned"
+    LIKES = "likes"  # {added}: likes since the last tick, a few times a second at most
+    BATCH = "batch"  # [[event, data], ...]: a busy room's events of one window, in order
+    USER_MESSAGES_DELETED = "user_messages_deleted"  # {author, message_ids}
+    MODES_CHANGED = "modes_changed"  # {modes}
+    # server -> one person's sockets
+    MUTED = "muted"  # {stream_id, until, reason}
+    BANNED = "banned"  # {stream_id (None: platform-wide), until, reason}; then disconnected
+    # server -> the stream's staff room
+    MESSAGE_HELD = "message_held"  # {held}
+    HELD_RESOLVED = "held_resolved"  # {held_id, verdict}
+    AUDIT_ENTRY = "audit_entry"  # {entry}
+    STANDING_CHANGED = "standing_changed"  # {stream_id, standing}: to the person appointed
+
+
+CLIENT_EVENTS = frozenset(ClientEvent)
+
+# The names the modules use: `events.JOIN` is `ClientEvent.JOIN`.
+JOIN = ClientEvent.JOIN
+LEAVE = ClientEvent.LEAVE
+SEND_MESSAGE = ClientEvent.SEND_MESSAGE
+DELETE_MESSAGE = ClientEvent.DELETE_MESSAGE
+PIN_PRODUCT = ClientEvent.PIN_PRODUCT
+UNPIN_PRODUCT = ClientEvent.UNPIN_PRODUCT
+BUY = ClientEvent.BUY
+ANSWER_QUESTION = ClientEvent.ANSWER_QUESTION
+PIN_MESSAGE = ClientEvent.PIN_MESSAGE
+UNPIN_MESSAGE = ClientEvent.UNPIN_MESSAGE
+LIKE = ClientEvent.LIKE
+START_DEAL = ClientEvent.START_DEAL
+END_DEAL = ClientEvent.END_DEAL
+DELETE_USER_MESSAGES = ClientEvent.DELETE_USER_MESSAGES
+MUTE = ClientEvent.MUTE
+UNMUTE = ClientEvent.UNMUTE
+BAN = ClientEvent.BAN
+UNBAN = ClientEvent.UNBAN
+SHADOW_BAN = ClientEvent.SHADOW_BAN
+UNSHADOW_BAN = ClientEvent.UNSHADOW_BAN
+PLATFORM_BAN = ClientEvent.PLATFORM_BAN
+PLATFORM_UNBAN = ClientEvent.PLATFORM_UNBAN
+SET_MODES = ClientEvent.SET_MODES
+ADD_WORD = ClientEvent.ADD_WORD
+REMOVE_WORD = ClientEvent.REMOVE_WORD
+WORD_LIST = ClientEvent.WORD_LIST
+HELD_MESSAGES = ClientEvent.HELD_MESSAGES
+APPROVE_HELD = ClientEvent.APPROVE_HELD
+REJECT_HELD = ClientEvent.REJECT_HELD
+APPOINT_MODERATOR = ClientEvent.APPOINT_MODERATOR
+DISMISS_MODERATOR = ClientEvent.DISMISS_MODERATOR
+AUDIT_LOG = ClientEvent.AUDIT_LOG
+CHAT_MESSAGE = RoomEvent.CHAT_MESSAGE
+MESSAGE_DELETED = RoomEvent.MESSAGE_DELETED
+PRODUCT_PINNED = RoomEvent.PRODUCT_PINNED
+PRODUCT_UNPINNED = RoomEvent.PRODUCT_UNPINNED
+STOCK_CHANGED = RoomEvent.STOCK_CHANGED
+VIEWER_COUNT = RoomEvent.VIEWER_COUNT
+ORDER_CONFIRMED = RoomEvent.ORDER_CONFIRMED
+ORDER_UPDATED = RoomEvent.ORDER_UPDATED
+DEAL_UPDATED = RoomEvent.DEAL_UPDATED
+STREAM_STATUS = RoomEvent.STREAM_STATUS
+QUESTION_ANSWERED = RoomEvent.QUESTION_ANSWERED
+MESSAGE_PINNED = RoomEvent.MESSAGE_PINNED
+MESSAGE_UNPINNED = RoomEvent.MESSAGE_UNPINNED
+LIKES = RoomEvent.LIKES
+BATCH = RoomEvent.BATCH
+USER_MESSAGES_DELETED = RoomEvent.USER_MESSAGES_DELETED
+MODES_CHANGED = RoomEvent.MODES_CHANGED
+MUTED = RoomEvent.MUTED
+BANNED = RoomEvent.BANNED
+MESSAGE_HELD = RoomEvent.MESSAGE_HELD
+HELD_RESOLVED = RoomEvent.HELD_RESOLVED
+AUDIT_ENTRY = RoomEvent.AUDIT_ENTRY
+STANDING_CHANGED = RoomEvent.STANDING_CHANGED
 
 
 def stream_room(stream_id: int) -> str:

@@ -6,7 +6,7 @@ media/exceptions.py (`MediaCode`): media imports nothing of the server."""
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TypeAlias
+from typing import TypeAlias, get_args
 
 
 class GeneralCode(StrEnum):
@@ -232,16 +232,4 @@ ErrorCode: TypeAlias = (
     | CouponCode
     | RoomCode
 )
-ERROR_CODE_ENUMS: tuple[type[StrEnum], ...] = (
-    GeneralCode,
-    AuthCode,
-    CatalogCode,
-    StreamCode,
-    OrderCode,
-    StockCode,
-    PaymentCode,
-    LedgerCode,
-    DealCode,
-    CouponCode,
-    RoomCode,
-)
+ERROR_CODE_ENUMS: tuple[type[StrEnum], ...] = get_args(ErrorCode)
