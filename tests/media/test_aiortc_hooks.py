@@ -1,11 +1,15 @@
-"""Fails loudly when an aiortc upgrade moves the internals media/aiortc_hooks.py relies on."""
+"""Fails loudly when an aiortc or aioice upgrade moves the internals media/aiortc_hooks.py relies
+on (both pinned exactly in pyproject.toml)."""
 
 import asyncio
+import importlib.metadata
+import inspect
 import queue
 
+import aioice.ice
 import aiortc
 import pytest
-from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.jitterbuffer import JitterFrame
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import (
@@ -24,6 +28,12 @@ from tests import peers
 
 def test_aiortc_is_the_pinned_version() -> None:
     assert aiortc.__version__ == "1.16.0", "re-check media/aiortc_hooks.py before upgrading"
+
+
+def test_aioice_is_the_pinned_version() -> None:
+    assert importlib.metadata.version("aioice") == "0.13.0", (
+        "re-check media/aiortc_hooks.py (srtp_path, consent_timing) before upgrading aioice"
+    )
 
 
 async def test_receiver_decoder_queue_can_be_tapped() -> None:
@@ -166,3 +176,76 @@ async def test_the_senders_ssrcs_reports_and_retransmissions_can_be_taken_over()
     assert nacked == [10, 11]
     assert aiortc_hooks.srtp_path(sender.transport) is None  # no DTLS yet: nothing to send on
     await pc.close()
+
+
+def test_aioices_consent_checks_read_the_timing_constants_when_they_run() -> None:
+    """consent_timing sets module constants: aioice must read them at run time, not bind them."""
+    names = aioice.ice.Connection.query_consent.__code__.co_names
+    assert {"CONSENT_INTERVAL", "CONSENT_FAILURES"} <= set(names), (
+        "aioice's consent loop no longer reads CONSENT_INTERVAL/CONSENT_FAILURES: consent_timing"
+    )
+    before = (aioice.ice.CONSENT_INTERVAL, aioice.ice.CONSENT_FAILURES)
+    try:
+        aiortc_hooks.consent_timing(0.5, 2)
+        assert (aioice.ice.CONSENT_INTERVAL, aioice.ice.CONSENT_FAILURES) == (0.5, 2)
+    finally:
+        aiortc_hooks.consent_timing(*before)
+
+
+def test_aioices_turn_path_sends_with_send_data() -> None:
+    """A TURN-relayed pair's protocol is not a StunProtocol: srtp_path sends with its
+    `send_data(data, addr)` coroutine, which StunProtocol also defines."""
+    send_data = aioice.ice.StunProtocol.send_data
+    assert inspect.iscoroutinefunction(send_data)
+    assert list(inspect.signature(send_data).parameters) == ["self", "data", "addr"]
+
+
+async def test_a_connected_viewer_gets_a_synchronous_srtp_path() -> None:
+    """srtp_path reads the DTLS transport's SRTP session (`_tx_srtp`), the ICE transport's
+    aioice Connection (`_connection`), its nominated pair (`_nominated[1]`: `protocol`,
+    `remote_addr`) and the StunProtocol's datagram transport; a packet sent on it arrives."""
+    relay, viewer = RTCPeerConnection(), RTCPeerConnection()
+    connected = asyncio.Event()
+
+    @relay.on("connectionstatechange")
+    def changed() -> None:
+        if relay.connectionState == "connected":
+            connected.set()
+
+    transceiver = relay.addTransceiver("video", direction="sendonly")
+    vp8 = [c for c in RTCRtpSender.getCapabilities("video").codecs if c.mimeType == "video/VP8"]
+    transceiver.setCodecPreferences(vp8)  # the payload below is a VP8 keyframe's start
+    await relay.setLocalDescription(await relay.createOffer())
+    await viewer.setRemoteDescription(relay.localDescription)
+    arrived: asyncio.Queue = asyncio.Queue()
+    aiortc_hooks.tap_rtp_packets(
+        viewer.getTransceivers()[0].receiver, lambda packet, _: arrived.put_nowait(packet)
+    )
+    await viewer.setLocalDescription(await viewer.createAnswer())
+    await relay.setRemoteDescription(viewer.localDescription)
+    sender = transceiver.sender
+    async with asyncio.timeout(10):
+        await connected.wait()
+    assert sender.transport.state == "connected"
+    connection = sender.transport.transport._connection
+    assert isinstance(connection, aioice.ice.Connection), "aiortc's RTCIceTransport._connection"
+    pair = connection._nominated.get(1)
+    assert isinstance(pair, aioice.ice.CandidatePair), "aioice's Connection._nominated moved"
+    assert type(pair.protocol) is aioice.ice.StunProtocol and pair.remote_addr
+    assert callable(pair.protocol.transport.sendto)
+    path = aiortc_hooks.srtp_path(sender.transport)
+    assert path is not None and isinstance(path.queued(), int)
+    codec = aiortc_hooks.negotiated_codecs(transceiver)[0]
+    packet = RtpPacket(
+        payload_type=codec.payloadType,
+        sequence_number=1,
+        timestamp=3000,
+        ssrc=sender._ssrc,
+        payload=b"\x10\x00\x9d\x01\x2a",
+    )
+    path.send(packet.serialize())
+    async with asyncio.timeout(5):
+        got = await arrived.get()
+    assert (got.ssrc, got.sequence_number, got.timestamp) == (sender._ssrc, 1, 3000)
+    for pc in (relay, viewer):
+        await pc.close()
