@@ -4,13 +4,18 @@ FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 
-# av and aiortc ship manylinux wheels with their codecs: no compiler or ffmpeg packages needed.
+# The dependencies, exactly as locked (hash-checked), in a layer of their own: av and aiortc ship
+# manylinux wheels with their codecs, so no compiler or ffmpeg packages are needed.
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock && useradd --system --uid 10001 shopcast
+
+# The app itself, on those dependencies only (--no-deps: nothing resolved past the lock).
 COPY pyproject.toml README.md ./
 COPY server ./server
 COPY media ./media
 COPY chat ./chat
 COPY web ./web
-RUN pip install . && useradd --system --uid 10001 shopcast
+RUN pip install --no-deps .
 
 USER shopcast
 EXPOSE 8080
