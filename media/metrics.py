@@ -1,9 +1,19 @@
-"""Per-show counters for /metrics: plain numbers the forwarding path bumps, nothing else."""
+"""Per-show counters for /metrics: plain numbers the forwarding path bumps, nothing else, and
+the collector that turns them into Prometheus series when /metrics is scraped."""
 
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+
+from prometheus_client.metrics_core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
+from prometheus_client.registry import Collector
 
 # Forwarding latency (host packet in -> last viewer's copy handed to the kernel), in seconds.
 LATENCY_BUCKETS_S = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1)
@@ -56,3 +66,66 @@ class ShowMetrics:
     keyframe_requests_to_host: int = 0
     out: EgressCounters = field(default_factory=EgressCounters)
     latency: Histogram = field(default_factory=Histogram)
+
+
+# name, type, help, value of one show's series (the names /metrics has always had)
+SHOW_SERIES: tuple[tuple[str, str, str, Callable[[ShowMetrics], float]], ...] = (
+    ("shopcast_stream_viewers", "gauge", "Viewers connected to the stream's media",
+     lambda m: m.viewers),
+    ("shopcast_stream_packets_in_total", "counter", "RTP packets received from the host",
+     lambda m: m.packets_in),
+    ("shopcast_stream_bytes_in_total", "counter", "RTP payload bytes received from the host",
+     lambda m: m.bytes_in),
+    ("shopcast_stream_packets_out_total", "counter", "RTP packets sent to viewers",
+     lambda m: m.out.packets),
+    ("shopcast_stream_bytes_out_total", "counter", "RTP payload bytes sent to viewers",
+     lambda m: m.out.octets),
+    ("shopcast_stream_packets_dropped_total", "counter",
+     "Packets not sent to a viewer waiting for a keyframe (joining or lagging)",
+     lambda m: m.out.dropped),
+    ("shopcast_stream_viewer_lag_total", "counter",
+     "Times a viewer's socket backed up and it was dropped to the next keyframe",
+     lambda m: m.out.lagged),
+    ("shopcast_stream_retransmitted_packets_total", "counter",
+     "Packets re-sent to viewers on their NACKs", lambda m: m.out.retransmitted),
+    ("shopcast_stream_viewer_keyframe_requests_total", "counter",
+     "PLI/FIR received from viewers", lambda m: m.out.keyframe_requests),
+    ("shopcast_stream_host_keyframe_requests_total", "counter",
+     "Keyframe requests sent to the host (after coalescing)",
+     lambda m: m.keyframe_requests_to_host),
+)  # fmt: skip
+LATENCY = "shopcast_stream_forwarding_latency_seconds"
+
+
+class MediaCollector(Collector):
+    """The shows' counters as Prometheus series, read when scraped: the forwarding path keeps
+    bumping plain numbers. A show has series while this process serves it; once it ends it is
+    gone from the next scrape (and starts from zero if it comes back: a counter reset)."""
+
+    def __init__(self, shows: Callable[[], Mapping[str, ShowMetrics]]) -> None:
+        self._shows = shows  # MediaService.metrics
+
+    def collect(self) -> Iterator[Metric]:
+        shows = self._shows()
+        yield GaugeMetricFamily("shopcast_media_shows", "Shows this process serves", len(shows))
+        for name, kind, text, value in SHOW_SERIES:
+            family = _FAMILIES[kind](name, text, labels=["stream"])
+            for key, metrics in shows.items():
+                family.add_metric([key], value(metrics))
+            yield family
+        latency = HistogramMetricFamily(
+            LATENCY,
+            "Host packet in to the last viewer's copy handed to the kernel",
+            labels=["stream"],
+        )
+        for key, metrics in shows.items():
+            buckets = [(_le(bound), seen) for bound, seen in metrics.latency.cumulative()]
+            latency.add_metric([key], buckets, metrics.latency.total)
+        yield latency
+
+
+_FAMILIES = {"gauge": GaugeMetricFamily, "counter": CounterMetricFamily}
+
+
+def _le(bound: float) -> str:
+    return "+Inf" if bound == float("inf") else repr(bound)

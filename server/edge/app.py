@@ -102,6 +102,7 @@ def create_app(config: Config) -> web.Application:
     pages.add_routes(app)
     announcements = media.relay_publisher_events(app)
     recordings.store_recordings(app)
+    metrics.install(app)  # the app's Prometheus registry and its event-loop lag probe
     app.cleanup_ctx.extend([_database, _background, _media_with(announcements), _redis])
     app.on_shutdown.append(_close_sockets)
     return app

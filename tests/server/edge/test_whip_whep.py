@@ -111,7 +111,7 @@ async def test_metrics_count_a_live_shows_packets(sqlite_backend, start) -> None
     assert values[f"shopcast_stream_packets_out_total{stream}"] >= 10
     count = values[f"shopcast_stream_forwarding_latency_seconds_count{stream}"]
     infinite = (
-        f'shopcast_stream_forwarding_latency_seconds_bucket{{stream="{show.stream_id}",le="+Inf"}}'
+        f'shopcast_stream_forwarding_latency_seconds_bucket{{le="+Inf",stream="{show.stream_id}"}}'
     )
     assert count == values[f"shopcast_stream_packets_in_total{stream}"] == values[infinite]
     for pc in (viewer, host):
