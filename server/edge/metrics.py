@@ -79,6 +79,16 @@ class PoolCollector(Collector):
 
 
 @dataclass(frozen=True)
+class Snapshot(Collector):
+    """Metric families already read, to be written out away from the event loop."""
+
+    families: list[Metric]
+
+    def collect(self) -> Iterator[Metric]:
+        return iter(self.families)
+
+
+@dataclass(frozen=True)
 class Metrics:
     registry: CollectorRegistry
     loop_lag: LoopLag
