@@ -3,7 +3,11 @@ helpers every page test shares. Screenshots go to $SHOPCAST_SCREENSHOTS (default
 
 Every page a test opens is watched for Content-Security-Policy violations (the
 `securitypolicyviolation` event and Chromium's console reports): a test whose pages met one
-fails, so the pages keep working under the policy server/edge/http/security.py sends."""
+fails, so the pages keep working under the policy server/edge/http/security.py sends.
+
+`assert_accessible(page, state)` runs axe-core (from npm, pinned in tests/js/package-lock.json)
+in the page as it is at that moment: a test calls it at each state its page reaches, and any
+`serious` or `critical` violation fails the test."""
 
 from __future__ import annotations
 
@@ -11,7 +15,10 @@ import asyncio
 import json
 import os
 import secrets
+import shutil
+import subprocess
 import time
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +30,8 @@ from server.edge.http.security import CSRF_COOKIE
 from tests.conftest import IN_CI
 
 CHROMIUM = Path("/usr/lib/chromium/chromium")
+JS = Path(__file__).resolve().parent.parent / "js"
+AXE = JS / "node_modules" / "axe-core" / "axe.min.js"
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -89,12 +98,31 @@ class CheckedBrowser:
             self.violations.append(f"{message.location.get('url')}: {message.text}")
 
 
+@cache
+def axe_source() -> str:
+    """axe-core's script, installed from tests/js's lockfile (`npm ci`) when it is missing."""
+    if not AXE.is_file():
+        npm = shutil.which("npm")
+        if npm is None:
+            raise RuntimeError("npm is needed to install axe-core (tests/js/package-lock.json)")
+        subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=JS, check=True, timeout=300, capture_output=True,
+        )  # fmt: skip
+    return AXE.read_text(encoding="utf-8")
+
+
 @pytest.fixture
 async def browser():
     if not CHROMIUM.exists():
         if IN_CI:
             pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package")
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    if shutil.which("npm") is None and not AXE.is_file():
+        if IN_CI:
+            pytest.fail("npm is needed for the accessibility checks (axe-core, tests/js)")
+        pytest.skip("npm is not installed: axe-core cannot be installed")
+    axe_source()
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
@@ -129,6 +157,47 @@ async def until(page: Any, expression: str, arg: Any = None, timeout: float = 30
         if time.monotonic() > deadline:
             raise TimeoutError(f"not true within {timeout:.0f} ms: {expression}")
         await asyncio.sleep(0.1)
+
+
+# axe-core's rules, run on the whole document; what it finds is shortened to what a reader needs.
+AXE_RUN = """async () => {
+  const results = await axe.run(document, { resultTypes: ["violations"] });
+  return results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => ({
+      id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.slice(0, 5).map((n) => [n.target.join(" "), n.failureSummary]),
+    }));
+}"""
+
+
+async def assert_accessible(page: Any, state: str) -> None:
+    """No serious or critical axe-core violation on `page` as it is now (`state` names it in
+    the failure). axe goes in through the DevTools protocol, like `until`'s polls, so the page's
+    own policy stays as the server sends it."""
+    if not await page.evaluate("typeof window.axe === 'object'"):
+        await page.evaluate(axe_source())
+    violations = await page.evaluate(AXE_RUN)
+    found = [
+        f"{v['impact']} {v['id']}: {v['help']}"
+        + "".join(f"\n    {target}\n      {summary}" for target, summary in v["nodes"])
+        for v in violations
+    ]
+    assert not found, f"{state} ({page.url}) has accessibility violations:\n" + "\n".join(found)
+
+
+async def until_equal(page: Any, expression: str, expected: Any, timeout: float = 30_000) -> Any:
+    """Wait until `expression`'s value in the page equals `expected` (compared in Python), and
+    return it. For a state that several events build (an unpin and a pin, a sale and its
+    ledger): waiting for one of them and asserting all of them is a race."""
+    deadline = time.monotonic() + timeout / 1000
+    while (value := await page.evaluate(expression)) != expected:
+        if time.monotonic() > deadline:
+            raise TimeoutError(
+                f"{expression} is {value!r}, not {expected!r}, after {timeout:.0f} ms"
+            )
+        await asyncio.sleep(0.1)
+    return value
 
 
 async def sign_in_context(context: Any, url: str, token: str, user: dict) -> None:

@@ -5,7 +5,7 @@ other page test fail on a violation)."""
 from __future__ import annotations
 
 from tests.conftest import config_for
-from tests.web.conftest import until
+from tests.web.conftest import assert_accessible, until
 
 INJECT = """() => {
   window.seen = new Set();
@@ -29,6 +29,7 @@ async def test_the_policy_refuses_inline_script_and_the_spy_sees_it(
     await page.goto(run.url + "/")
     await page.wait_for_selector("#shows li")
     assert browser.violations == []  # the page itself needs nothing the policy refuses
+    await assert_accessible(page, "home: the shows")
     await page.evaluate(INJECT)
     await until(page, "window.seen.size >= 3")
     assert await page.evaluate("window.ran === undefined")

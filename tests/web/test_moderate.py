@@ -10,7 +10,7 @@ from server.edge.demo import ACCOUNTS, PASSWORD, seed
 from tests import factory
 from tests.chat.test_room import joined
 from tests.conftest import config_for
-from tests.web.conftest import screenshots, sign_in, until
+from tests.web.conftest import assert_accessible, screenshots, sign_in, until
 
 pytestmark = pytest.mark.slow
 
@@ -21,9 +21,12 @@ CONSOLE = {"width": 1100, "height": 800}
 async def open_console(browser, run, stream_id: int):
     page = await (await browser.new_context(viewport=CONSOLE)).new_page()
     await page.goto(f"{run.url}/moderate/{stream_id}")
+    await page.wait_for_selector("dialog[open] #signin-email")
+    await assert_accessible(page, "moderate: the sign-in dialog")
     await sign_in(page, ACCOUNTS["moderator"])
     await page.wait_for_selector("#console:not([aria-busy])")  # joined, everything loaded
     assert await page.is_visible("#tools")
+    await assert_accessible(page, "moderate: the console, joined")
     return page
 
 
@@ -35,6 +38,7 @@ async def sanction(page, text: str, button: str, duration: str | None = None) ->
     """Open the dialog on the chat line with `text` and take one action there."""
     await line(page, text).locator("button.moderate").click()
     await page.wait_for_selector("#sanction[open]")
+    await assert_accessible(page, "moderate: the sanction dialog")
     if duration is not None:
         await page.select_option("#sanction-duration", duration)
     await page.click(button)
@@ -90,6 +94,7 @@ async def test_sanctions_from_the_console(sqlite_backend, start, browser, tmp_pa
     assert "Ana" in await mod.inner_text("#audit li[data-action=mute]")
     await until(mod, "document.querySelectorAll('#sanctions li').length === 3")
     await mod.screenshot(path=screenshots(tmp_path) / "moderate-sanctions.png")
+    await assert_accessible(mod, "moderate: chat, sanctions in force, the audit log")
     await mod.click("#sanctions li.mute button")
     await until(mod, "document.querySelectorAll('#sanctions li').length === 2")
     assert code(await ana.call("send_message", {"text": "thanks"})) == "ok"
@@ -115,6 +120,7 @@ async def test_review_queue_word_filter_and_modes(sqlite_backend, start, browser
     item = mod.locator("#held li", has_text="is this quix legit?")
     await item.wait_for()
     assert await mod.inner_text("#held-count") == "1"
+    await assert_accessible(mod, "moderate: a message held for review")
 
     # Approving publishes it to the room, said by its sender.
     await item.locator("button.approve").click()
@@ -133,6 +139,7 @@ async def test_review_queue_word_filter_and_modes(sqlite_backend, start, browser
     await again.locator("button.approve").click()
     await again.locator("[role=alert]", has_text="muted or banned").wait_for()
     assert await again.locator("button.approve").is_disabled()
+    await assert_accessible(mod, "moderate: a held message whose sender is muted")
     await again.locator("button.reject").click()
     await again.wait_for(state="detached")
 
@@ -156,6 +163,7 @@ async def test_review_queue_word_filter_and_modes(sqlite_backend, start, browser
         mod, "document.querySelectorAll('#audit li[data-action=review]').length === 4"
     )  # held, approved, held, rejected
     await mod.screenshot(path=screenshots(tmp_path) / "moderate-review.png")
+    await assert_accessible(mod, "moderate: modes on, words listed")
 
 
 async def login(run, email: str) -> str:

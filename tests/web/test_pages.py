@@ -15,7 +15,7 @@ import pytest
 
 from server.edge.demo import ACCOUNTS, seed
 from tests.conftest import config_for
-from tests.web.conftest import sign_in, until
+from tests.web.conftest import assert_accessible, sign_in, until
 
 pytestmark = pytest.mark.slow
 
@@ -49,6 +49,8 @@ async def test_live_show_in_the_browser(sqlite_backend, start, browser, tmp_path
     await sign_in(ana, ACCOUNTS["viewer"])
     await until(ana, "document.querySelector('#account').textContent === 'Viewer Ana'")
     await bo.click("#send button")  # no identity yet: the page asks for one
+    await bo.wait_for_selector("dialog[open] #guest-name")
+    await assert_accessible(bo, "watch: asked for a name before chatting")
     await bo.fill("#guest-name", "Guest Bo")
     await bo.click("text=Continue as guest")
     await until(bo, "document.querySelector('#account').textContent === 'Guest Bo'")

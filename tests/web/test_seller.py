@@ -10,7 +10,7 @@ import pytest
 from server.edge.demo import ACCOUNTS, PASSWORD, seed
 from tests import factory
 from tests.conftest import config_for
-from tests.web.conftest import screenshots, sign_in, until
+from tests.web.conftest import assert_accessible, screenshots, sign_in, until
 
 pytestmark = pytest.mark.slow
 
@@ -48,7 +48,11 @@ async def test_a_seller_runs_their_shop(sqlite_backend, start, browser, tmp_path
     await new_seller(run, "ola@example.test")
     page = await (await browser.new_context(viewport=DESK)).new_page()
     await page.goto(f"{run.url}/seller")
+    await page.wait_for_selector("dialog[open] #signin-email")
+    await assert_accessible(page, "seller: the sign-in dialog")
     await sign_in(page, "ola@example.test")
+    await page.wait_for_selector("#open-shop:not([hidden])")
+    await assert_accessible(page, "seller: no shop yet")
 
     # No shop yet: open one, with a default host commission of 10 %.
     await page.fill("#new-shop-name", "Pracownia Oli")
@@ -59,6 +63,7 @@ async def test_a_seller_runs_their_shop(sqlite_backend, start, browser, tmp_path
     await page.fill("#shop-commission", "10")
     await page.click("#shop-form button[type=submit]")
     await until(page, "document.querySelector('#shop-meta').textContent.includes('10%')")
+    await assert_accessible(page, "seller: the desk of a new shop")
 
     # A product with a Polish title (Polish is its main language) and two sizes.
     await page.click("#new-product")
@@ -77,6 +82,7 @@ async def test_a_seller_runs_their_shop(sqlite_backend, start, browser, tmp_path
     await page.fill("#pf-variant-stock-1", "5")
     await page.fill("#pf-variant-price-1", "64,90")
     await page.screenshot(path=screenshots(tmp_path) / "seller-new-product.png", full_page=True)
+    await assert_accessible(page, "seller: the product form with two variants")
     await page.click("#pf-save")
     card = page.locator(".product-card", has_text="Linen dress")
     await card.wait_for()
@@ -129,6 +135,7 @@ async def test_a_seller_runs_their_shop(sqlite_backend, start, browser, tmp_path
     await page.wait_for_selector(f"{row}[data-status=fulfilled]")
     await page.click(f"#order-{refunded['id']} button.refund")
     await page.wait_for_selector("#confirm[open]")
+    await assert_accessible(page, "seller: confirming a refund")
     await page.click("#confirm-ok")
     await page.wait_for_selector(f"#order-{refunded['id']}[data-status=refunded]")
     _, order = await run.call("GET", f"/api/orders/{refunded['id']}", viewer)
@@ -147,6 +154,7 @@ async def test_a_seller_runs_their_shop(sqlite_backend, start, browser, tmp_path
     await page.wait_for_selector("#ledger-head th:nth-child(6)")  # a Period column now
     assert await page.locator("#ledger-rows tr", has_text="Mila Live").count() == 1
     await page.screenshot(path=screenshots(tmp_path) / "seller-desk.png", full_page=True)
+    await assert_accessible(page, "seller: orders, the ledger by month")
 
 
 async def test_the_desk_in_ukrainian(sqlite_backend, start, browser, tmp_path) -> None:
@@ -171,3 +179,4 @@ async def test_the_desk_in_ukrainian(sqlite_backend, start, browser, tmp_path) -
     await page.click("#new-product")
     assert await page.inner_text("#pf-save") == "Створити товар"
     await page.screenshot(path=screenshots(tmp_path) / "seller-uk.png", full_page=True)
+    await assert_accessible(page, "seller: in Ukrainian, the product form open")

@@ -19,7 +19,7 @@ from server.edge.demo import ACCOUNTS, PASSWORD, seed
 from server.edge.http.context import MEDIA
 from tests import factory
 from tests.conftest import Running, config_for
-from tests.web.conftest import screenshots, sign_in, until
+from tests.web.conftest import assert_accessible, screenshots, sign_in, until, until_equal
 
 pytestmark = pytest.mark.slow
 
@@ -41,6 +41,10 @@ window.fetch = async (...args) => {
 };
 """
 LIVE = "document.querySelector('#status').textContent === 'LIVE'"
+PINNED = (
+    "[...document.querySelectorAll('#lineup li[data-product-id]')]"
+    ".map(li => li.dataset.pinned === 'true')"
+)
 
 
 @dataclass
@@ -70,9 +74,12 @@ async def open_studio(start, backend, browser, locale: str = "en-US") -> Studio:
     page = await context.new_page()
     await page.add_init_script(SPY)
     await page.goto(f"{run.url}/studio/{show.stream_id}")
+    await page.wait_for_selector("dialog[open] #signin-email")
+    await assert_accessible(page, "studio: the sign-in dialog")
     await sign_in(page, ACCOUNTS["host"])
     await until(page, "document.querySelector('#preview').videoWidth > 0")
     await until(page, "document.querySelectorAll('#lineup li[data-product-id]').length === 4")
+    await assert_accessible(page, "studio: signed in, before going live")
     return Studio(run, show.stream_id, page, await login(run, ACCOUNTS["host"]))
 
 
@@ -109,6 +116,7 @@ async def test_devices_preview_go_live_switch_microphone_and_end(
     await page.click("#golive")
     await until(page, LIVE)
     assert await page.is_disabled("#golive")
+    await assert_accessible(page, "studio: live")
     status, stream = await studio.run.call("GET", f"/api/streams/{studio.stream_id}")
     assert status == 200 and stream["status"] == "live"
 
@@ -130,9 +138,12 @@ async def test_devices_preview_go_live_switch_microphone_and_end(
     await page.screenshot(path=screenshots(tmp_path) / "studio-live.png")
 
     await page.click("#end")
+    await page.wait_for_selector("#end-dialog[open]")
+    await assert_accessible(page, "studio: the end-the-show dialog")
     await page.click("#end-dialog button[value=end]")
     await until(page, "document.querySelector('#status').textContent === 'Ended'")
     assert await page.is_disabled("#golive") and await page.is_disabled("#end")
+    await assert_accessible(page, "studio: ended")
     status, stream = await studio.run.call("GET", f"/api/streams/{studio.stream_id}")
     assert status == 200 and stream["status"] == "ended"
 
@@ -155,9 +166,7 @@ async def test_a_dropped_whip_session_reconnects(sqlite_backend, start, browser)
 
 
 async def pinned_markers(page) -> list[bool]:
-    return await page.eval_on_selector_all(
-        "#lineup li[data-product-id]", "items => items.map(li => li.dataset.pinned === 'true')"
-    )
+    return await page.evaluate(PINNED)
 
 
 async def test_pin_three_and_a_fourth_unpins_the_oldest(
@@ -167,9 +176,8 @@ async def test_pin_three_and_a_fourth_unpins_the_oldest(
     page = studio.page
     for n in (1, 2, 3):
         await page.click(f"#lineup li:nth-child({n}) .studio-pin")
-        await until(
-            page, f"document.querySelector('#lineup li:nth-child({n})').dataset.pinned === 'true'"
-        )
+        await until_equal(page, PINNED, [True] * n + [False] * (4 - n))
+    await until(page, "document.querySelector('#pin-count').textContent.includes('3 of 3')")
     assert await pinned_markers(page) == [True, True, True, False]
     assert "3 of 3 pinned" in await page.inner_text("#pin-count")
     assert await page.inner_text("#lineup li:nth-child(1) .studio-pin-marker") == (
@@ -178,9 +186,8 @@ async def test_pin_three_and_a_fourth_unpins_the_oldest(
 
     await page.focus("#lineup li:nth-child(4) .studio-pin")  # from the keyboard
     await page.keyboard.press("Enter")
-    await until(
-        page, "document.querySelector('#lineup li:nth-child(1)').dataset.pinned === 'false'"
-    )
+    # The room unpins the oldest and pins the fourth in two events: wait for both.
+    await until_equal(page, PINNED, [False, True, True, True])
     assert await pinned_markers(page) == [False, True, True, True]
     assert await page.get_attribute("#lineup li:nth-child(4) .studio-pin", "aria-pressed") == "true"
     _, state = await viewer_joins(studio)
@@ -188,11 +195,10 @@ async def test_pin_three_and_a_fourth_unpins_the_oldest(
     assert [p["id"] for p in state["pins"]] == lineup[1:]
 
     await page.click("#lineup li:nth-child(3) .studio-pin")  # one click unpins
-    await until(
-        page, "document.querySelector('#lineup li:nth-child(3)').dataset.pinned === 'false'"
-    )
+    await until_equal(page, PINNED, [False, True, False, True])
     assert await pinned_markers(page) == [False, True, False, True]
     await page.screenshot(path=screenshots(tmp_path) / "studio-pins.png")
+    await assert_accessible(page, "studio: two products pinned")
 
 
 async def test_a_flash_deal_counts_down_sells_and_ends(
@@ -207,6 +213,7 @@ async def test_a_flash_deal_counts_down_sells_and_ends(
     error = page.locator(f"{item} .studio-form-error")
     await error.wait_for()
     assert await error.inner_text() == "The deal price must be below the regular price."
+    await assert_accessible(page, "studio: the deal form with an error")
 
     await page.fill(f"{item} input[inputmode=decimal]", "39.99")
     await page.select_option(f"{item} select", "60")
@@ -232,6 +239,7 @@ async def test_a_flash_deal_counts_down_sells_and_ends(
         page, f"document.querySelector('{item} .studio-deal').textContent.includes('4 of 5 left')"
     )
     await page.screenshot(path=screenshots(tmp_path) / "studio-deal.png")
+    await assert_accessible(page, "studio: a flash deal running")
 
     await page.click(f"{item} .studio-deal button")
     await page.locator(f"{item} summary").wait_for()
@@ -255,9 +263,15 @@ async def test_a_viewers_question_is_queued_and_answered(
     assert await page.locator("#questions b, #chat b").count() == 0
     assert await page.inner_text("#question-count") == "1 waiting"
     await page.locator("#chat li", has_text="come in blue").wait_for()
+    await assert_accessible(page, "studio: a question waiting")
 
     await question.get_by_role("button", name="Answer").click()
-    await page.wait_for_selector("#pinned-message:not([hidden])")
+    # The answer's ack, the room's question_answered and message_pinned: wait for all they do.
+    await until(
+        page,
+        "!document.querySelector('#pinned-message').hidden"
+        " && document.querySelectorAll('#questions li').length === 0",
+    )
     assert await page.inner_text("#pinned-message-text .text") == markup
     assert await page.locator("#questions li").count() == 0
     _, state = await viewer_joins(studio)
@@ -265,6 +279,7 @@ async def test_a_viewers_question_is_queued_and_answered(
     assert state["pinned_message"]["id"] == ack["message"]["id"]
     assert state["pinned_message"]["answered"] is True
     await page.screenshot(path=screenshots(tmp_path) / "studio-questions.png")
+    await assert_accessible(page, "studio: an answered question pinned")
 
     await page.click("#unpin-message")
     await page.wait_for_selector("#pinned-message", state="hidden")
@@ -280,7 +295,12 @@ async def test_stats_follow_viewers_and_paid_orders(
     assert await page.inner_text("#revenue") == "No sales yet"
 
     await viewer_joins(studio)
-    await until(page, "document.querySelector('#stat-viewers').textContent === '2'")
+    await until(
+        page,
+        "document.querySelector('#stat-viewers').textContent === '2'"
+        " && document.querySelector('#viewers').textContent === '2 watching'"
+        " && document.querySelector('#sparkline').dataset.last === '2'",
+    )
     assert await page.get_attribute("#sparkline", "data-last") == "2"
     assert int(await page.get_attribute("#sparkline", "data-samples")) > samples
     assert await page.locator("#sparkline path.spark-line").count() == 1
@@ -290,12 +310,19 @@ async def test_stats_follow_viewers_and_paid_orders(
     ana = await login(studio.run, ACCOUNTS["viewer"])
     earbuds = int(await page.get_attribute("#lineup li:nth-child(3)", "data-product-id"))
     await buy(studio, ana, earbuds)
-    await until(page, "document.querySelector('#revenue').textContent === '$49.99'")
+    # The ledger (polled) and stock_changed (an event) each bring part of it: wait for both.
+    await until_equal(
+        page,
+        "['#revenue', '#commission', '#stat-sales', '#stat-live-units']"
+        ".map(s => document.querySelector(s).textContent)",
+        ["$49.99", "$4.99", "1", "Ordered live: +1"],
+    )
     # The shop's default commission is 10 %, rounded down to the cent.
     assert await page.inner_text("#commission") == "$4.99"
     assert await page.inner_text("#stat-sales") == "1"
     assert await page.inner_text("#stat-live-units") == "Ordered live: +1"
     await page.screenshot(path=screenshots(tmp_path) / "studio-stats.png")
+    await assert_accessible(page, "studio: stats after a sale")
 
 
 async def test_the_stream_key_panel_reveals_and_copies_the_key(
@@ -311,6 +338,7 @@ async def test_the_stream_key_panel_reveals_and_copies_the_key(
     await page.click("#key-reveal")
     assert await page.inner_text("#stream-key") == key["stream_key"]
     assert await page.get_attribute("#key-reveal", "aria-pressed") == "true"
+    await assert_accessible(page, "studio: the stream key shown")
     await page.click("#copy-key")
     assert await page.evaluate("navigator.clipboard.readText()") == key["stream_key"]
     await page.click("#key-reveal")
@@ -331,6 +359,7 @@ async def test_a_french_studio_speaks_french(sqlite_backend, start, browser, tmp
     await page.click(f"{dress} summary")
     assert await page.inner_text(f"{dress} button[type=submit]") == "Lancer la vente"
     await page.screenshot(path=screenshots(tmp_path) / "studio-fr.png")
+    await assert_accessible(page, "studio: in French, the deal form open")
 
     await page.select_option("#language", "pl")  # the switcher: Polish, plural forms and all
     await until(page, "document.querySelector('#golive').textContent === 'Rozpocznij transmisję'")
@@ -348,9 +377,11 @@ async def test_only_the_shows_host_gets_in(sqlite_backend, start, browser) -> No
     assert await page.inner_text("#gate-text") == (
         "Sign in with the host's account to open the studio."
     )
+    await assert_accessible(page, "studio: the gate, signed out")
 
     await page.click("#gate-signin")
     await sign_in(page, ACCOUNTS["viewer"])  # signed in, but not as this show's host
     await until(page, "document.querySelector('#gate-text').textContent.includes('another host')")
     assert await page.is_hidden("#studio")
+    await assert_accessible(page, "studio: the gate, signed in as a viewer")
     assert await page.evaluate("document.querySelector('#preview').srcObject") is None
