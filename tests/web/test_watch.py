@@ -24,7 +24,14 @@ from server.edge.http.context import MEDIA, ROOM, SERVICES
 from tests import factory, peers
 from tests.conftest import config_for
 from tests.test_end_to_end import whip
-from tests.web.conftest import screenshots, sign_in, sign_in_context, until
+from tests.web.conftest import (
+    assert_accessible,
+    screenshots,
+    sign_in,
+    sign_in_context,
+    until,
+    until_equal,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -172,6 +179,7 @@ async def test_the_viewer_page_in_french(sqlite_backend, start, browser, tmp_pat
     assert await pour.locator(".card-title").text_content() == "Ceramic pour-over set"  # no fr
     assert plain(await pour.locator(".card-price").text_content()) == "189,00 PLN"
     await page.screenshot(path=screenshots(tmp_path) / "watch-fr.png")
+    await assert_accessible(page, "watch: live, in French, two cards, a size chosen")
     assert page.errors == []
 
 
@@ -217,6 +225,7 @@ async def test_the_viewer_page_in_polish(sqlite_backend, start, browser, tmp_pat
         await asyncio.sleep(0.1)
     assert totals[-1] == 5, totals
     await page.screenshot(path=screenshots(tmp_path) / "watch-pl.png")
+    await assert_accessible(page, "watch: in Polish, hearts floating")
 
     await page.select_option("#language", "en")  # strings and prices follow the switch
     await wait_text(page, f'[data-product-id="{show.pour_over}"] .stock', "Only 2 left")
@@ -259,9 +268,10 @@ async def test_three_pins_are_three_cards_and_product_markup_stays_text(
     await wait_cards(page, 3)
     assert await page.evaluate(CARD_IDS) == [show.pour_over, show.shirt, show.earbuds]
     await page.screenshot(path=screenshots(tmp_path) / "watch-three-pins.png")
+    await assert_accessible(page, "watch: three pinned cards")
 
     await pin(host, mug["id"])  # a fourth pin unpins the oldest
-    await until(page, f"{CARD_IDS}.includes({mug['id']})")
+    await until_equal(page, CARD_IDS, [show.shirt, show.earbuds, mug["id"]])
     assert await page.evaluate(CARD_IDS) == [show.shirt, show.earbuds, mug["id"]]
     assert await card(page, mug["id"]).locator(".card-title").text_content() == MARKUP
     assert await page.evaluate("window.pwned === undefined")
@@ -320,6 +330,7 @@ async def test_a_flash_deal_counts_down_on_the_servers_clock(
     assert status == 201
     await wait_text(page, f"{timer.removesuffix('.deal-timer')}.deal-left", "9 left at this price")
     await page.screenshot(path=screenshots(tmp_path) / "watch-deal.png")
+    await assert_accessible(page, "watch: a flash deal counting down")
 
     ack = await host.call("end_deal", {"deal_id": ack["deal"]["id"]})
     assert ack["ok"], ack
@@ -327,6 +338,7 @@ async def test_a_flash_deal_counts_down_on_the_servers_clock(
     assert plain(await pour.locator(".card-price").text_content()) == "PLN 189.00"
     assert await pour.locator(".card-regular").is_hidden()
     await page.screenshot(path=screenshots(tmp_path) / "watch-deal-ended.png")
+    await assert_accessible(page, "watch: the flash deal ended")
     assert page.errors == []
 
 
@@ -345,6 +357,8 @@ async def test_buying_from_a_card_and_from_the_cart(
     # Buy now asks who you are first, then goes on; the first card is declined.
     run.app[SERVICES].lifecycle.gateway.inject(Fault.DECLINE)
     await pour.locator(".buy").click()
+    await page.wait_for_selector("dialog[open] #signin-email")
+    await assert_accessible(page, "watch: buy now asks who you are")
     await sign_in(page, ACCOUNTS["viewer"])
     status_line = f'[data-product-id="{show.pour_over}"] .card-status'
     await wait_text(page, status_line, "Your card was declined. Nothing was charged.")
@@ -353,6 +367,7 @@ async def test_buying_from_a_card_and_from_the_cart(
     await until(page, f"{PAID}.test(document.querySelector({json.dumps(status_line)}).textContent)")
     await wait_text(page, f'[data-product-id="{show.pour_over}"] .stock', "24 in stock")
     await page.screenshot(path=screenshots(tmp_path) / "watch-bought.png")
+    await assert_accessible(page, "watch: signed in, bought from a card")
 
     # Add to cart: size M in sage, twice as many in the sheet, then pay.
     await dress.locator("label.chip", has_text="M").click()
@@ -367,11 +382,13 @@ async def test_buying_from_a_card_and_from_the_cart(
     await line.get_by_role("button", name="One more").click()
     await wait_text(page, "#cart-total", "€119.80")
     await page.screenshot(path=screenshots(tmp_path) / "watch-cart.png")
+    await assert_accessible(page, "watch: the cart sheet with a line")
     await page.click("#checkout")
     await until(page, f"{PAID}.test(document.querySelector('#cart-status').textContent)")
     assert await page.is_visible("#cart-empty")
     assert await page.is_hidden("#cart-count")
     await page.screenshot(path=screenshots(tmp_path) / "watch-cart-paid.png")
+    await assert_accessible(page, "watch: the cart paid")
 
     _, body = await run.call("GET", "/api/orders", show.tokens["viewer"])
     orders = sorted(body["orders"], key=lambda o: o["id"])
@@ -405,6 +422,7 @@ async def test_not_live_yet_host_reconnecting_and_ended(
     assert detail == f"Starts {when} · in 1 hour"
     assert await page.text_content("#status") == "Scheduled"
     await page.screenshot(path=screenshots(tmp_path) / "watch-not-live.png")
+    await assert_accessible(page, "watch: before the show")
 
     await factory.go_live(run, show.stream_id)
     await run.app[ROOM].announce_status(show.stream_id, "live", "connected")
@@ -412,6 +430,7 @@ async def test_not_live_yet_host_reconnecting_and_ended(
     await run.app[ROOM].announce_status(show.stream_id, "live", "disconnected")
     await wait_text(page, "#stage-heading", "The host is reconnecting…")
     await page.screenshot(path=screenshots(tmp_path) / "watch-host-reconnecting.png")
+    await assert_accessible(page, "watch: the host reconnecting")
 
     status, _ = await run.call("POST", f"/api/streams/{show.stream_id}/end", show.tokens["host"])
     assert status == 200
@@ -421,6 +440,7 @@ async def test_not_live_yet_host_reconnecting_and_ended(
     assert await page.is_disabled("#message")
     assert await card(page, show.pour_over).locator(".buy").is_disabled()
     await page.screenshot(path=screenshots(tmp_path) / "watch-ended.png")
+    await assert_accessible(page, "watch: the show ended")
     assert page.errors == []
 
 
@@ -445,6 +465,7 @@ async def test_a_dropped_connection_rejoins_and_refreshes_by_itself(
     await set_stock(show, show.pour_over, 3)  # a change the room does not announce
     await run.app[ROOM].server.eio.disconnect()  # every connection drops, as in a network blip
     await until(page, "window.banner === true")
+    await assert_accessible(page, "watch: the connection lost")
     await wait_text(page, stock, "Only 3 left")  # joined again, with the show as it is now
     await until(page, "document.querySelector('#net-banner').hidden")
     assert page.errors == []
@@ -486,6 +507,7 @@ async def test_the_video_starts_with_the_show_and_comes_back_after_a_drop(
         await until(page, f"{FRAMES} > 10", timeout=20_000)
         await until(page, "document.querySelector('#stage-note').hidden")
         await page.screenshot(path=screenshots(tmp_path) / "watch-live.png")
+        await assert_accessible(page, "watch: live video playing")
 
         # The relay drops the page's session (as a network blip would): a new one, by itself.
         first = await page.evaluate("window.__whep[0]")
