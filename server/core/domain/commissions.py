@@ -2,9 +2,12 @@
 
 The rate (basis points, 0..10000) is the product's own or else its seller's default, frozen on
 the line at the time of sale. Commission on an amount rounds down to the minor unit: the host
-never earns more than the rate, and the fraction stays with the seller. A refund of some units
-reverses the difference between the commission on the units kept before and after it, so
-refunding every unit, in any number of steps, reverses exactly what was earned.
+never earns more than the rate, and the fraction stays with the seller. The GMV is what the buyer
+paid: the line's price times its units, less its discount (a discount is shared by the units, the
+fraction of a minor unit on the units kept). A refund of some units reverses the difference
+between the GMV and commission of the units kept before and after it, so refunding every unit, in
+any number of steps, reverses exactly what was sold and earned. server/core/services/ledger.py
+stores these entries; it has no rules of its own.
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ class CommissionLine:
     unit_price: Money
     quantity: int
     rate_bp: int
+    discount_minor: int = 0  # off the whole line (a coupon's share), 0 to its gross
 
     def __post_init__(self) -> None:
         check_rate(self.rate_bp)
@@ -66,10 +70,14 @@ class CommissionLine:
             raise ValidationError(
                 "a line sells at least one unit at a price", code=LedgerCode.BAD_LINE
             )
+        if not 0 <= self.discount_minor <= self.unit_price.amount_minor * self.quantity:
+            raise ValidationError(
+                "a line's discount is at most its price", code=LedgerCode.BAD_LINE
+            )
 
     @property
     def gmv(self) -> Money:
-        return self.unit_price.times(self.quantity)
+        return Money(self._paid_for(self.quantity), self.unit_price.currency)
 
     @property
     def earned(self) -> Money:
@@ -77,20 +85,35 @@ class CommissionLine:
 
     def reversal(self, refunded_before: int, refunding: int) -> Money:
         """What a refund of `refunding` units takes back, after `refunded_before` were."""
+        kept = self._kept(refunded_before, refunding)
+        before = self._on_units(kept).amount_minor
+        return Money(
+            before - self._on_units(kept - refunding).amount_minor, self.unit_price.currency
+        )
+
+    def refunded_gmv(self, refunded_before: int, refunding: int) -> Money:
+        """What the buyer gets back for `refunding` units, after `refunded_before` were."""
+        kept = self._kept(refunded_before, refunding)
+        back = self._paid_for(kept) - self._paid_for(kept - refunding)
+        return Money(back, self.unit_price.currency)
+
+    def _kept(self, refunded_before: int, refunding: int) -> int:
         kept = self.quantity - refunded_before
         if refunded_before < 0 or not 1 <= refunding <= kept:
             raise Conflict(
                 f"only {max(kept, 0)} units of this line are left to refund",
                 code=LedgerCode.REFUND_EXCEEDS_SALE,
             )
-        before = self._on_units(kept).amount_minor
-        return Money(
-            before - self._on_units(kept - refunding).amount_minor, self.unit_price.currency
-        )
+        return kept
+
+    def _paid_for(self, units: int) -> int:
+        """What `units` of the line cost the buyer: their price less their share of the
+        discount (all of it for every unit)."""
+        share = self.discount_minor * units // self.quantity
+        return self.unit_price.amount_minor * units - share
 
     def _on_units(self, units: int) -> Money:
-        gross = self.unit_price.amount_minor * units
-        return Money(commission_on(gross, self.rate_bp), self.unit_price.currency)
+        return Money(commission_on(self._paid_for(units), self.rate_bp), self.unit_price.currency)
 
 
 @dataclass(frozen=True)
@@ -136,7 +159,7 @@ def reversal_entry(
         sale.seller_id,
         sale.stream_id,
         sale.currency,
-        line.unit_price.amount_minor * refunding,
+        line.refunded_gmv(refunded_before, refunding).amount_minor,
         line.reversal(refunded_before, refunding).amount_minor,
         at,
     )

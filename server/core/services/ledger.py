@@ -1,8 +1,10 @@
 """The commission ledger as stored: one entry per order line paid (sale) or refunded (reversal),
 written inside the order's transaction, and reports summed in SQL.
 
-The rules (rounding, what a report adds up) are server/core/domain/commissions.py: a report here
-equals its `aggregate` over the same entries, periods included, on SQLite and PostgreSQL.
+The rules are server/core/domain/commissions.py's, applied here: each entry is the domain's
+`sale_entry` or `reversal_entry` of the line (GMV after the discount, rounding, refunds by
+units), and a report equals the domain's `aggregate` over the same entries, periods included,
+on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -16,9 +18,19 @@ from sqlalchemy import Date, Select, case, cast, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from server.core.domain.commissions import EntryKind, LedgerKey, Period, Totals, commission_on
+from server.core.domain.commissions import (
+    CommissionLine,
+    EntryKind,
+    LedgerEntry,
+    LedgerKey,
+    Period,
+    Totals,
+    reversal_entry,
+    sale_entry,
+)
 from server.core.domain.error_codes import CatalogCode, GeneralCode
 from server.core.domain.errors import Forbidden, NotFound, ValidationError
+from server.core.domain.money import Money
 from server.core.domain.roles import Principal, Role
 from server.core.store.db import Database
 from server.core.store.rows import CommissionEntry, Order, OrderLine, Seller
@@ -60,33 +72,38 @@ class Ledger:
                 )
             )
         )
-        entries = [_sale(order, line, _utc(now)) for line in lines if line.id not in recorded]
+        host_id, stream_id, at = order.host_id, order.stream_id, _utc(now)
+        entries = [_sale(line, host_id, stream_id, at) for line in lines if line.id not in recorded]
         session.add_all(entries)
         return entries
 
     async def record_refund(
         self, session: AsyncSession, order: Order, now: datetime
     ) -> list[CommissionEntry]:
-        """One reversal per sale entry of the order, mirroring it exactly, inside the caller's
-        transaction. Lines never recorded, or already reversed, get none: calling it twice
-        reverses once (the caller holds the order's row lock, as a refund does)."""
-        found = await session.scalars(
-            select(CommissionEntry)
+        """The refund of the whole order: per recorded line, the domain's reversal of every unit
+        (what the sale recorded, exactly), inside the caller's transaction. Lines never
+        recorded, or already reversed, get none: calling it twice reverses once (the caller
+        holds the order's row lock, as a refund does)."""
+        found = await session.execute(
+            select(CommissionEntry, OrderLine)
             .join(OrderLine, OrderLine.id == CommissionEntry.order_line_id)
             .where(OrderLine.order_id == order.id)
             .order_by(CommissionEntry.id)
         )
-        sales: dict[int, CommissionEntry] = {}
+        sales: dict[int, tuple[CommissionEntry, OrderLine]] = {}
         reversed_lines: set[int] = set()
-        for entry in found:
+        for entry, line in found:
             if entry.kind == EntryKind.SALE:
-                sales.setdefault(entry.order_line_id, entry)
+                sales.setdefault(line.id, (entry, line))
             else:
-                reversed_lines.add(entry.order_line_id)
+                reversed_lines.add(line.id)
         entries = [
-            _reversal(sale, _utc(now))
-            for line_id, sale in sales.items()
-            if line_id not in reversed_lines
+            _row(
+                line.id,
+                reversal_entry(_entry(sale), _terms(line), 0, line.quantity, _utc(now)),
+            )
+            for sale, line in sales.values()
+            if line.id not in reversed_lines
         ]
         session.add_all(entries)
         return entries
@@ -173,32 +190,47 @@ def _own_host_id(principal: Principal, host_id: int | None) -> int:
     return principal.user_id
 
 
-def _sale(order: Order, line: OrderLine, at: datetime) -> CommissionEntry:
-    gmv = line.unit_price_minor * line.quantity - line.discount_minor
-    return CommissionEntry(
-        order_line_id=line.id,
-        kind=EntryKind.SALE.value,
-        host_id=order.host_id,
-        seller_id=line.seller_id,
-        stream_id=order.stream_id,
-        currency=line.currency,
-        gmv_minor=gmv,
-        commission_minor=commission_on(gmv, line.commission_bp),
-        at=at,
+def _sale(line: OrderLine, host_id: int, stream_id: int, at: datetime) -> CommissionEntry:
+    entry = sale_entry(
+        _terms(line), host_id=host_id, seller_id=line.seller_id, stream_id=stream_id, at=at
+    )
+    return _row(line.id, entry)
+
+
+def _terms(line: OrderLine) -> CommissionLine:
+    """The line as the domain's rules see it: its price, units, rate and discount as sold."""
+    return CommissionLine(
+        Money(line.unit_price_minor, line.currency),
+        line.quantity,
+        line.commission_bp,
+        line.discount_minor,
     )
 
 
-def _reversal(sale: CommissionEntry, at: datetime) -> CommissionEntry:
+def _entry(row: CommissionEntry) -> LedgerEntry:
+    return LedgerEntry(
+        EntryKind(row.kind),
+        row.host_id,
+        row.seller_id,
+        row.stream_id,
+        row.currency,
+        row.gmv_minor,
+        row.commission_minor,
+        _utc(row.at) if row.at.tzinfo else row.at.replace(tzinfo=UTC),
+    )
+
+
+def _row(line_id: int, entry: LedgerEntry) -> CommissionEntry:
     return CommissionEntry(
-        order_line_id=sale.order_line_id,
-        kind=EntryKind.REVERSAL.value,
-        host_id=sale.host_id,
-        seller_id=sale.seller_id,
-        stream_id=sale.stream_id,
-        currency=sale.currency,
-        gmv_minor=sale.gmv_minor,
-        commission_minor=sale.commission_minor,
-        at=at,
+        order_line_id=line_id,
+        kind=entry.kind.value,
+        host_id=entry.host_id,
+        seller_id=entry.seller_id,
+        stream_id=entry.stream_id,
+        currency=entry.currency,
+        gmv_minor=entry.gmv_minor,
+        commission_minor=entry.commission_minor,
+        at=entry.at,
     )
 
 

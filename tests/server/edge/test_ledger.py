@@ -13,13 +13,17 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
 from server.core.domain.commissions import (
+    CommissionLine,
     EntryKind,
     LedgerEntry,
     LedgerKey,
     Period,
     Totals,
     aggregate,
+    reversal_entry,
+    sale_entry,
 )
+from server.core.domain.money import Money
 from server.core.domain.roles import Principal
 from server.core.services.ledger import Ledger
 from server.core.store.db import Database
@@ -124,6 +128,26 @@ async def test_a_refund_mirrors_each_sale_once(db) -> None:
         LedgerKey("EUR", period=date(2026, 1, 1)): Totals(2, 0, 4999 + 700, 499 + 700),
         LedgerKey("EUR", period=date(2026, 2, 1)): Totals(0, 2, -(4999 + 700), -(499 + 700)),
     }
+
+
+async def test_the_stored_entries_are_the_domain_rules(db) -> None:
+    """One rule set: a sale and a whole refund store the domain's `sale_entry` and the
+    domain's reversal of every unit, a discounted line included."""
+    world = await rows.world(db)
+    ledger = Ledger(db)
+    terms = {"unit_price_minor": 1999, "quantity": 3, "discount_minor": 500, "commission_bp": 1250}
+    placed = await _order(db, world, terms)
+    async with db.writing() as session:
+        await ledger.record_sale(session, placed, PAID)
+        await ledger.record_refund(session, placed, PAID)
+    line = CommissionLine(Money(1999, "EUR"), 3, 1250, discount_minor=500)
+    ids = {"host_id": world.hosts[0].user_id or 0, "seller_id": world.shop_ids[0]}
+    sale = sale_entry(line, stream_id=world.stream_ids[0], at=PAID.astimezone(UTC), **ids)
+    back = reversal_entry(sale, line, 0, 3, PAID.astimezone(UTC))
+    stored = await _entries(db)
+    assert [(e[0], *e[6:8]) for e in stored] == [
+        (str(d.kind), d.gmv_minor, d.commission_minor) for d in (sale, back)
+    ]
 
 
 # -- reports equal the domain's aggregate ------------------------------------------------------

@@ -152,3 +152,39 @@ def test_lines_need_a_quantity_and_a_valid_rate() -> None:
         CommissionLine(Money(100, "EUR"), 0, 100)
     with pytest.raises(ValidationError):
         CommissionLine(Money(100, "EUR"), 1, 10_001)
+    with pytest.raises(ValidationError):
+        CommissionLine(Money(100, "EUR"), 2, 100, discount_minor=201)
+
+
+def test_a_discount_is_off_the_gmv_and_a_partial_refund_takes_back_its_share() -> None:
+    line = CommissionLine(Money(1999, "EUR"), 3, 1250, discount_minor=500)
+    assert (line.gmv, line.earned) == (Money(5497, "EUR"), Money(687, "EUR"))
+    # Two units kept: 3998 less 333 of the discount is 3665, earning 458.
+    assert line.refunded_gmv(0, 1) == Money(5497 - 3665, "EUR")
+    assert line.reversal(0, 1) == Money(687 - 458, "EUR")
+    assert line.refunded_gmv(1, 2) == Money(3665, "EUR")
+    assert line.reversal(1, 2) == Money(458, "EUR")
+
+
+@given(
+    price=st.integers(0, 10**8),
+    quantity=st.integers(1, 50),
+    rate=st.integers(0, 10_000),
+    data=st.data(),
+)
+def test_refunds_of_every_unit_of_a_discounted_line_net_to_zero(
+    price: int, quantity: int, rate: int, data: st.DataObject
+) -> None:
+    discount = data.draw(st.integers(0, price * quantity))
+    line = CommissionLine(Money(price, "PLN"), quantity, rate, discount_minor=discount)
+    sale = sale_entry(line, host_id=1, seller_id=2, stream_id=3, at=AT)
+    assert sale.gmv_minor == price * quantity - discount
+    entries, refunded = [sale], 0
+    while refunded < quantity:
+        step = data.draw(st.integers(1, quantity - refunded))
+        reversal = reversal_entry(sale, line, refunded, step, AT + timedelta(days=1))
+        assert 0 <= reversal.gmv_minor <= sale.gmv_minor
+        assert 0 <= reversal.commission_minor <= sale.commission_minor
+        entries.append(reversal)
+        refunded += step
+    assert aggregate(entries) == {LedgerKey("PLN"): Totals(sales=1, refunds=len(entries) - 1)}
