@@ -1,9 +1,15 @@
-"""The browser pages: static files from web/static, one HTML file per page."""
+"""The browser pages: static files from web/static, one HTML file per page, and the one
+library they load, the official Socket.IO client's ESM build, from web/node_modules (installed
+from web/package-lock.json by `npm ci --prefix web`, never committed)."""
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 from aiohttp import web
 
+from server.core.config import ConfigError
 from web import STATIC_DIR
 
 routes = web.RouteTableDef()
@@ -11,6 +17,13 @@ routes = web.RouteTableDef()
 PAGES = {"/": "index.html", "/seller": "seller.html"} | {
     f"/{name}/{{id:\\d+}}": f"{name}.html" for name in ("studio", "watch", "moderate")
 }
+NODE_MODULES = STATIC_DIR.parent / "node_modules"
+# URL under /static/vendor/ -> the file in node_modules that answers it.
+VENDOR = {
+    "socket.io.esm.min.js": Path("socket.io-client/dist/socket.io.esm.min.js"),
+    "socket.io.esm.min.js.map": Path("socket.io-client/dist/socket.io.esm.min.js.map"),
+}
+CONTENT_TYPES = {".js": "text/javascript", ".map": "application/json"}
 
 
 def _page(filename: str):  # type: ignore[no-untyped-def]
@@ -20,7 +33,30 @@ def _page(filename: str):  # type: ignore[no-untyped-def]
     return serve
 
 
+def _vendor_file(name: str, source: Path):  # type: ignore[no-untyped-def]
+    """Read once at start: a missing install stops the start, not the first page view."""
+    try:
+        body = (NODE_MODULES / source).read_bytes()
+    except OSError:
+        raise ConfigError(
+            f"{NODE_MODULES / source} is missing (the pages' Socket.IO client): "
+            "run `npm ci --prefix web`"
+        ) from None
+    etag = hashlib.sha256(body).hexdigest()[:32]
+    content_type = CONTENT_TYPES[Path(name).suffix]
+
+    async def serve(request: web.Request) -> web.StreamResponse:
+        headers = {"Cache-Control": "no-cache", "ETag": f'"{etag}"'}
+        if request.headers.get("If-None-Match") == f'"{etag}"':
+            return web.Response(status=304, headers=headers)
+        return web.Response(body=body, content_type=content_type, charset="utf-8", headers=headers)
+
+    return serve
+
+
 def add_routes(app: web.Application) -> None:
     for path, filename in PAGES.items():
         app.router.add_get(path, _page(filename))
+    for name, source in VENDOR.items():  # before /static/, which would answer 404 for them
+        app.router.add_get(f"/static/vendor/{name}", _vendor_file(name, source))
     app.router.add_static("/static/", STATIC_DIR, append_version=False)

@@ -1,3 +1,4 @@
+// @ts-check
 // JSON API calls and who is signed in.
 //
 // The session token lives in the HttpOnly cookie `shopcast_session` the server sets at sign-in:
@@ -9,6 +10,11 @@
 const USER = "shopcast.user";
 
 export class ApiError extends Error {
+  /**
+   * @param {string} code the server's stable error code (docs/protocol.md, "Errors")
+   * @param {string} message
+   * @param {number} status the HTTP status, 0 when the server was not reached
+   */
   constructor(code, message, status) {
     super(message);
     this.code = code;
@@ -16,12 +22,14 @@ export class ApiError extends Error {
   }
 }
 
+/** @param {string} name */
 function cookie(name) {
   const found = document.cookie.split("; ").find((pair) => pair.startsWith(name + "="));
   return found ? decodeURIComponent(found.slice(name.length + 1)) : null;
 }
 
 // Headers a write sends along: the CSRF value, when signed in by cookie.
+/** @returns {Record<string, string>} */
 export function csrfHeaders() {
   const csrf = cookie("shopcast_csrf");
   return csrf ? { "X-CSRF-Token": csrf } : {};
@@ -33,6 +41,10 @@ export const session = {
     return kept && kept.until > Date.now() ? kept.user : null;
   },
   get signedIn() { return this.user !== null; },
+  /**
+   * @param {object} user
+   * @param {number} expiresIn seconds
+   */
   save(user, expiresIn) {
     localStorage.setItem(USER, JSON.stringify({ user, until: Date.now() + expiresIn * 1000 }));
   },
@@ -44,6 +56,13 @@ export const session = {
   },
 };
 
+/**
+ * A JSON API call; a refusal throws an ApiError with the server's code.
+ * @param {"GET" | "POST" | "PUT" | "PATCH" | "DELETE"} method
+ * @param {string} path
+ * @param {unknown} [body]
+ * @returns {Promise<any>}
+ */
 export async function api(method, path, body) {
   const headers = method === "GET" ? {} : csrfHeaders();
   if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -66,20 +85,30 @@ export async function api(method, path, body) {
   return data;
 }
 
+/**
+ * @param {string} path
+ * @param {object} body
+ */
 async function startSession(path, body) {
   const { user, expires_in: expiresIn } = await api("POST", path, body);
   session.save(user, expiresIn);
   return user;
 }
 
+/**
+ * @param {string} email
+ * @param {string} password
+ */
 export function signIn(email, password) {
   return startSession("/api/auth/login", { email, password });
 }
 
+/** @param {string} displayName */
 export function continueAsGuest(displayName) {
   return startSession("/api/auth/guest", { display_name: displayName });
 }
 
+/** @returns {number | null} */
 export function streamIdFromPath() {
   const id = Number(location.pathname.split("/").filter(Boolean).pop());
   return Number.isInteger(id) && id > 0 ? id : null;

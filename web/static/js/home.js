@@ -1,3 +1,4 @@
+// @ts-check
 // The home page: every show, with the way in for viewers, hosts and moderators.
 
 import { api } from "./api.js";

@@ -1,3 +1,4 @@
+// @ts-check
 // Interface strings in the eight show languages, plural forms and locale formatting.
 //
 // Catalogs are JSON files per language and page: /static/i18n/<lang>/<page>.json, plus
@@ -14,10 +15,17 @@ export const LANGUAGE_NAMES = {
 const STORE = "shopcast.lang";
 
 let language = "en";
+/** @type {Record<string, string | Record<string, string>>} */
 let messages = {};
+/** @type {Record<string, string | Record<string, string>>} */
 let fallback = {};
 
 // The language the person chose before, else the first of the browser's we have, else English.
+/**
+ * @param {string | null} [stored]
+ * @param {readonly string[]} [preferred]
+ * @returns {string}
+ */
 export function pickLanguage(stored = localStorage.getItem(STORE), preferred = navigator.languages || [navigator.language]) {
   if (LANGUAGES.includes(stored)) return stored;
   for (const tag of preferred) {
@@ -38,6 +46,11 @@ export function locale() {
   return browser.slice(0, 2).toLowerCase() === language ? browser : language;
 }
 
+/**
+ * @param {string} lang
+ * @param {string} page
+ * @returns {Promise<Record<string, string | Record<string, string>>>}
+ */
 async function fetchCatalog(lang, page) {
   try {
     const response = await fetch(`/static/i18n/${lang}/${page}.json`);
@@ -48,6 +61,10 @@ async function fetchCatalog(lang, page) {
 }
 
 // Load the common catalog and the page's, in the chosen language and in English.
+/**
+ * @param {string} page
+ * @param {string} [lang]
+ */
 export async function loadMessages(page, lang = pickLanguage()) {
   language = lang;
   document.documentElement.lang = lang;
@@ -62,6 +79,13 @@ export async function loadMessages(page, lang = pickLanguage()) {
   return lang;
 }
 
+/**
+ * The string for `key`, its {name} placeholders filled from `params` (numbers formatted);
+ * an object of plural forms picks by `params.count`.
+ * @param {string} key
+ * @param {Record<string, unknown>} [params]
+ * @returns {string}
+ */
 export function t(key, params = {}) {
   let value = key in messages ? messages[key] : fallback[key];
   if (value === undefined) return key;
@@ -79,28 +103,38 @@ export function t(key, params = {}) {
 
 // Elements carry data-i18n="key" (text), data-i18n-placeholder, data-i18n-label (aria-label)
 // and data-i18n-title; call again after building new parts of the page.
+/** @param {ParentNode} [root] */
 export function applyTranslations(root = document) {
-  for (const node of root.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
-  for (const node of root.querySelectorAll("[data-i18n-placeholder]")) node.placeholder = t(node.dataset.i18nPlaceholder);
-  for (const node of root.querySelectorAll("[data-i18n-label]")) node.setAttribute("aria-label", t(node.dataset.i18nLabel));
-  for (const node of root.querySelectorAll("[data-i18n-title]")) node.title = t(node.dataset.i18nTitle);
+  /** @param {string} selector */
+  const all = (selector) => /** @type {NodeListOf<HTMLElement>} */ (root.querySelectorAll(selector));
+  for (const node of all("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  for (const node of all("[data-i18n-placeholder]")) /** @type {HTMLInputElement} */ (node).placeholder = t(node.dataset.i18nPlaceholder);
+  for (const node of all("[data-i18n-label]")) node.setAttribute("aria-label", t(node.dataset.i18nLabel));
+  for (const node of all("[data-i18n-title]")) node.title = t(node.dataset.i18nTitle);
 }
 
+/** @param {number} value */
 export function formatNumber(value) {
   return new Intl.NumberFormat(locale()).format(value);
 }
 
 // Money travels as integer minor units; every currency we sell in has two decimals
 // (server/core/domain/money.py), so the major amount is minor / 100.
+/**
+ * @param {number} minor
+ * @param {string} currency ISO 4217
+ */
 export function formatPrice(minor, currency) {
   return new Intl.NumberFormat(locale(), { style: "currency", currency }).format(minor / 100);
 }
 
+/** @param {string} iso */
 export function formatTime(iso) {
   return new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
 }
 
 // A labelled <select> of the eight languages; choosing one keeps it and reloads the page's strings.
+/** @param {(lang: string) => void} [onChange] */
 export function languageSwitcher(onChange) {
   const label = document.createElement("label");
   label.className = "language";

@@ -1,10 +1,11 @@
+// @ts-check
 // The moderator console (/moderate/<stream id>): the chat with per-message actions, the review
 // queue, the live switches, the word filter, the sanctions in force and the audit log.
 // Events and acks: docs/protocol.md#moderation; the rules: docs/moderation.md.
 
 import { session, streamIdFromPath } from "./api.js";
 import { languageSwitcher, loadMessages, t } from "./i18n.js";
-import { Realtime } from "./realtime.js";
+import { RoomConnection } from "./room.js";
 import { ensureSignedIn } from "./signin.js";
 import { $, showError, toast } from "./ui.js";
 import { addEntry, loadAudit, renderAudit } from "./moderate_audit.js";
@@ -89,7 +90,7 @@ async function signIn() {
   }
   $("#console").hidden = false;
   $("#sign-out").hidden = false;
-  desk.room = new Realtime();
+  desk.room = new RoomConnection();
   listen(desk.room);
   await desk.room.connect();
   await join();

@@ -1,3 +1,4 @@
+// @ts-check
 // The audit log: every moderation action on this show, newest first, as a sentence each.
 // It also keeps the sanctions in force and the word list up to date when other staff act.
 

@@ -1,3 +1,4 @@
+// @ts-check
 // The chat as moderators see it: every line with its actions. Text from people only ever goes
 // in as textContent.
 

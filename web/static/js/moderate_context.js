@@ -1,10 +1,12 @@
+// @ts-check
 // What the moderator console's parts share: the room connection, who is who, error texts.
 
+import { describeError } from "./errors.js";
 import { locale, t } from "./i18n.js";
 import { toast } from "./ui.js";
 
 export const desk = {
-  room: null,     // the Realtime connection, once joined
+  room: null,     // the RoomConnection, once joined
   you: null,      // state.you: {subject, display_name, role, standing}
   stream: null,   // state.stream
 };
@@ -27,12 +29,9 @@ export function nameOf(subject) {
 }
 
 // An ack's error in the page's language; the server's English message when we have no text.
+/** @param {unknown} error */
 export function errorText(error) {
-  if (!error) return t("moderate.error.unknown");
-  const key = `moderate.error.${error.code}`;
-  const text = t(key, { seconds: Math.ceil(error.retry_after_s || 0) });
-  if (text !== key) return text;
-  return error.message || t("moderate.error.unknown");
+  return describeError(error, "moderate", "moderate.error.unknown");
 }
 
 // Emit a moderation event; a refusal is shown as a toast (unless quiet) and answers null.
@@ -44,7 +43,9 @@ export async function act(event, payload, { quiet = false } = {}) {
 }
 
 // A span of seconds in the largest whole unit: "10 minutes", "1 day" (Intl does the plurals).
+/** @param {number} seconds */
 export function duration(seconds) {
+  /** @type {[string, number][]} */
   const units = [["day", 86400], ["hour", 3600], ["minute", 60], ["second", 1]];
   const s = Math.max(0, Math.round(seconds));
   const [unit, size] = units.find(([, size]) => s >= size && s % size === 0) || units[3];

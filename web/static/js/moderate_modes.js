@@ -1,3 +1,4 @@
+// @ts-check
 // The live switches: slow mode, signed-in accounts only, established accounts only. Every
 // change goes out as set_modes; the room answers everyone with modes_changed.
 

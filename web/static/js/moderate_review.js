@@ -1,3 +1,4 @@
+// @ts-check
 // The review queue: messages a "hold" word caught wait here for a moderator to approve (they
 // then reach the room, said by their sender) or reject. They expire after 15 minutes.
 

@@ -1,3 +1,4 @@
+// @ts-check
 // Sanctions: the dialog that mutes, bans or shadow-bans a message's author, and the list of
 // sanctions in force (worked out from the audit log, where every one is kept) with their undo.
 

@@ -1,3 +1,4 @@
+// @ts-check
 // This show's word filter: terms that refuse, hold or mask a message, per language or for all.
 
 import { LANGUAGES, LANGUAGE_NAMES, t } from "./i18n.js";

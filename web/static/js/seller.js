@@ -1,3 +1,4 @@
+// @ts-check
 // The seller desk (/seller): a seller account's shop, products with variants and stock,
 // orders to fulfil or refund, and the commission owed to hosts. API: docs/protocol.md.
 

@@ -1,17 +1,15 @@
+// @ts-check
 // API refusals in the page's language (docs/protocol.md#errors), else the server's message.
 
-import { t } from "./i18n.js";
+import { describeError } from "./errors.js";
 import { toast } from "./ui.js";
 
+/** @param {unknown} error */
 export function errorText(error) {
-  if (!error) return t("seller.error.unknown");
-  if (error.code === "network") return t("common.network_error");
-  const key = `seller.error.${error.code}`;
-  const text = t(key);
-  if (text !== key) return text;
-  return error.message || t("seller.error.unknown");
+  return describeError(error, "seller", "seller.error.unknown");
 }
 
+/** @param {unknown} error */
 export function failed(error) {
   toast(errorText(error));
 }

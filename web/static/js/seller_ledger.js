@@ -1,3 +1,4 @@
+// @ts-check
 // What the shop owes hosts: the commission ledger summed per host and currency, for all time
 // or per day, week or month (GET /api/ledger?as=seller&by=host[,period]).
 

@@ -1,3 +1,4 @@
+// @ts-check
 // Amounts typed by a seller, to and from integer minor units (every currency we sell in has
 // two decimals: server/core/domain/money.py), and commission rates in basis points.
 

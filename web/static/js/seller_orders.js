@@ -1,3 +1,4 @@
+// @ts-check
 // The shop's orders, newest first, filtered by status; paid orders are fulfilled (shipped) or
 // refunded from here (POST /api/orders/{id}/fulfil | refund).
 

@@ -1,3 +1,4 @@
+// @ts-check
 // The product form: texts in the eight languages, price, commission, and, for a new product,
 // either one stock figure or options (size, colour...) with a variant per combination.
 // Editing a product changes its texts, price, image and commission (docs/protocol.md#catalogue):

@@ -1,3 +1,4 @@
+// @ts-check
 // The shop's products: each with its price, commission, title languages and a table of its
 // variants, where stock is edited in place (PATCH /api/products/{id}/variants/{sku}).
 

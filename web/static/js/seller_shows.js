@@ -1,3 +1,4 @@
+// @ts-check
 // Hosts' names and shows' titles, for orders and the ledger (which carry only ids).
 
 import { api } from "./api.js";

@@ -1,3 +1,4 @@
+// @ts-check
 // A sign-in dialog: email/password, and optionally "continue as guest".
 
 import { continueAsGuest, session, signIn } from "./api.js";

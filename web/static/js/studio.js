@@ -1,10 +1,11 @@
+// @ts-check
 // The host studio (issue 6): camera and microphone, going live over WHIP, live stats, the
 // line-up with pins and flash deals, the chat with its question queue, the stream key for OBS.
 // This module puts the parts together; each part is a studio_*.js module of its own.
 
 import { session, streamIdFromPath } from "./api.js";
 import { languageSwitcher, loadMessages, t } from "./i18n.js";
-import { Realtime } from "./realtime.js";
+import { RoomConnection } from "./room.js";
 import { ensureSignedIn } from "./signin.js";
 import { Camera } from "./studio_camera.js";
 import { Chat } from "./studio_chat.js";
@@ -101,7 +102,7 @@ function ended() {
 }
 
 function openRoom() {
-  const room = new Realtime();
+  const room = new RoomConnection();
   parts.room = room;
   parts.deals = new Deals(room, (productId) => parts.lineup.dealChanged(productId));
   parts.lineup = new Lineup($("#lineup"), $("#pin-count"), room, parts.deals);

@@ -1,3 +1,4 @@
+// @ts-check
 // The host's camera and microphone: two labelled selects of the devices, a live preview, a
 // microphone level meter, and switching devices at any time (live too: `onTrack` hands the
 // new track to the publisher, which swaps it on its sender without renegotiating).

@@ -1,3 +1,4 @@
+// @ts-check
 // The chat as the host sees it: the question queue (answering marks a question answered and
 // pins it above the chat), the chat itself with a pin per line, the pinned message, and a box
 // to talk to viewers. People's text only ever goes in as text.

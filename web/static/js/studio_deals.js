@@ -1,3 +1,4 @@
+// @ts-check
 // Flash deals in the line-up: a start form per product, the running deal with its units left and
 // a countdown, and an End deal button.
 //
@@ -150,7 +151,7 @@ export class Deals {
     submit.disabled = false;
     if (!ack.ok) { error.textContent = errorText(ack.error); return; }
     this.update(ack.deal);
-    document.querySelector(`.studio-deal[data-deal-id="${ack.deal.id}"] button`)?.focus();
+    /** @type {HTMLElement | null} */ (document.querySelector(`.studio-deal[data-deal-id="${ack.deal.id}"] button`))?.focus();
   }
 
   countdownText(entry, now = performance.now()) {
@@ -178,7 +179,7 @@ export class Deals {
     const ack = await this.room.emit("end_deal", { deal_id: deal.id });
     if (ack.ok) {
       this.update(ack.deal);
-      document.querySelector(`[data-product-id="${deal.product_id}"] .studio-deal-details summary`)?.focus();
+      /** @type {HTMLElement | null} */ (document.querySelector(`[data-product-id="${deal.product_id}"] .studio-deal-details summary`))?.focus();
     } else {
       button.disabled = false;
       button.parentElement.querySelector(".studio-form-error")?.remove();

@@ -1,27 +1,14 @@
+// @ts-check
 // Refusals shown to the host in their language: the server's stable error code picks the
 // message (docs/protocol.md, "Errors"); a code we have no words for shows the server's own.
 
-import { t } from "./i18n.js";
+import { describeError } from "./errors.js";
 import { toast } from "./ui.js";
 
-// The codes the studio can meet, each with a studio.error.<code> string in every catalog.
-export const KNOWN_CODES = [
-  "already_publishing", "auth_required", "bad_deal_currency", "bad_deal_limit", "bad_deal_price",
-  "bad_deal_quantity", "bad_deal_window", "bad_duration_s", "bad_per_buyer_limit",
-  "bad_price_minor", "bad_quantity", "bad_stream_key", "bad_token", "camera_busy",
-  "camera_denied", "camera_missing", "copy_failed", "deal_exists", "deal_not_found",
-  "disconnected", "empty", "forbidden", "internal", "message_not_found", "muted", "network",
-  "not_a_question", "not_in_lineup", "not_joined", "rate_limited", "slow_mode",
-  "stream_ended", "stream_not_found", "timeout", "too_long", "unsupported_codec",
-  "variant_not_found",
-];
-
 // `error`: an ApiError, an ack's {code, message}, a DOMException from the camera, or text.
+/** @param {unknown} error */
 export function errorText(error) {
-  const code = error && error.code;
-  if (typeof code === "string" && KNOWN_CODES.includes(code)) return t(`studio.error.${code}`);
-  const message = error && error.message ? error.message : String(error);
-  return t("studio.error.other", { message });
+  return describeError(error, "studio", "studio.error.other");
 }
 
 export function report(error) {

@@ -1,3 +1,4 @@
+// @ts-check
 // The stream-key panel, for publishing from OBS or another WHIP encoder: the server URL and
 // the secret key, hidden until the host asks to see it, each with a copy button.
 
@@ -57,7 +58,7 @@ export class KeyPanel {
     const selection = getSelection();
     selection.removeAllRanges();
     selection.addRange(range);
-    let done = false;
+    let done;
     try { done = document.execCommand("copy"); } catch { done = false; }
     selection.removeAllRanges();
     shownIn.textContent = before;

@@ -1,3 +1,4 @@
+// @ts-check
 // The show's line-up: each product with its price, live stock, one-click pin/unpin (up to three
 // pins; pinning a fourth unpins the oldest, server-side) and its flash deal.
 //

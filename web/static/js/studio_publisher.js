@@ -1,3 +1,4 @@
+// @ts-check
 // Going live from the browser over WHIP, staying live when the connection drops, ending.
 //
 // States: "idle" (not sending from this page), "connecting", "live" (media flowing),

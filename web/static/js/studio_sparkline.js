@@ -1,3 +1,4 @@
+// @ts-check
 // A sparkline of viewers over the show, drawn as inline SVG: a step line (counts change in
 // steps), the area under it, and a dot on the latest count. Samples are [time ms, value].
 

@@ -1,3 +1,4 @@
+// @ts-check
 // The live stats panel: viewers now and over the show (a sparkline), likes, sales, revenue and
 // commission per currency (the commission ledger, polled), and units bought as they happen
 // (stock_changed, a hint before payment lands in the ledger).

@@ -1,11 +1,12 @@
+// @ts-check
 // The viewer page: the live video full screen, chat and likes over it, the pinned products
 // with their flash deals, buy now and the cart, in the viewer's language.
 //
 // This module wires the parts together and keeps the show's state as the room tells it:
 // watch_player.js (WHEP video), watch_stage.js (not live / reconnecting / ended),
 // watch_chat.js, watch_likes.js, watch_products.js (cards), watch_deals.js (countdowns),
-// watch_buy.js (idempotent purchases), watch_cart.js (the cart sheet), watch_room.js (the
-// room's connection).
+// watch_buy.js (idempotent purchases), watch_cart.js (the cart sheet), and room.js (the
+// room's connection, shared with the studio and the console).
 
 import { api, session, streamIdFromPath } from "./api.js";
 import { currentLanguage, languageSwitcher, loadMessages, t } from "./i18n.js";
@@ -19,7 +20,7 @@ import { DealBook } from "./watch_deals.js";
 import { Likes } from "./watch_likes.js";
 import { Player } from "./watch_player.js";
 import { localTitle, PinBoard } from "./watch_products.js";
-import { RoomConnection } from "./watch_room.js";
+import { RoomConnection } from "./room.js";
 import { Stage } from "./watch_stage.js";
 
 const streamId = streamIdFromPath();
@@ -236,7 +237,7 @@ function openRoom() {
   on("stream_status", streamStatus);
   on("muted", () => toast(t("watch.error.muted")));
   on("banned", () => toast(t("watch.error.banned")));
-  current.connect().catch(() => {}); // refused or unreachable: Realtime retries, "connect" joins
+  current.connect().catch(() => {}); // unreachable: it retries, and "connect" joins; refused: connect_error
 }
 
 const NOT_JOINED = { ok: false, error: { code: "disconnected", message: "not connected to the room" } };

@@ -1,3 +1,4 @@
+// @ts-check
 // Buying from the viewer page: one tap, and never two orders for it.
 //
 // A purchase intent gets one idempotency key when the viewer taps. A retry of that intent (a
@@ -5,6 +6,7 @@
 // server answers with the order it already made instead of a second one. A definite answer
 // (bought, sold out, declined) closes the intent: the next tap is a new purchase, a new key.
 
+import { describeError } from "./errors.js";
 import { t } from "./i18n.js";
 
 // Answers after which the same request may still succeed, and must keep its key.
@@ -51,13 +53,9 @@ export class Intents {
 
 // What to tell the viewer about a refused purchase or chat line, in their language: our own
 // sentence for the codes we know, else the server's message.
+/** @param {unknown} error */
 export function errorText(error) {
-  if (!error) return t("watch.error.generic");
-  const key = `watch.error.${error.code}`;
-  const seconds = error.retry_after_s ? Math.ceil(error.retry_after_s) : 0;
-  const text = t(key, { seconds });
-  if (text !== key) return text;
-  return error.message || t("watch.error.generic");
+  return describeError(error, "watch", "watch.error.generic");
 }
 
 // The order's state as the buyer reads it: "Bought · order #12 paid".

@@ -1,3 +1,4 @@
+// @ts-check
 // The cart: a sheet over the video (the show keeps playing behind it), kept on the server per
 // show (GET /api/streams/{id}/cart, PUT …/cart/items), checked out and paid in one tap
 // (POST …/cart/checkout {idempotency_key, pay: true}); with a provider that needs the card
@@ -130,7 +131,8 @@ export class Cart {
     nodes.badge.textContent = count ? formatNumber(count) : "";
     nodes.button.setAttribute("aria-label", count ? t("watch.open_cart_count", { count }) : t("watch.open_cart"));
     if (!nodes.dialog.open) return;
-    const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.focus : null;
+    const active = /** @type {HTMLElement | null} */ (document.activeElement);
+    const focused = active && active.dataset ? active.dataset.focus : null;
     nodes.lines.replaceChildren(...this.items.map((item) => this.line(item)));
     // Redrawn lines are new buttons: keep the keyboard where it was (else on the sheet's close).
     if (focused) (nodes.lines.querySelector(`[data-focus="${CSS.escape(focused)}"]`) || nodes.close).focus();

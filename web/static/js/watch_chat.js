@@ -1,3 +1,4 @@
+// @ts-check
 // The chat over the video: the last messages, newest at the bottom, and the pinned one.
 // Messages are plain text from people: they only ever go in as text nodes.
 

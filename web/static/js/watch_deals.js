@@ -1,3 +1,4 @@
+// @ts-check
 // Flash deals on the viewer page, counted down on the server's clock.
 //
 // Every deal arrives with `server_time`, the server's clock when it was sent. We note the

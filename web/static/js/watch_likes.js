@@ -1,3 +1,4 @@
+// @ts-check
 // Likes: a tap floats a heart at once; taps are gathered and sent as one `like {count}` (1-10)
 // a few times a second, as the protocol asks. The room's `likes {added, total}` floats the
 // hearts other people sent, and the total only ever grows.

@@ -1,3 +1,4 @@
+// @ts-check
 // Paying an order with the shop's payment provider (docs/protocol.md, "Buying").
 //
 // GET /api/payments/config names the provider. With `test` the server pays on its own. With

@@ -1,3 +1,4 @@
+// @ts-check
 // The live video over WHEP, reconnecting by itself.
 //
 // A failed or lost session is replaced with a new one after a growing, jittered wait (1 s up to

@@ -1,3 +1,4 @@
+// @ts-check
 // Pinned products as cards over the video: title in the viewer's language, price in their
 // locale, stock, a variant picker, the flash deal's countdown, Add to cart and Buy now.
 // Product texts come from sellers: they only ever go in as text.

@@ -1,3 +1,4 @@
+// @ts-check
 // What the screen says when there is no picture: not live yet (and when it starts), the host
 // reconnecting, the video reconnecting, the show over. And the status pill in the top bar.
 

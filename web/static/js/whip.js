@@ -1,3 +1,4 @@
+// @ts-check
 // The WHIP/WHEP offer/answer exchange shared by the studio (publish) and the viewer (watch).
 
 import { ApiError } from "./api.js";
