@@ -69,6 +69,7 @@ TEXT = re.compile(r"bench \d+ \d+")
 
 def shopcast_app(folder: str, port: int) -> web.Application:
     from chat.config import ChatConfig
+    from server.core.store.db import migrate_url
     from server.edge.app import create_app
     from server.edge.config import AuthConfig, Config, PaymentsConfig
 
@@ -86,6 +87,7 @@ def shopcast_app(folder: str, port: int) -> web.Application:
         # Every guest sender takes its token from this one address.
         auth=AuthConfig(guest_per_address="100000/minute"),
     )
+    asyncio.run(migrate_url(config.database_url))  # what `shopcast migrate` does
     return create_app(config)
 
 

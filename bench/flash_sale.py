@@ -297,6 +297,12 @@ async def start_server(port: int, env: dict[str, str], log: Path) -> Process:
     """`python -m server serve`, its output in `log`, its environment only what it is given."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("SHOPCAST_")} | env
     with log.open("ab") as out:
+        migrate = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "server", "migrate", cwd=ROOT, env=environ,
+            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        if await migrate.wait() != 0:
+            raise RuntimeError(f"shopcast migrate failed: see {log}")
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "server", "serve", "--port", str(port), cwd=ROOT, env=environ,
             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,

@@ -23,6 +23,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from chat.config import ChatConfig
+from server.core.store.db import migrate_url
 from server.edge.app import create_app
 from server.edge.config import AuthConfig, Config, PaymentsConfig
 
@@ -190,6 +191,7 @@ async def start() -> AsyncIterator[Callable[..., Any]]:
     running: list[Running] = []
 
     async def _start(config: Config) -> Running:
+        await migrate_url(config.database_url)  # what `shopcast migrate` does before nodes start
         app = create_app(config)
         server = TestServer(app, host="127.0.0.1")
         await server.start_server()

@@ -15,7 +15,7 @@ from media.bus import MediaBus
 from media.service import MediaService
 from server.core.auth import Tokens
 from server.core.services import Services
-from server.core.store.db import Database, migrate
+from server.core.store.db import Database, check_schema
 from server.edge.config import Config
 from server.edge.http import (
     api,
@@ -114,7 +114,7 @@ async def _close_sockets(app: web.Application) -> None:
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
-    await migrate(app[DATABASE].engine)
+    await check_schema(app[DATABASE].engine)  # `shopcast migrate` upgrades it
     yield
     await bounded("close database", app[DATABASE].close())
 

@@ -1,8 +1,9 @@
-"""The `shopcast` command: `serve` for production, `demo` for an embedded try-out."""
+"""The `shopcast` command: `migrate` then `serve` for production, `demo` for an embedded try-out."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 import sys
@@ -12,6 +13,7 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from media.service import MediaConfig
+from server.core.store.db import SchemaBehind, migrate_url
 from server.edge.app import create_app
 from server.edge.config import (
     DEFAULT_DATABASE_URL,
@@ -19,6 +21,7 @@ from server.edge.config import (
     ConfigError,
     PaymentProvider,
     PaymentsConfig,
+    check_database_url,
     demo_secret,
     from_env,
 )
@@ -28,6 +31,9 @@ from server.edge.demo import DemoShow, banner, seeding
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="shopcast", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
+    commands.add_parser(
+        "migrate", help="upgrade the database schema (once, however many nodes run it at once)"
+    )
     serve = commands.add_parser("serve", help="run the server (config from SHOPCAST_* variables)")
     demo = commands.add_parser("demo", help="run on SQLite with demo data; no Redis needed")
     for sub in (serve, demo):
@@ -42,6 +48,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if args.command == "migrate":
+        _migrate_command()
+        return
     try:
         if args.command == "serve":
             config = from_env(os.environ, host=args.host, port=args.port)
@@ -58,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                 ),
             )
         app = create_app(config)
+        if args.command == "demo":
+            asyncio.run(migrate_url(config.database_url))  # the demo keeps its own schema current
     except ConfigError as exc:
         sys.exit(f"shopcast: configuration error: {exc}")
     show = DemoShow()
@@ -74,8 +85,19 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     try:
         web.run_app(app, host=config.host, port=config.port, print=announce, access_log=None)
-    except (OSError, SQLAlchemyError) as exc:
+    except (OSError, SQLAlchemyError, SchemaBehind) as exc:
         sys.exit(f"shopcast: cannot start: {_one_line(exc)}")
+
+
+def _migrate_command() -> None:
+    try:
+        url = check_database_url(from_env(os.environ).database_url)
+        changed = asyncio.run(migrate_url(url))
+    except ConfigError as exc:
+        sys.exit(f"shopcast: configuration error: {exc}")
+    except (OSError, SQLAlchemyError) as exc:
+        sys.exit(f"shopcast: cannot migrate: {_one_line(exc)}")
+    print("shopcast: schema migrated" if changed else "shopcast: schema already current")
 
 
 def _one_line(exc: BaseException) -> str:

@@ -1,14 +1,16 @@
 """One typed configuration tree, read from the environment only here.
 
 Every subsystem owns its section; defaults live in code. `from_env` takes the
-environment as an argument so tests can hand in their own.
+environment as an argument so tests can hand in their own. `SETTINGS` declares each
+SHOPCAST_* variable once (name, meaning, default, range) and generates README's table:
+`python -m server.edge.config` prints it (tests/server/edge/test_config.py compares).
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from urllib.parse import urlsplit
 
 from chat.config import ChatConfig
@@ -46,12 +48,7 @@ class Config:
 
     def validated(self) -> Config:
         """Return self if every setting is usable, else raise ConfigError naming the setting."""
-        scheme = urlsplit(self.database_url).scheme
-        if scheme not in SUPPORTED_DB_SCHEMES:
-            raise ConfigError(
-                f"SHOPCAST_DATABASE_URL: unsupported scheme {scheme!r}; "
-                f"use one of {', '.join(SUPPORTED_DB_SCHEMES)}"
-            )
+        check_database_url(self.database_url)
         if self.redis_url is not None and urlsplit(self.redis_url).scheme not in (
             "redis",
             "rediss",
@@ -91,11 +88,13 @@ def from_env(environ: Mapping[str, str], **overrides: object) -> Config:
             max_video_bps=_kbps_as_bps(environ, "SHOPCAST_MAX_VIDEO_KBPS"),
         ),
         chat=ChatConfig(
-            redis_channel=environ.get("SHOPCAST_REDIS_CHANNEL") or "shopcast",
+            redis_channel=environ.get("SHOPCAST_REDIS_CHANNEL") or ChatConfig.redis_channel,
             trusted_proxy_hops=_proxy_hops(environ),
         ),
         commerce=CommerceConfig(
-            reservation_hold_s=_seconds(environ, "SHOPCAST_RESERVATION_HOLD_S", 600.0),
+            reservation_hold_s=_seconds(
+                environ, "SHOPCAST_RESERVATION_HOLD_S", CommerceConfig.reservation_hold_s
+            ),
         ),
         payments=_payments(environ),
         auth=_auth(environ),
@@ -161,6 +160,183 @@ def _kbps_as_bps(environ: Mapping[str, str], name: str) -> int | None:
     return int(raw) * 1000
 
 
+def check_database_url(url: str) -> str:
+    """Return `url` if it names a supported database, else raise ConfigError."""
+    scheme = urlsplit(url).scheme
+    if scheme not in SUPPORTED_DB_SCHEMES:
+        raise ConfigError(
+            f"SHOPCAST_DATABASE_URL: unsupported scheme {scheme!r}; "
+            f"use one of {', '.join(SUPPORTED_DB_SCHEMES)}"
+        )
+    return url
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One SHOPCAST_* variable as README's table shows it."""
+
+    name: str
+    meaning: str  # one line; says the range where there is one
+    default: str  # as the table shows it: a value in backticks, or what happens when unset
+
+
+def _default(section: type, name: str, then: str = "") -> str:
+    """A section field's default in code, as the table shows it (`then`: what it means)."""
+    found = {f.name: f.default for f in fields(section)}[name]
+    if found is MISSING:
+        raise LookupError(f"{section.__name__}.{name} has no plain default")
+    shown = f"{found:g}" if isinstance(found, float) else str(found)
+    return f"`{shown}`{then}"
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "SHOPCAST_SECRET",
+        "signs tokens (named in each token by a hash, its `kid`); "
+        f"at least {MIN_SECRET_LENGTH} characters",
+        "required",
+    ),
+    Setting(
+        "SHOPCAST_PREVIOUS_SECRETS",
+        "comma-separated secrets that signed tokens before `SHOPCAST_SECRET` did: their tokens "
+        'still verify, they sign nothing (key rotation, docs/protocol.md "Authentication")',
+        "none",
+    ),
+    Setting(
+        "SHOPCAST_TOKEN_RECHECK_S",
+        "how long a node trusts its copy of an account's token version: a ban or role change "
+        "stops older tokens on every node within it (more than 0, at most 60)",
+        _default(AuthConfig, "recheck_s"),
+    ),
+    Setting(
+        "SHOPCAST_LIMIT_SIGN_IN",
+        "per-address limit of sign-ins (`limits` notation), answered `429` with `Retry-After`; "
+        "shared across nodes through Redis when set. An account's failed sign-ins also make it "
+        'wait, doubling (docs/protocol.md "Rate limits")',
+        _default(AuthConfig, "sign_in_per_address"),
+    ),
+    Setting(
+        "SHOPCAST_LIMIT_SIGN_UP",
+        "per-address limit of account creation, as `SHOPCAST_LIMIT_SIGN_IN`",
+        _default(AuthConfig, "sign_up_per_address"),
+    ),
+    Setting(
+        "SHOPCAST_LIMIT_GUEST",
+        "per-address limit of guest tokens, as `SHOPCAST_LIMIT_SIGN_IN`",
+        _default(AuthConfig, "guest_per_address"),
+    ),
+    Setting(
+        "SHOPCAST_DATABASE_URL",
+        "`sqlite+aiosqlite:///…` or `postgresql+asyncpg://user@host/db`; "
+        "`shopcast migrate` upgrades its schema, `shopcast serve` refuses one that is behind",
+        f"`{DEFAULT_DATABASE_URL}`",
+    ),
+    Setting(
+        "SHOPCAST_REDIS_URL",
+        "`redis://host:6379/0`: Socket.IO reaches every node through it, and the chat's "
+        "moderation state (mutes, bans, modes, word lists, the review queue) is shared there",
+        "unset: one process",
+    ),
+    Setting(
+        "SHOPCAST_REDIS_CHANNEL",
+        "the pub/sub channel one deployment's nodes share on that Redis, "
+        "also the prefix of its keys",
+        _default(ChatConfig, "redis_channel"),
+    ),
+    Setting(
+        "SHOPCAST_TRUSTED_PROXY_HOPS",
+        "how many proxies of yours, each appending to `X-Forwarded-For`, sit in front of the "
+        "app: a guest's address (for guest bans and the sign-in doors' limits) is the entry "
+        "that many from the right (0 to 5)",
+        _default(ChatConfig, "trusted_proxy_hops", ": the TCP peer"),
+    ),
+    Setting(
+        "SHOPCAST_ICE_SERVERS",
+        "comma-separated `stun:`/`turn:` URLs, advertised in WHIP/WHEP `Link` headers",
+        "none",
+    ),
+    Setting(
+        "SHOPCAST_MAX_VIDEO_KBPS",
+        "caps every host's video: `b=AS`/`b=TIAS` in the WHIP answer and the REMB sent to the "
+        "host (50 to 100000)",
+        "unset: the host decides",
+    ),
+    Setting(
+        "SHOPCAST_RESERVATION_HOLD_S",
+        "how long an unpaid order holds its stock before it is cancelled (10 to 86400)",
+        _default(CommerceConfig, "reservation_hold_s"),
+    ),
+    Setting(
+        "SHOPCAST_PUBLIC_URL",
+        "the URL people reach the server at; `https://…` makes the pages' session cookies "
+        "`Secure`, and its origin is accepted as ours by the CSRF and Socket.IO `Origin` checks",
+        "`http://host:port`",
+    ),
+    Setting(
+        "SHOPCAST_METRICS_TOKEN",
+        "`GET /metrics` then asks for `Authorization: Bearer <this>` (compared in constant "
+        "time); set it in production, or keep `/metrics` off the public port",
+        "unset: `/metrics` open",
+    ),
+    Setting(
+        "SHOPCAST_PAYMENTS",
+        "the payment provider: `stripe`, or `test` (the built-in gateway: no money moves, every "
+        "payment it is told to approve is approved); `shopcast serve` refuses to start without it",
+        "required (`shopcast demo`: `test`)",
+    ),
+    Setting(
+        "SHOPCAST_ALLOW_TEST_PAYMENTS",
+        "`1` lets `serve` run with `SHOPCAST_PAYMENTS=test` (it says so at start)",
+        "unset: `test` refused",
+    ),
+    Setting(
+        "SHOPCAST_TEST_WEBHOOK_SECRET", "signs the test gateway's webhooks", "random per process"
+    ),
+    Setting(
+        "SHOPCAST_STRIPE_SECRET_KEY",
+        "Stripe's secret (`sk_…`) or restricted (`rk_…`) key, for the server's calls",
+        "required with `stripe`",
+    ),
+    Setting(
+        "SHOPCAST_STRIPE_PUBLISHABLE_KEY",
+        "Stripe's publishable key (`pk_…`), handed to the pages for Stripe.js",
+        "required with `stripe`",
+    ),
+    Setting(
+        "SHOPCAST_STRIPE_WEBHOOK_SECRET",
+        "the signing secret (`whsec_…`) of the webhook endpoint "
+        "`<public URL>/api/payments/stripe/webhook`, with the events "
+        "`payment_intent.amount_capturable_updated`, `payment_intent.succeeded`, "
+        "`payment_intent.canceled`, `charge.refunded`",
+        "required with `stripe`",
+    ),
+    Setting(
+        "SHOPCAST_STRIPE_API_BASE",
+        "a Stripe-compatible server instead of `api.stripe.com` (localstripe in the tests); the "
+        "pages then load Stripe.js from `<base>/js.stripe.com/v3/`",
+        "unset: Stripe itself",
+    ),
+    Setting(
+        "SHOPCAST_RECORDINGS_DIR",
+        "record every host session (remuxed MP4/WebM, no transcoding) into this directory; the "
+        "node that ingests a show writes it and any node may serve it, so give several nodes "
+        "shared storage",
+        f"unset: no recordings (`shopcast demo`: `{DEMO_RECORDINGS_DIR}`)",
+    ),
+)
+
+
+def markdown_table() -> str:
+    """README's "Running in production" table, from SETTINGS."""
+    rows = ["| variable | meaning | default |", "| --- | --- | --- |"]
+    rows += [f"| `{s.name}` | {s.meaning} | {s.default} |" for s in SETTINGS]
+    return "\n".join(rows) + "\n"
+
+
 def demo_secret() -> str:
     """A per-run secret for `shopcast demo`: tokens die with the process, fine for a demo."""
     return secrets.token_urlsafe(48)
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")

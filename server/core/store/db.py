@@ -1,16 +1,23 @@
-"""Database engine, sessions and migrations (the app migrates on start)."""
+"""Database engine, sessions and migrations.
+
+`shopcast migrate` upgrades the schema under a lock, so nodes started at once migrate it once;
+the app only checks that the schema is current (`check_schema`) and refuses to start if not.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Connection, event, text
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, event, inspect, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -19,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+VERSION_TABLE = "alembic_version"  # alembic's default
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -49,10 +57,81 @@ def alembic_config(connection: Connection | None = None) -> AlembicConfig:
     return cfg
 
 
-async def migrate(engine: AsyncEngine) -> None:
-    """Bring the schema to the newest revision."""
-    async with engine.begin() as conn:
-        await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
+# Any fixed 64-bit number: the PostgreSQL advisory lock every `shopcast migrate` takes.
+MIGRATION_LOCK_KEY = 0x73686F7063617374  # "shopcast"
+
+
+class SchemaBehind(RuntimeError):
+    """The database's schema is older (or newer) than this code's migrations: one line."""
+
+
+def _heads() -> set[str]:
+    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def _current(sync: Connection) -> set[str]:
+    # Alembic's own table, read plainly (MigrationContext would log at every start).
+    if not inspect(sync).has_table(VERSION_TABLE):
+        return set()
+    return set(sync.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars())
+
+
+def _upgrade(sync: Connection) -> bool:
+    if _current(sync) == _heads():
+        return False
+    command.upgrade(alembic_config(sync), "head")
+    return True
+
+
+async def migrate(engine: AsyncEngine) -> bool:
+    """Bring the schema to the newest revision; True when this call changed it.
+
+    Callers at the same moment queue on one lock (PostgreSQL: an advisory lock held for the
+    transaction; SQLite: an exclusive lock on a file beside the database), so the first
+    migrates and the others find the schema current."""
+    async with contextlib.AsyncExitStack() as stack:
+        if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+            await stack.enter_async_context(_file_lock(f"{engine.url.database}.migrate-lock"))
+        conn = await stack.enter_async_context(engine.begin())
+        if engine.dialect.name == "postgresql":
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key()})
+        return await conn.run_sync(_upgrade)
+
+
+async def migrate_url(url: str) -> bool:
+    """`migrate` the database at `url` on an engine of its own (`shopcast migrate`)."""
+    engine = create_engine(url)
+    try:
+        return await migrate(engine)
+    finally:
+        await engine.dispose()
+
+
+def _lock_key() -> int:
+    return MIGRATION_LOCK_KEY - (1 << 64) if MIGRATION_LOCK_KEY >= 1 << 63 else MIGRATION_LOCK_KEY
+
+
+@contextlib.asynccontextmanager
+async def _file_lock(path: str) -> AsyncIterator[None]:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+async def check_schema(engine: AsyncEngine) -> None:
+    """Raise SchemaBehind unless the schema is at this code's newest revision."""
+    async with engine.connect() as conn:
+        current = await conn.run_sync(_current)
+    heads = _heads()
+    if current != heads:
+        at = ", ".join(sorted(current)) or "empty"
+        raise SchemaBehind(
+            f"the database schema is at {at}, this code needs {', '.join(sorted(heads))}: "
+            "run `shopcast migrate` first"
+        )
 
 
 async def ping(engine: AsyncEngine) -> None:

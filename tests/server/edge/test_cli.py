@@ -116,16 +116,40 @@ def test_serve_refuses_stripe_without_its_keys(tmp_path: Path) -> None:
     assert len(lines) == 1 and "SHOPCAST_PAYMENTS: expected one of" in lines[0], lines
 
 
+TEST_PAYMENTS = {"SHOPCAST_PAYMENTS": "test", "SHOPCAST_ALLOW_TEST_PAYMENTS": "1"}
+
+
+def migrate(tmp_path: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "server", "migrate"],
+        env={"PATH": "/usr/bin:/bin", **(env or {})},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_serve_refuses_a_schema_that_is_behind_until_migrated(tmp_path: Path) -> None:
+    lines = serve(tmp_path, TEST_PAYMENTS)
+    assert len(lines) == 1 and "run `shopcast migrate` first" in lines[0], lines
+    first, again = migrate(tmp_path), migrate(tmp_path)
+    assert (first.returncode, first.stdout) == (0, "shopcast: schema migrated\n"), first.stderr
+    assert (again.returncode, again.stdout) == (0, "shopcast: schema already current\n")
+
+
+def test_migrate_names_a_bad_database_url(tmp_path: Path) -> None:
+    result = migrate(tmp_path, {"SHOPCAST_DATABASE_URL": "mysql://x/y"})
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode != 0 and len(lines) == 1 and "SHOPCAST_DATABASE_URL" in lines[0]
+
+
 def test_serve_starts_with_test_payments_when_allowed_and_says_so(tmp_path: Path) -> None:
+    assert migrate(tmp_path).returncode == 0
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "server", "serve", "--port", str(port)],
-        env={
-            "SHOPCAST_SECRET": "s" * 40,
-            "PATH": "/usr/bin:/bin",
-            "SHOPCAST_PAYMENTS": "test",
-            "SHOPCAST_ALLOW_TEST_PAYMENTS": "1",
-        },
+        env={"SHOPCAST_SECRET": "s" * 40, "PATH": "/usr/bin:/bin", **TEST_PAYMENTS},
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -48,6 +48,10 @@ async def node_b(
     }
     log = tmp_path / "node-b.log"  # a file, not a pipe: a full pipe would stall the node
     with log.open("wb") as out:
+        migrate = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "server", "migrate", env=env, stdout=out, stderr=out
+        )
+        assert await migrate.wait() == 0, log.read_text(errors="replace")
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "server", "serve", "--port", str(port),
             env=env, stdout=out, stderr=asyncio.subprocess.STDOUT,

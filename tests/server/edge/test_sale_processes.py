@@ -48,6 +48,10 @@ class Node:
 
     async def start(self) -> None:
         with self.log.open("ab") as out:
+            migrate = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "server", "migrate", env=self.env, stdout=out, stderr=out
+            )
+            assert await migrate.wait() == 0, self.log.read_text(errors="replace")
             self.proc = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "server", "serve", "--port", str(self.port),
                 env=self.env, stdout=out, stderr=asyncio.subprocess.STDOUT,
