@@ -29,9 +29,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -176,10 +176,14 @@ class OrderLifecycle:
     # -- the system ---------------------------------------------------------------------------
 
     async def expire_due(self, now: datetime | None = None) -> list[Order]:
-        """Cancel unpaid orders past their hold (authorized ones get CAPTURE_GRACE more)."""
+        """Cancel unpaid orders past their hold (authorized ones get CAPTURE_GRACE more).
+
+        Each order is claimed and cancelled in one transaction; on PostgreSQL the claim skips
+        rows another node's expiry holds (FOR UPDATE SKIP LOCKED), so nodes expire disjoint
+        orders. SQLite (one writer) renders no FOR UPDATE: its write lock serialises claims."""
         now = now or self._clock()
-        query = (
-            select(Order.id)
+        next_due = (
+            select(Order)
             .where(
                 or_(
                     Order.payment_state.in_(_UNAUTHORIZED) & (Order.expires_at <= now),
@@ -188,16 +192,15 @@ class OrderLifecycle:
                 )
             )
             .order_by(Order.expires_at)
-            .limit(EXPIRE_BATCH)
+            .limit(1)
+            .with_for_update(skip_locked=True)
         )
-        async with self._db.reading() as session:
-            due = list(await session.scalars(query))
-        expired = []
-        for order_id in due:
+        expired: list[Order] = []
+        while len(expired) < EXPIRE_BATCH:
             try:
-                change = await self._to(order_id, PaymentState.CANCELLED)
-            except Conflict:
-                continue  # paid or cancelled meanwhile
+                change = await self._move(next_due, PaymentState.CANCELLED)
+            except NotFound:
+                break  # none left due, or the rest are being expired by another node
             await self._void(change.order)
             expired.append(change.order)
         return expired
@@ -352,14 +355,23 @@ class OrderLifecycle:
         **values: object,
     ) -> Change:
         """Move the order to `target` with its stock effect, in one transaction."""
+        locking = select(Order).where(Order.id == order_id).with_for_update()
+        return await self._move(locking, target, record, **values)
+
+    async def _move(
+        self,
+        locking: Select[Any],
+        target: PaymentState,
+        record: PaymentEvent | None = None,
+        **values: object,
+    ) -> Change:
+        """`_to` the order `locking` selects and locks (NotFound when it selects none)."""
         now = self._clock()
         async with self._db.writing() as session:
             if record is not None:
                 session.add(record)
                 await session.flush()  # a redelivered event fails here, before anything moves
-            order = await session.scalar(
-                select(Order).where(Order.id == order_id).with_for_update()
-            )
+            order = await session.scalar(locking)
             if order is None:
                 raise NotFound("no such order", code="order_not_found")
             current = PaymentState(order.payment_state)
