@@ -21,4 +21,6 @@ USER shopcast
 EXPOSE 8080
 # WebRTC media uses UDP on ephemeral ports: run with host networking or publish a UDP range.
 HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8080/healthz').status != 200)"
+# `serve` refuses a schema that is behind: run `shopcast migrate` (this image, the same variables)
+# before starting nodes; nodes migrating at once migrate once.
 CMD ["shopcast", "serve", "--host", "0.0.0.0", "--port", "8080"]
