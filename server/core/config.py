@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import limits
 
 MIN_SECRET_LENGTH = 32
+MAX_RECHECK_S = 60.0
 
 
 class ConfigError(ValueError):
@@ -133,8 +134,10 @@ class AuthConfig:
                     f"SHOPCAST_PREVIOUS_SECRETS: each must be at least {MIN_SECRET_LENGTH} "
                     "characters"
                 )
-        if not 0 < self.recheck_s <= 60:
-            raise ConfigError("SHOPCAST_TOKEN_RECHECK_S: expected more than 0, at most 60 s")
+        if not 0 < self.recheck_s <= MAX_RECHECK_S:
+            raise ConfigError(
+                f"SHOPCAST_TOKEN_RECHECK_S: expected more than 0, at most {MAX_RECHECK_S:g} s"
+            )
         for name, value in (
             ("SHOPCAST_LIMIT_SIGN_IN", self.sign_in_per_address),
             ("SHOPCAST_LIMIT_SIGN_UP", self.sign_up_per_address),

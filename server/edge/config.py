@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from chat.config import ChatConfig
 from media.service import MediaConfig
 from server.core.config import (
+    MAX_RECHECK_S,
     MIN_SECRET_LENGTH,
     AuthConfig,
     CommerceConfig,
@@ -27,6 +28,10 @@ from server.core.config import (
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./shopcast.db"
 SUPPORTED_DB_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
 DEMO_RECORDINGS_DIR = "./recordings"  # `shopcast demo` records here, beside its ./shopcast.db
+# Ranges checked here, and said in the table (SETTINGS).
+HOLD_S = (10, 24 * 3600)
+MAX_PROXY_HOPS = 5
+VIDEO_KBPS = (50, 100_000)
 
 
 @dataclass(frozen=True)
@@ -60,8 +65,10 @@ class Config:
                 f"SHOPCAST_SECRET: must be at least {MIN_SECRET_LENGTH} characters "
                 '(generate one with: python3 -c "import secrets; print(secrets.token_urlsafe(48))")'
             )
-        if not 10 <= self.commerce.reservation_hold_s <= 24 * 3600:
-            raise ConfigError("SHOPCAST_RESERVATION_HOLD_S: expected 10 to 86400 seconds")
+        if not HOLD_S[0] <= self.commerce.reservation_hold_s <= HOLD_S[1]:
+            raise ConfigError(
+                f"SHOPCAST_RESERVATION_HOLD_S: expected {HOLD_S[0]} to {HOLD_S[1]} seconds"
+            )
         if not 0 < self.port < 65536:
             raise ConfigError(f"port: {self.port} is not a TCP port (1-65535)")
         self.payments.check()
@@ -136,8 +143,10 @@ def _auth(environ: Mapping[str, str]) -> AuthConfig:
 
 def _proxy_hops(environ: Mapping[str, str]) -> int:
     raw = environ.get("SHOPCAST_TRUSTED_PROXY_HOPS", "").strip() or "0"
-    if not raw.isdigit() or int(raw) > 5:
-        raise ConfigError(f"SHOPCAST_TRUSTED_PROXY_HOPS: expected 0 to 5 proxies (got {raw!r})")
+    if not raw.isdigit() or int(raw) > MAX_PROXY_HOPS:
+        raise ConfigError(
+            f"SHOPCAST_TRUSTED_PROXY_HOPS: expected 0 to {MAX_PROXY_HOPS} proxies (got {raw!r})"
+        )
     return int(raw)
 
 
@@ -155,8 +164,9 @@ def _kbps_as_bps(environ: Mapping[str, str], name: str) -> int | None:
     raw = environ.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or not 50 <= int(raw) <= 100_000:
-        raise ConfigError(f"{name}: expected kilobits per second, 50 to 100000 (got {raw!r})")
+    low, high = VIDEO_KBPS
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ConfigError(f"{name}: expected kilobits per second, {low} to {high} (got {raw!r})")
     return int(raw) * 1000
 
 
@@ -205,7 +215,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SHOPCAST_TOKEN_RECHECK_S",
         "how long a node trusts its copy of an account's token version: a ban or role change "
-        "stops older tokens on every node within it (more than 0, at most 60)",
+        f"stops older tokens on every node within it (more than 0, at most {MAX_RECHECK_S:g})",
         _default(AuthConfig, "recheck_s"),
     ),
     Setting(
@@ -247,7 +257,7 @@ SETTINGS: tuple[Setting, ...] = (
         "SHOPCAST_TRUSTED_PROXY_HOPS",
         "how many proxies of yours, each appending to `X-Forwarded-For`, sit in front of the "
         "app: a guest's address (for guest bans and the sign-in doors' limits) is the entry "
-        "that many from the right (0 to 5)",
+        f"that many from the right (0 to {MAX_PROXY_HOPS})",
         _default(ChatConfig, "trusted_proxy_hops", ": the TCP peer"),
     ),
     Setting(
@@ -258,12 +268,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SHOPCAST_MAX_VIDEO_KBPS",
         "caps every host's video: `b=AS`/`b=TIAS` in the WHIP answer and the REMB sent to the "
-        "host (50 to 100000)",
+        f"host ({VIDEO_KBPS[0]} to {VIDEO_KBPS[1]})",
         "unset: the host decides",
     ),
     Setting(
         "SHOPCAST_RESERVATION_HOLD_S",
-        "how long an unpaid order holds its stock before it is cancelled (10 to 86400)",
+        f"how long an unpaid order holds its stock before it is cancelled ({HOLD_S[0]} to "
+        f"{HOLD_S[1]})",
         _default(CommerceConfig, "reservation_hold_s"),
     ),
     Setting(
