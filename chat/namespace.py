@@ -16,7 +16,7 @@ from typing import Any
 
 import socketio
 
-from chat import events, payloads
+from chat import events
 from chat.acks import Ack, acked, ok
 from chat.fingerprint import client_address, fingerprint
 from chat.moderation import (
@@ -33,6 +33,16 @@ from chat.moderation_store import StreamChange
 from chat.permissions import Action, may_attempt, standing
 from chat.room_base import Member, stream_ref
 from chat.rules import clean_message
+from server.contract.orders import Buy
+from server.contract.payloads import (
+    EndDeal,
+    Join,
+    Like,
+    MessageRef,
+    PinProduct,
+    SendMessage,
+    UnpinProduct,
+)
 from server.contract.serializers import (
     deal_view,
     message_view,
@@ -42,7 +52,7 @@ from server.contract.serializers import (
 )
 from server.core.auth import session_cookie
 from server.core.domain.errors import Conflict, DomainError, NotFound
-from server.core.domain.orders import BuyRequest, OrderStatus
+from server.core.domain.orders import OrderStatus
 from server.core.domain.streams import StreamStatus, check_language
 from server.core.services.orders import Purchase
 from server.core.store.rows import ChatMessage, FlashDeal, Order, Stream, utcnow
@@ -74,7 +84,7 @@ class StreamNamespace(ModerationEvents):
 
     @acked
     async def on_join(self, sid: str, data: Any) -> Ack:
-        stream_id = payloads.int_field(data, "stream_id")
+        stream_id = Join.parse(data).stream_id
         stream = await self._services.streams.get(stream_id)
         member = self._member(sid)
         room, platform = await self._store.read(stream_ref(stream))
@@ -98,10 +108,12 @@ class StreamNamespace(ModerationEvents):
     @acked
     async def on_send_message(self, sid: str, data: Any) -> Ack:
         stream_id, principal = self._joined_as(sid)
-        text = clean_message(payloads.field(data, "text"), max_chars=self._config.max_message_chars)
-        question = payloads.flag(data, "question")
+        sent = SendMessage.parse(data)
+        text = clean_message(sent.text, max_chars=self._config.max_message_chars)
+        question = sent.question
         stream = await self._services.streams.recent(stream_id)
-        language = check_language(payloads.optional(data, "language", stream.language))
+        asked = sent.language if "language" in sent.model_fields_set else stream.language
+        language = check_language(asked)
         if stream.status == StreamStatus.ENDED:
             raise Conflict("the show has ended: chat is closed", code="stream_ended")
         self._chat_limiter.check(principal.subject)
@@ -126,7 +138,7 @@ class StreamNamespace(ModerationEvents):
     @acked
     async def on_delete_message(self, sid: str, data: Any) -> Ack:
         stream, actor = await self._stream_of(sid)
-        message_id = payloads.int_field(data, "message_id")
+        message_id = MessageRef.parse(data).message_id
         await self._may(stream, actor, Action.DELETE_MESSAGE)
         said = await self._services.chat_log.get(stream.id, message_id)
         author = (await self._people.target(said.author)).principal
@@ -163,7 +175,7 @@ class StreamNamespace(ModerationEvents):
     async def on_pin_product(self, sid: str, data: Any) -> Ack:
         """Pin a line-up product; up to MAX_PINS at once, the oldest pin gives way."""
         stream, principal = await self._stream_of(sid)
-        product_id = payloads.int_field(data, "product_id")
+        product_id = PinProduct.parse(data).product_id
         await self._may(stream, principal, Action.PIN)  # the host and the stream's staff
         if stream.status == StreamStatus.ENDED:
             raise Conflict("the show has ended", code="stream_ended")
@@ -180,9 +192,7 @@ class StreamNamespace(ModerationEvents):
         """Unpin `product_id`, or every pinned product when it is left out."""
         stream, principal = await self._stream_of(sid)
         await self._may(stream, principal, Action.PIN)
-        product_id = None
-        if isinstance(data, dict) and data.get("product_id") is not None:
-            product_id = payloads.int_field(data, "product_id")
+        product_id = UnpinProduct.parse(data).product_id
         streams = self._services.streams
         if product_id is None:
             gone = await streams.pin(None, stream.id, None)
@@ -196,7 +206,7 @@ class StreamNamespace(ModerationEvents):
     async def on_buy(self, sid: str, data: Any) -> Ack:
         """Buy now from the show: the same rules and answer as POST /api/streams/{id}/orders."""
         stream_id, principal = self._joined_as(sid)
-        request = BuyRequest.parse(data)
+        request = Buy.parse(data).request()
         self._buy_limiter.check(principal.subject)
         services = self._services
         purchase = await services.orders.place(
@@ -220,7 +230,7 @@ class StreamNamespace(ModerationEvents):
     @acked
     async def on_end_deal(self, sid: str, data: Any) -> Ack:
         stream, principal = await self._stream_of(sid)
-        deal_id = payloads.int_field(data, "deal_id")
+        deal_id = EndDeal.parse(data).deal_id
         await self._may(stream, principal, Action.PIN)
         found = await self._services.deals.get(deal_id)
         if found.stream_id != stream.id:
@@ -232,7 +242,7 @@ class StreamNamespace(ModerationEvents):
     @acked
     async def on_like(self, sid: str, data: Any) -> Ack:
         stream_id, principal = self._joined_as(sid)
-        count = payloads.like_count(data)
+        count = Like.parse(data).taps
         self._like_limiter.check(principal.subject)
         self._likes[stream_id] += count
         return ok()
@@ -346,7 +356,7 @@ class StreamNamespace(ModerationEvents):
 
     async def _pin_message(self, sid: str, data: Any, answer: bool) -> Ack:
         stream, principal = await self._stream_of(sid)
-        message_id = payloads.int_field(data, "message_id")
+        message_id = MessageRef.parse(data).message_id
         await self._may(stream, principal, Action.PIN)
         pinned = await self._services.chat_log.pin(stream.id, message_id, answer=answer)
         message = message_view(pinned, stream.started_at) if pinned else None

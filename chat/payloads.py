@@ -1,4 +1,7 @@
-"""Checks of what clients send with an event: a wrong shape is `bad_payload`, never a fault."""
+"""Checks of what clients send with an event: a wrong shape is `bad_payload`, never a fault.
+
+The events' models and the basic field checks are in server/contract/payloads.py; these are
+the moderation events' own."""
 
 from __future__ import annotations
 
@@ -7,44 +10,16 @@ from typing import Any
 
 from chat.moderation import DEFAULT_MUTE_S, RoomModes
 from chat.word_filter import ALL_LANGUAGES
+from server.contract.payloads import field as field
+from server.contract.payloads import flag as flag
+from server.contract.payloads import int_field as int_field
+from server.contract.payloads import like_count as like_count
+from server.contract.payloads import optional
+from server.core.domain.error_codes import GeneralCode
 from server.core.domain.errors import ValidationError
-from server.core.domain.ids import check_id
 
 MAX_AUDIT_ENTRIES = 200
 DEFAULT_AUDIT_ENTRIES = 50
-
-
-def field(data: Any, name: str) -> Any:
-    if not isinstance(data, dict) or name not in data:
-        raise ValidationError(f"expected an object with {name}", code="bad_payload")
-    return data[name]
-
-
-def optional(data: Any, name: str, default: Any) -> Any:
-    """A field that may be left out (a missing or non-object payload gives the default)."""
-    return data.get(name, default) if isinstance(data, dict) else default
-
-
-def flag(data: Any, name: str) -> bool:
-    """An optional boolean field: absent is False, anything but true/false is refused."""
-    value = optional(data, name, False)
-    if not isinstance(value, bool):
-        raise ValidationError(f"{name} must be true or false", code="bad_payload")
-    return value
-
-
-def int_field(data: Any, name: str) -> int:
-    return check_id(field(data, name), name)
-
-
-def like_count(data: Any) -> int:
-    """`like` takes nothing (one tap) or {count: 1..10} (taps a client gathered)."""
-    if data is None or (isinstance(data, dict) and "count" not in data):
-        return 1
-    count = field(data, "count")
-    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 10:
-        raise ValidationError("count must be a whole number from 1 to 10", code="bad_payload")
-    return count
 
 
 def only(data: Any, allowed: Iterable[str]) -> dict[str, Any]:
@@ -52,10 +27,12 @@ def only(data: Any, allowed: Iterable[str]) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ValidationError("expected an object", code="bad_payload")
+        raise ValidationError("expected an object", code=GeneralCode.BAD_PAYLOAD)
     unknown = set(data) - set(allowed)
     if unknown:
-        raise ValidationError(f"unknown fields: {', '.join(sorted(unknown))}", code="bad_payload")
+        raise ValidationError(
+            f"unknown fields: {', '.join(sorted(unknown))}", code=GeneralCode.BAD_PAYLOAD
+        )
     return data
 
 
@@ -77,7 +54,7 @@ def modes(data: Any, current: RoomModes) -> RoomModes:
     """The room's modes with the fields sent changed (the rules check them: `bad_mode`)."""
     changes = only(data, ("slow_mode_s", "registered_only", "min_account_age_s"))
     if not changes:
-        raise ValidationError("send at least one mode to change", code="bad_payload")
+        raise ValidationError("send at least one mode to change", code=GeneralCode.BAD_PAYLOAD)
     return RoomModes(
         slow_mode_s=changes.get("slow_mode_s", current.slow_mode_s),
         registered_only=changes.get("registered_only", current.registered_only),
@@ -93,7 +70,7 @@ def term_language(data: Any) -> Any:
 def audit_limit(data: Any) -> int:
     limit = optional(data, "limit", DEFAULT_AUDIT_ENTRIES)
     if isinstance(limit, bool) or not isinstance(limit, int):
-        raise ValidationError("limit must be a whole number", code="bad_payload")
+        raise ValidationError("limit must be a whole number", code=GeneralCode.BAD_PAYLOAD)
     if not 1 <= limit <= MAX_AUDIT_ENTRIES:
-        raise ValidationError(f"limit is 1-{MAX_AUDIT_ENTRIES}", code="bad_payload")
+        raise ValidationError(f"limit is 1-{MAX_AUDIT_ENTRIES}", code=GeneralCode.BAD_PAYLOAD)
     return limit

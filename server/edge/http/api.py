@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from server.contract.accounts import AccountPatch, Credentials, Guest, NewAccount
+from server.contract.catalog import NewProduct, NewSeller, ProductPatch, ShopPatch, VariantPatch
 from server.contract.serializers import product_view, stream_view, user_view
+from server.contract.streams import Lineup, NewStream
 from server.core.store.rows import Seller
 from server.edge.http.context import CONFIG, SERVICES
 from server.edge.http.errors import read_json
 from server.edge.http.limits import MAX_SIGN_IN_BYTES
 from server.edge.http.media import end_show
-from server.edge.http.requests import bearer_principal, fields, path_id, principal, query_int
+from server.edge.http.requests import bearer_principal, path_id, principal, query_int
 from server.edge.http.security import LOGOUT_PATH, clear_session_cookies, set_session_cookies
 
 routes = web.RouteTableDef()
@@ -34,12 +37,10 @@ def signed_in(request: web.Request, user: dict, token: str, status: int = 200) -
 
 @routes.post("/api/accounts")
 async def register(request: web.Request) -> web.Response:
-    email, password, name, role = fields(
-        await read_json(request, MAX_SIGN_IN_BYTES), "email", "password", "display_name", "role"
-    )
+    body = NewAccount.parse(await read_json(request, MAX_SIGN_IN_BYTES))
     granted_by = bearer_principal(request)
     user, issued = await request.app[SERVICES].accounts.register(
-        email, password, name, role or "viewer", granted_by=granted_by
+        body.email, body.password, body.display_name, body.role or "viewer", granted_by=granted_by
     )
     if granted_by is not None:  # an admin making someone's account stays signed in as admin
         return web.json_response({"user": user_view(user), "token": issued}, status=201)
@@ -48,15 +49,15 @@ async def register(request: web.Request) -> web.Response:
 
 @routes.post("/api/auth/login")
 async def login(request: web.Request) -> web.Response:
-    email, password = fields(await read_json(request, MAX_SIGN_IN_BYTES), "email", "password")
-    user, token = await request.app[SERVICES].accounts.login(email, password)
+    body = Credentials.parse(await read_json(request, MAX_SIGN_IN_BYTES))
+    user, token = await request.app[SERVICES].accounts.login(body.email, body.password)
     return signed_in(request, user_view(user), token)
 
 
 @routes.post("/api/auth/guest")
 async def guest(request: web.Request) -> web.Response:
-    (name,) = fields(await read_json(request, MAX_SIGN_IN_BYTES), "display_name")
-    who, token = request.app[SERVICES].accounts.guest(name)
+    body = Guest.parse(await read_json(request, MAX_SIGN_IN_BYTES))
+    who, token = request.app[SERVICES].accounts.guest(body.display_name)
     user = {"id": None, "display_name": who.display_name, "role": who.role, "guest": True}
     return signed_in(request, user, token)
 
@@ -86,8 +87,10 @@ async def me(request: web.Request) -> web.Response:
 @routes.patch("/api/accounts/{id}")
 async def change_account(request: web.Request) -> web.Response:
     """An admin changes an account's role or disables it (a ban); its tokens stop working."""
-    body = await read_json(request)
-    user = await request.app[SERVICES].accounts.change(principal(request), path_id(request), body)
+    raw = await read_json(request)
+    who, account_id = principal(request), path_id(request)
+    AccountPatch.parse(raw)
+    user = await request.app[SERVICES].accounts.change(who, account_id, raw)
     return web.json_response({"user": user_view(user) | {"disabled": user.disabled}})
 
 
@@ -96,8 +99,10 @@ async def change_account(request: web.Request) -> web.Response:
 
 @routes.post("/api/sellers")
 async def create_seller(request: web.Request) -> web.Response:
-    name, country = fields(await read_json(request), "name", "country")
-    seller = await request.app[SERVICES].catalog.create_seller(principal(request), name, country)
+    body = NewSeller.parse(await read_json(request))
+    seller = await request.app[SERVICES].catalog.create_seller(
+        principal(request), body.name, body.country
+    )
     return web.json_response(_seller_json(seller), status=201)
 
 
@@ -109,8 +114,10 @@ async def my_shop(request: web.Request) -> web.Response:
 
 @routes.patch("/api/sellers/me")
 async def update_my_shop(request: web.Request) -> web.Response:
-    body = await read_json(request)
-    seller = await request.app[SERVICES].catalog.update_seller(principal(request), body)
+    raw = await read_json(request)
+    who = principal(request)
+    ShopPatch.parse(raw)
+    seller = await request.app[SERVICES].catalog.update_seller(who, raw)
     return web.json_response(_seller_json(seller))
 
 
@@ -141,8 +148,10 @@ async def list_products(request: web.Request) -> web.Response:
 
 @routes.post("/api/products")
 async def create_product(request: web.Request) -> web.Response:
-    body = await read_json(request)
-    product = await request.app[SERVICES].catalog.create_product(principal(request), body)
+    raw = await read_json(request)
+    who = principal(request)
+    NewProduct.parse(raw)
+    product = await request.app[SERVICES].catalog.create_product(who, raw)
     return web.json_response(product_view(product, _language(request)), status=201)
 
 
@@ -154,18 +163,20 @@ async def get_product(request: web.Request) -> web.Response:
 
 @routes.patch("/api/products/{id}")
 async def update_product(request: web.Request) -> web.Response:
-    body = await read_json(request)
-    product = await request.app[SERVICES].catalog.update_product(
-        principal(request), path_id(request), body
-    )
+    raw = await read_json(request)
+    who, product_id = principal(request), path_id(request)
+    ProductPatch.parse(raw)
+    product = await request.app[SERVICES].catalog.update_product(who, product_id, raw)
     return web.json_response(product_view(product, _language(request)))
 
 
 @routes.patch("/api/products/{id}/variants/{sku:.+}")
 async def update_variant(request: web.Request) -> web.Response:
-    body = await read_json(request)
+    raw = await read_json(request)
+    who, product_id = principal(request), path_id(request)
+    VariantPatch.parse(raw)
     product = await request.app[SERVICES].catalog.update_variant(
-        principal(request), path_id(request), request.match_info["sku"], body
+        who, product_id, request.match_info["sku"], raw
     )
     return web.json_response(product_view(product, _language(request)))
 
@@ -188,8 +199,9 @@ async def list_streams(request: web.Request) -> web.Response:
 
 @routes.post("/api/streams")
 async def create_stream(request: web.Request) -> web.Response:
-    body = await read_json(request)
-    stream = await request.app[SERVICES].streams.create(principal(request), body)
+    raw = await read_json(request)
+    NewStream.parse(raw)
+    stream = await request.app[SERVICES].streams.create(principal(request), raw)
     payload = await stream_json(request, stream.id)
     payload["stream_key"] = stream.stream_key
     return web.json_response(payload, status=201)
@@ -202,9 +214,9 @@ async def get_stream(request: web.Request) -> web.Response:
 
 @routes.put("/api/streams/{id}/lineup")
 async def set_lineup(request: web.Request) -> web.Response:
-    (product_ids,) = fields(await read_json(request), "product_ids")
+    body = Lineup.parse(await read_json(request))
     stream_id = path_id(request)
-    await request.app[SERVICES].streams.set_lineup(principal(request), stream_id, product_ids)
+    await request.app[SERVICES].streams.set_lineup(principal(request), stream_id, body.product_ids)
     return web.json_response(await stream_json(request, stream_id))
 
 

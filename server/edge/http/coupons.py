@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from server.contract.coupons import NewCoupon
 from server.contract.serializers import coupon_view
 from server.edge.http.context import SERVICES
 from server.edge.http.errors import read_json
@@ -15,7 +16,9 @@ routes = web.RouteTableDef()
 @routes.post("/api/coupons")
 async def create_coupon(request: web.Request) -> web.Response:
     who = principal(request)
-    coupon = await request.app[SERVICES].coupons.create(who, await read_json(request))
+    raw = await read_json(request)
+    NewCoupon.parse(raw)
+    coupon = await request.app[SERVICES].coupons.create(who, raw)
     return web.json_response(coupon_view(coupon), status=201)
 
 

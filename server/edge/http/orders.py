@@ -11,9 +11,10 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from server.contract.deals import NewDeal
+from server.contract.orders import Buy, CartItem, Checkout, Pay
 from server.contract.serializers import cart_view, deal_view, order_view
-from server.core.domain.errors import ValidationError
-from server.core.domain.orders import BuyRequest, CheckoutRequest, Item
+from server.core.domain.orders import Item
 from server.core.domain.payments import PaymentAction, PaymentMethodRequired
 from server.core.domain.roles import Principal
 from server.core.services.order_lifecycle import Payment
@@ -26,7 +27,6 @@ from server.edge.http.requests import path_id, principal
 routes = web.RouteTableDef()
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 MAX_WEBHOOK_BYTES = 64 * 1024
-MAX_PAYMENT_METHOD_CHARS = 255
 
 
 # -- buying ----------------------------------------------------------------------------------
@@ -35,7 +35,7 @@ MAX_PAYMENT_METHOD_CHARS = 255
 @routes.post("/api/streams/{id}/orders")
 async def buy(request: web.Request) -> web.Response:
     who = principal(request)
-    req = BuyRequest.parse(await read_json(request))
+    req = Buy.parse(await read_json(request)).request()
     stream_id = path_id(request)
     return await _placed(
         request, who, stream_id, req.items, req.idempotency_key, req.coupon, req.pay
@@ -50,15 +50,16 @@ async def get_cart(request: web.Request) -> web.Response:
 
 @routes.put("/api/streams/{id}/cart/items")
 async def put_cart_item(request: web.Request) -> web.Response:
-    body = await read_json(request)
-    items = await request.app[SERVICES].carts.put(principal(request), path_id(request), body)
+    raw = await read_json(request)
+    CartItem.parse(raw)
+    items = await request.app[SERVICES].carts.put(principal(request), path_id(request), raw)
     return web.json_response(cart_view(items))
 
 
 @routes.post("/api/streams/{id}/cart/checkout")
 async def checkout(request: web.Request) -> web.Response:
     who = principal(request)
-    req = CheckoutRequest.parse(await read_json(request))
+    req = Checkout.parse(await read_json(request)).request()
     stream_id = path_id(request)
     items = await request.app[SERVICES].carts.as_items(who, stream_id)
     response = await _placed(
@@ -123,7 +124,7 @@ def _lifecycle_step(step: str) -> Handler:
 async def pay(request: web.Request) -> web.Response:
     """Pay: 200 with the order, or 202 with it and `next_action`, the provider's step the page
     must run before the order continues (docs/protocol.md, "Buying")."""
-    method = _payment_method(await read_json(request))
+    method = Pay.parse(await read_json(request)).payment_method
     lifecycle = request.app[SERVICES].lifecycle
     paid = await lifecycle.pay_with(principal(request), path_id(request), method)
     if paid.action is not None:
@@ -135,18 +136,6 @@ def _paying(paid: Payment, action: PaymentAction) -> web.Response:
     return web.json_response(
         {**order_view(paid.order), "next_action": action.to_payload()}, status=202
     )
-
-
-def _payment_method(body: object) -> str | None:
-    """The provider's token for the buyer's card, collected by its browser library; optional."""
-    if not isinstance(body, dict):
-        raise ValidationError("expected a JSON object", code="invalid")
-    method = body.get("payment_method")
-    if method is None:
-        return None
-    if not isinstance(method, str) or not 0 < len(method) <= MAX_PAYMENT_METHOD_CHARS:
-        raise ValidationError("payment_method: expected the provider's id", code="invalid")
-    return method
 
 
 for _step in ("cancel", "refund", "fulfil"):
@@ -165,10 +154,11 @@ async def seller_orders(request: web.Request) -> web.Response:
 
 @routes.post("/api/streams/{id}/deals")
 async def start_deal(request: web.Request) -> web.Response:
-    body = await read_json(request)
+    raw = await read_json(request)
+    NewDeal.parse(raw)
     stream_id = path_id(request)
     now = utcnow()
-    deal = await request.app[SERVICES].deals.start(principal(request), stream_id, body, now)
+    deal = await request.app[SERVICES].deals.start(principal(request), stream_id, raw, now)
     payload = await request.app[ROOM].deal_changed(deal, now)
     return web.json_response({"deal": payload}, status=201)
 

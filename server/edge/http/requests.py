@@ -1,5 +1,5 @@
-"""Reading what a request carries: who sent it, from where, ids in the path and query, JSON
-fields.
+"""Reading what a request carries: who sent it, from where, ids in the path and query (JSON
+bodies are read by the models of server/contract).
 
 Who sent it is worked out once per request, by `auth_middleware`, before any handler runs:
 checking a token's standing may need the database (server/core/services/accounts.py), which a
@@ -13,6 +13,7 @@ from aiohttp import web
 
 from chat import fingerprint
 from server.core.auth import SESSION_COOKIE, bearer
+from server.core.domain.error_codes import GeneralCode
 from server.core.domain.errors import AuthRequired, DomainError, ValidationError
 from server.core.domain.ids import check_id
 from server.core.domain.roles import Principal
@@ -76,21 +77,15 @@ def client_address(request: web.Request) -> str:
 
 
 def path_id(request: web.Request, name: str = "id") -> int:
-    return _positive_int(request.match_info[name], name, "bad_id")
+    return _positive_int(request.match_info[name], name, GeneralCode.BAD_ID)
 
 
 def query_int(request: web.Request, name: str) -> int | None:
     raw = request.query.get(name)
-    return None if raw is None else _positive_int(raw, name, "bad_query")
+    return None if raw is None else _positive_int(raw, name, GeneralCode.BAD_QUERY)
 
 
-def fields(body: object, *names: str) -> list[object]:
-    if not isinstance(body, dict):
-        raise ValidationError("expected a JSON object")
-    return [body.get(name) for name in names]
-
-
-def _positive_int(raw: str, name: str, code: str) -> int:
+def _positive_int(raw: str, name: str, code: GeneralCode) -> int:
     # isdigit() alone admits "²" and other digits int() refuses: check ASCII first.
     if not (raw.isascii() and raw.isdigit()) or len(raw) > MAX_ID_DIGITS:
         raise ValidationError(f"{name} must be a positive integer", code=code)

@@ -1,0 +1,82 @@
+"""Buying: what POST /api/streams/{id}/orders (and the room's `buy`), the cart, its checkout and
+POST /api/orders/{id}/pay take."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import ConfigDict, Field
+
+from server.contract.body import Body, Id, RulesBody
+from server.contract.shapes import IdempotencyKey, Quantity, shown
+from server.core.domain.error_codes import GeneralCode
+from server.core.domain.errors import ValidationError
+from server.core.domain.orders import MAX_QUANTITY_PER_ORDER, BuyRequest, CheckoutRequest
+
+MAX_PAYMENT_METHOD_CHARS = 255
+Sku = Annotated[str, Field(min_length=1, max_length=64)]
+Coupon = Annotated[str, Field(max_length=64)]
+
+
+class Buy(Body):
+    """Buy now. A retry with the same idempotency_key returns the first order (200).
+    `pay: true` pays at once with the buyer's saved means of payment."""
+
+    product_id: Id
+    sku: Annotated[Sku | None, Field(description="needed when the product has variants")] = None
+    quantity: Quantity = 1
+    idempotency_key: IdempotencyKey
+    coupon: Coupon | None = None
+    pay: bool = False
+
+    @classmethod
+    def rules(cls, data: object) -> object:
+        return BuyRequest.parse(data)
+
+    def request(self) -> BuyRequest:
+        """The domain's reading of the body (a coupon of "" is none)."""
+        return self.checked(BuyRequest)
+
+
+class Checkout(Body):
+    idempotency_key: IdempotencyKey
+    coupon: Coupon | None = None
+    pay: bool = False
+
+    @classmethod
+    def rules(cls, data: object) -> object:
+        return CheckoutRequest.parse(data)
+
+    def request(self) -> CheckoutRequest:
+        return self.checked(CheckoutRequest)
+
+
+class CartItem(RulesBody):
+    """Set a variant's quantity in the cart (0 takes it out); checked by the cart service after
+    who is buying."""
+
+    model_config = ConfigDict(json_schema_extra={"required": ["product_id"]})
+    product_id: Annotated[Any, shown(Id)] = None
+    sku: Annotated[Any, shown(str)] = None
+    quantity: Annotated[Any, shown(Annotated[int, Field(ge=0, le=MAX_QUANTITY_PER_ORDER)])] = None
+
+
+class Pay(Body):
+    """The provider's token for the buyer's card, collected by its browser library; optional."""
+
+    payment_method: (
+        Annotated[str, Field(min_length=1, max_length=MAX_PAYMENT_METHOD_CHARS)] | None
+    ) = None
+
+    @classmethod
+    def rules(cls, data: object) -> object:
+        if not isinstance(data, dict):
+            raise ValidationError("expected a JSON object", code=GeneralCode.INVALID)
+        method = data.get("payment_method")
+        if method is not None and (
+            not isinstance(method, str) or not 0 < len(method) <= MAX_PAYMENT_METHOD_CHARS
+        ):
+            raise ValidationError(
+                "payment_method: expected the provider's id", code=GeneralCode.INVALID
+            )
+        return data
