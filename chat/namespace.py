@@ -11,13 +11,13 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import asdict
-from datetime import datetime
 from typing import Any
 
 import socketio
 
 from chat import events
 from chat.acks import Ack, acked, ok
+from chat.domain_events import DomainEventsRoom
 from chat.fingerprint import client_address, fingerprint
 from chat.moderation import (
     Decision,
@@ -52,16 +52,15 @@ from server.contract.serializers import (
 )
 from server.core.auth import session_cookie
 from server.core.domain.errors import Conflict, DomainError, NotFound
-from server.core.domain.orders import OrderStatus
 from server.core.domain.streams import StreamStatus, check_language
-from server.core.services.orders import Purchase
-from server.core.store.rows import ChatMessage, FlashDeal, Order, Stream, utcnow
+from server.core.store.rows import ChatMessage, Stream, utcnow
 
 logger = logging.getLogger(__name__)
 
 
-class StreamNamespace(ModerationEvents):
-    """The room's events: connect, join, chat, pins, purchases, likes (and moderation's)."""
+class StreamNamespace(ModerationEvents, DomainEventsRoom):
+    """The room's events: connect, join, chat, pins, purchases, likes (and moderation's);
+    what the services change reaches the room as domain events (chat/domain_events.py)."""
 
     async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
         """The token is `auth.token` (API clients, OBS), else the pages' session cookie; it is
@@ -179,12 +178,9 @@ class StreamNamespace(ModerationEvents):
         await self._may(stream, principal, Action.PIN)  # the host and the stream's staff
         if stream.status == StreamStatus.ENDED:
             raise Conflict("the show has ended", code="stream_ended")
-        gone = await self._services.streams.pin(None, stream.id, product_id)
-        for old in gone:
-            await self._to_room(stream.id, events.PRODUCT_UNPINNED, {"product_id": old})
+        await self._services.streams.pin(None, stream.id, product_id)  # the room hears it
         product = product_view(await self._services.catalog.get(product_id))
         pins = await self._services.streams.pinned(stream.id)
-        await self._to_room(stream.id, events.PRODUCT_PINNED, {"product": product, "pins": pins})
         return ok(product=product, pins=pins)
 
     @acked
@@ -198,8 +194,6 @@ class StreamNamespace(ModerationEvents):
             gone = await streams.pin(None, stream.id, None)
         else:
             gone = [product_id] if await streams.unpin(None, stream.id, product_id) else []
-        for old in gone:
-            await self._to_room(stream.id, events.PRODUCT_UNPINNED, {"product_id": old})
         return ok(unpinned=gone)
 
     @acked
@@ -212,8 +206,6 @@ class StreamNamespace(ModerationEvents):
         purchase = await services.orders.place(
             principal, stream_id, request.items, request.idempotency_key, request.coupon
         )
-        if purchase.created:
-            await self.announce_purchase(stream_id, principal.subject, purchase)
         placed = purchase.order
         if request.pay:
             placed = await services.lifecycle.pay(principal, placed.id)
@@ -225,7 +217,7 @@ class StreamNamespace(ModerationEvents):
         await self._may(stream, principal, Action.PIN)  # the host and the stream's staff
         now = utcnow()
         deal = await self._services.deals.start(None, stream.id, data, now)
-        return ok(deal=await self.deal_changed(deal, now))
+        return ok(deal=deal_view(deal, now))
 
     @acked
     async def on_end_deal(self, sid: str, data: Any) -> Ack:
@@ -237,7 +229,7 @@ class StreamNamespace(ModerationEvents):
             raise NotFound("no such deal in this show", code="deal_not_found")
         now = utcnow()
         deal = await self._services.deals.end(None, deal_id, now)
-        return ok(deal=await self.deal_changed(deal, now))
+        return ok(deal=deal_view(deal, now))
 
     @acked
     async def on_like(self, sid: str, data: Any) -> Ack:
@@ -246,52 +238,6 @@ class StreamNamespace(ModerationEvents):
         self._like_limiter.check(principal.subject)
         self._likes[stream_id] += count
         return ok()
-
-    async def announce_purchase(self, stream_id: int, buyer: str, purchase: Purchase) -> None:
-        """Everyone sees the stock move (and the deal's units left); the buyer, the order."""
-        for product_id, left in purchase.stock.items():
-            payload = {"product_id": product_id, "stock": left}
-            await self._to_room(stream_id, events.STOCK_CHANGED, payload, f"stock:{product_id}")
-        now = utcnow()
-        for deal in purchase.deals:
-            await self._announce_deal(deal_view(deal, now))
-        order = {"order": order_view(purchase.order)}
-        await self.emit(events.ORDER_CONFIRMED, order, room=events.person_room(buyer))
-
-    async def deal_changed(self, deal: FlashDeal, now: datetime) -> dict:
-        """A deal started or ended: this node's copy of the show drops it (buyers see the new
-        price at once) and the room hears it. Returns the deal as sent."""
-        self._services.orders.forget(deal.stream_id)
-        payload = deal_view(deal, now)
-        await self._announce_deal(payload)
-        return payload
-
-    async def _announce_deal(self, deal: dict) -> None:
-        key = f"deal:{deal['id']}"
-        await self._to_room(deal["stream_id"], events.DEAL_UPDATED, {"deal": deal}, key)
-
-    async def announce_order(self, order: Order) -> None:
-        """An order changed state: its buyer's tabs hear it, and if stock went back on the
-        shelf, the show's viewers see the new count."""
-        await self.emit(
-            events.ORDER_UPDATED,
-            {"order": order_view(order)},
-            room=events.person_room(f"u:{order.buyer_id}"),
-        )
-        if order.stream_id is None or order.status not in (
-            OrderStatus.CANCELLED,
-            OrderStatus.REFUNDED,
-        ):
-            return
-        stock = await self._services.orders.stock_of({line.product_id for line in order.lines})
-        for product_id, left in stock.items():
-            payload = {"product_id": product_id, "stock": left}
-            key = f"stock:{product_id}"
-            await self._to_room(order.stream_id, events.STOCK_CHANGED, payload, key)
-
-    async def announce_status(self, stream_id: int, status: str, publisher: str) -> None:
-        payload = {"status": status, "publisher": publisher}
-        await self._to_room(stream_id, events.STREAM_STATUS, payload)
 
     async def disconnect_all(self) -> None:
         await self._batcher.flush()

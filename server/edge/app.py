@@ -78,7 +78,7 @@ def create_app(config: Config) -> web.Application:
         services, config.chat, config.redis_url, config.secret, config.public_url
     )
     sio.attach(app)
-    services.lifecycle.listeners.append(room.announce_order)
+    room.listen_to(services.events)  # the room tells what the services change
 
     app[CONFIG] = config
     app[DATABASE] = database

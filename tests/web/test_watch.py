@@ -425,9 +425,9 @@ async def test_not_live_yet_host_reconnecting_and_ended(
     await assert_accessible(page, "watch: before the show")
 
     await factory.go_live(run, show.stream_id)
-    await run.app[ROOM].announce_status(show.stream_id, "live", "connected")
+    await run.app[SERVICES].streams.publisher_connected(show.stream_id)
     await wait_text(page, "#status", "LIVE")
-    await run.app[ROOM].announce_status(show.stream_id, "live", "disconnected")
+    await run.app[SERVICES].streams.publisher_dropped(show.stream_id)
     await wait_text(page, "#stage-heading", "The host is reconnecting…")
     await page.screenshot(path=screenshots(tmp_path) / "watch-host-reconnecting.png")
     await assert_accessible(page, "watch: the host reconnecting")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from server.core.auth import Passwords, Tokens
 from server.core.config import AuthConfig, CommerceConfig, PaymentsConfig
 from server.core.domain.payments import PaymentGateway
+from server.core.events import DomainEvents
 from server.core.payments.providers import gateway_for
 from server.core.services.account_standing import AccountStanding
 from server.core.services.accounts import AccountService
@@ -51,6 +52,7 @@ class Services:
     carts: CartService
     lifecycle: OrderLifecycle
     rate_limits: RateLimits
+    events: DomainEvents  # what they change, told after each commit (server/core/events.py)
 
     @classmethod
     def build(
@@ -74,7 +76,8 @@ class Services:
         gate = _gate(db, redis_url, f"{redis_prefix}:stock", hold) if redis_url else None
         coupons = CouponService(db)
         ledger = Ledger(db)
-        orders = OrderService(db, coupons, hold=hold, gate=gate)
+        events = DomainEvents()
+        orders = OrderService(db, coupons, hold=hold, gate=gate, events=events)
         lifecycle = OrderLifecycle(
             db,
             orders,
@@ -82,11 +85,12 @@ class Services:
             ledger,
             gateway or gateway_for(payments or PaymentsConfig()),
             gateway_timeout_s=commerce.gateway_timeout_s,
+            events=events,
         )
         return cls(
             accounts=AccountService(db, Passwords(), tokens, standing, rate_limits),
             catalog=CatalogService(db, stock_changed=gate.variant_changed if gate else None),
-            streams=StreamService(db),
+            streams=StreamService(db, events=events),
             orders=orders,
             chat_log=ChatLog(db),
             moderation_audit=ModerationAuditLog(db),
@@ -94,10 +98,11 @@ class Services:
             tokens=tokens,
             coupons=coupons,
             ledger=ledger,
-            deals=DealService(db),
+            deals=DealService(db, events, show_changed=orders.forget),
             carts=CartService(db),
             lifecycle=lifecycle,
             rate_limits=rate_limits,
+            events=events,
         )
 
     async def close(self) -> None:

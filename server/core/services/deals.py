@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -12,6 +13,7 @@ from server.core.domain.ids import check_id
 from server.core.domain.money import Money
 from server.core.domain.roles import Principal, can_pin
 from server.core.domain.streams import StreamStatus
+from server.core.events import DealChange, DealChanged, DomainEvents
 from server.core.store.db import Database
 from server.core.store.rows import FlashDeal, Product, Stream, StreamProduct, as_utc
 
@@ -21,8 +23,19 @@ MAX_START_DELAY_S = 24 * 3600
 
 
 class DealService:
-    def __init__(self, db: Database) -> None:
+    def __init__(
+        self,
+        db: Database,
+        events: DomainEvents | None = None,
+        *,
+        show_changed: Callable[[int], None] | None = None,
+    ) -> None:
+        """`show_changed(stream_id)`: told at once when a show's deals change, before anyone
+        hears of it (the order service drops its copy of the show, so buyers get the new
+        price)."""
         self._db = db
+        self._events = events or DomainEvents()
+        self._show_changed = show_changed
 
     async def start(
         self, principal: Principal | None, stream_id: int, payload: object, now: datetime
@@ -58,6 +71,7 @@ class DealService:
             if running is not None:
                 raise Conflict("this product already has a deal running", code="deal_exists")
             session.add(deal)
+        await self._changed(deal, DealChange.STARTED, now)
         return deal
 
     async def end(self, principal: Principal | None, deal_id: int, now: datetime) -> FlashDeal:
@@ -75,7 +89,15 @@ class DealService:
                 .values(ends_at=now)
                 .execution_options(synchronize_session=False)
             )
-        return await self.get(deal_id)
+        ended = await self.get(deal_id)
+        await self._changed(ended, DealChange.ENDED, now)
+        return ended
+
+    async def _changed(self, deal: FlashDeal, change: DealChange, now: datetime) -> None:
+        """After the commit: the show's copies drop it, then the listeners hear it."""
+        if self._show_changed is not None:
+            self._show_changed(deal.stream_id)
+        await self._events.publish(DealChanged(deal, change, now))
 
     async def get(self, deal_id: int) -> FlashDeal:
         async with self._db.reading() as session:

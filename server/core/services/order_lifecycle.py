@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.core.domain.accounts import require_account
 from server.core.domain.errors import Conflict, Forbidden, NotFound
 from server.core.domain.money import Money
+from server.core.domain.orders import OrderStatus
 from server.core.domain.payments import (
     ORDER_STATUS,
     Authorization,
@@ -55,6 +56,7 @@ from server.core.domain.payments import (
     move,
 )
 from server.core.domain.roles import Principal, Role
+from server.core.events import DomainEvents, OrderChanged
 from server.core.services.coupons import CouponService
 from server.core.services.ledger import Ledger
 from server.core.services.orders import Clock, OrderService
@@ -69,6 +71,7 @@ CAPTURE_GRACE = timedelta(minutes=2)  # an authorized order gets this long past 
 EXPIRE_BATCH = 200
 _HOLDING = (PaymentState.RESERVED, PaymentState.REQUIRES_ACTION, PaymentState.AUTHORIZED)
 _UNAUTHORIZED = (PaymentState.RESERVED, PaymentState.REQUIRES_ACTION)
+_RETURNS_STOCK = (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
 
 
 @dataclass(frozen=True)
@@ -87,9 +90,6 @@ class Change:
     changed: bool
 
 
-Listener = Callable[[Order], Awaitable[None]]
-
-
 class OrderLifecycle:
     def __init__(
         self,
@@ -101,6 +101,7 @@ class OrderLifecycle:
         *,
         gateway_timeout_s: float = 15.0,
         clock: Clock = utcnow,
+        events: DomainEvents | None = None,
     ) -> None:
         self._db = db
         self._orders = orders
@@ -109,7 +110,7 @@ class OrderLifecycle:
         self.gateway = gateway
         self._timeout = gateway_timeout_s
         self._clock = clock
-        self.listeners: list[Listener] = []  # told of every change (the live room's stock)
+        self._events = events or DomainEvents()  # told of every change (the room's stock)
 
     # -- the buyer ----------------------------------------------------------------------------
 
@@ -391,12 +392,12 @@ class OrderLifecycle:
         return Change(order, True)
 
     async def _tell(self, order: Order) -> None:
-        # The change is committed: a listener's fault must not turn it into a failed request.
-        for listener in self.listeners:
-            try:
-                await listener(order)
-            except Exception:
-                logger.exception("telling about order %s failed", order.id)
+        """The change is committed: tell it, with the shelf's units of its products when
+        stock went back (a listener's fault never fails the request: server/core/events.py)."""
+        stock: dict[int, int] = {}
+        if order.stream_id is not None and order.status in _RETURNS_STOCK:
+            stock = await self._orders.stock_of({line.product_id for line in order.lines})
+        await self._events.publish(OrderChanged(order, stock))
 
     async def _apply(
         self, session: AsyncSession, order: Order, effect: StockEffect, now: datetime

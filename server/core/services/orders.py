@@ -52,6 +52,7 @@ from server.core.domain.orders import (
 from server.core.domain.payments import PaymentState
 from server.core.domain.roles import Principal, Role
 from server.core.domain.variants import pick_by_sku
+from server.core.events import DomainEvents, PurchasePlaced
 from server.core.services.coupons import CouponService
 from server.core.services.deals import as_deal
 from server.core.stock.gate import Hold, StockGate, deal_key, hold_id, sold_out_message, variant_key
@@ -78,7 +79,7 @@ class Purchase:
     order: Order
     created: bool  # False when an idempotent retry returned the earlier order
     stock: dict[int, int] = field(default_factory=dict)  # product id -> units left, after it
-    deals: list[FlashDeal] = field(default_factory=list)  # the deals it bought from
+    deals: tuple[FlashDeal, ...] = ()  # the deals it bought from
 
 
 @dataclass
@@ -116,8 +117,10 @@ class OrderService:
         gate: StockGate | None = None,
         clock: Clock = utcnow,
         monotonic: Callable[[], float] = time.monotonic,
+        events: DomainEvents | None = None,
     ) -> None:
         self._db = db
+        self._events = events or DomainEvents()
         self._coupons = coupons
         self.hold = hold
         self.gate = gate
@@ -156,7 +159,7 @@ class OrderService:
         # Redis round trip.
         holds = await self._admit(buyer_id, key, chosen, now)
         try:
-            return await self._write(buyer_id, stream_id, chosen, key, coupon, now)
+            purchase = await self._write(buyer_id, stream_id, chosen, key, coupon, now)
         except (IntegrityError, DomainError):
             # The same key raced in from another tab or node and its order is there now: that
             # is the answer. Holds with that order's ids are its own and stay; any other hold
@@ -172,6 +175,9 @@ class OrderService:
         except BaseException:
             await self._give_back_holds(holds)
             raise
+        event = PurchasePlaced(purchase.order, principal.subject, purchase.stock, purchase.deals)
+        await self._events.publish(event)
+        return purchase
 
     async def _precheck(
         self, stream_id: int, items: Sequence[Item], now: datetime
@@ -274,7 +280,7 @@ class OrderService:
         for known in (self._keys.get(stream_id), self._keys_meanwhile.get(stream_id)):
             if known is not None:
                 known.add((buyer_id, key))
-        return Purchase(await self.get_by_id(order_id), True, stock, list(deals.values()))
+        return Purchase(await self.get_by_id(order_id), True, stock, tuple(deals.values()))
 
     async def _take_stock(
         self,

@@ -15,6 +15,13 @@ from server.core.domain.errors import AuthRequired, Forbidden, NotFound, Validat
 from server.core.domain.recordings import EventKind
 from server.core.domain.roles import Principal, Role, can_pin, can_run_stream
 from server.core.domain.streams import StreamStatus
+from server.core.events import (
+    DomainEvents,
+    ProductPinned,
+    ProductUnpinned,
+    Publisher,
+    StreamStatusChanged,
+)
 from server.core.services.recordings import add_event
 from server.core.store.db import Database
 from server.core.store.rows import Product, Stream, StreamProduct, utcnow
@@ -26,9 +33,16 @@ MAX_RECENT = 10_000
 
 
 class StreamService:
-    def __init__(self, db: Database, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        events: DomainEvents | None = None,
+    ) -> None:
         self._db = db
         self._clock = clock
+        self._events = events or DomainEvents()
         self._recent: dict[int, tuple[float, Stream]] = {}
 
     async def create(self, principal: Principal, payload: object) -> Stream:
@@ -130,7 +144,26 @@ class StreamService:
         rules.check_can_go_live(stream.status)
         return stream
 
+    async def publisher_connected(self, stream_id: int) -> Stream:
+        """The host's media arrived (WHIP): the show is live, and its room hears the host is
+        there (again, after a drop)."""
+        stream = await self.mark_live(stream_id)
+        await self._events.publish(
+            StreamStatusChanged(stream_id, StreamStatus.LIVE, Publisher.CONNECTED)
+        )
+        return stream
+
+    async def publisher_dropped(self, stream_id: int) -> Stream:
+        """The host's media stopped without the show ending: its room shows the host is
+        reconnecting; the show keeps its status."""
+        stream = await self.get(stream_id)
+        await self._events.publish(
+            StreamStatusChanged(stream_id, stream.status, Publisher.DISCONNECTED)
+        )
+        return stream
+
     async def mark_live(self, stream_id: int) -> Stream:
+        """Only the status: `publisher_connected` is the host going live (and tells)."""
         async with self._db.writing() as session:
             stream = await _locked(session, stream_id)
             rules.check_can_go_live(stream.status)
@@ -151,7 +184,11 @@ class StreamService:
             stream.ended_at = utcnow()
             await _unpin_all(session, stream)
             add_event(session, stream_id, EventKind.ENDED)
-        return await self.get(stream_id)
+        ended = await self.get(stream_id)
+        await self._events.publish(
+            StreamStatusChanged(stream_id, StreamStatus.ENDED, Publisher.DISCONNECTED)
+        )
+        return ended
 
     async def pin(
         self, principal: Principal | None, stream_id: int, product_id: int | None
@@ -179,7 +216,13 @@ class StreamService:
                 add_event(session, stream_id, EventKind.UNPINNED, pin.product_id)
             row.pinned_product_id = product_id if product_id is not None else None
         await self.get(stream_id)
-        return [pin.product_id for pin in gone]
+        unpinned = [pin.product_id for pin in gone]
+        for old in unpinned:
+            await self._events.publish(ProductUnpinned(stream_id, old))
+        if product_id is not None:
+            now_pinned = tuple(await self.pinned(stream_id))
+            await self._events.publish(ProductPinned(stream_id, product_id, now_pinned))
+        return unpinned
 
     async def unpin(self, principal: Principal | None, stream_id: int, product_id: int) -> bool:
         """Unpin one product; False if it was not pinned."""
@@ -197,6 +240,7 @@ class StreamService:
             left = [p.product_id for p in pins if p is not found]
             row.pinned_product_id = left[-1] if left else None
         await self.get(stream_id)
+        await self._events.publish(ProductUnpinned(stream_id, product_id))
         return True
 
     async def pinned(self, stream_id: int) -> list[int]:

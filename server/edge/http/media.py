@@ -12,7 +12,7 @@ from server.core.auth import bearer
 from server.core.domain.errors import Conflict, DomainError
 from server.core.domain.roles import Principal
 from server.core.domain.streams import StreamStatus
-from server.edge.http.context import CONFIG, MEDIA, ROOM, SERVICES
+from server.edge.http.context import CONFIG, MEDIA, SERVICES
 from server.edge.http.limits import MAX_SDP_BYTES, read_limited
 from server.edge.http.requests import path_id
 
@@ -67,11 +67,10 @@ async def publish(request: web.Request) -> web.Response:
     offer = await read_offer(request)
     session = await request.app[MEDIA].publish(str(stream_id), offer)
     try:
-        await streams.mark_live(stream_id)
+        await streams.publisher_connected(stream_id)  # live, and the room hears it
     except DomainError:
         await request.app[MEDIA].unpublish(str(stream_id), session.session_id)
         raise
-    await request.app[ROOM].announce_status(stream_id, StreamStatus.LIVE, "connected")
     return sdp_created(request, f"/whip/{stream_id}/{session.session_id}", session.sdp)
 
 
@@ -105,28 +104,28 @@ async def unwatch(request: web.Request) -> web.Response:
 
 
 async def end_show(app: web.Application, by: Principal | None, stream_id: int) -> None:
-    """End a show: close purchases, drop the publisher and viewers, tell the room."""
+    """End a show: close purchases and tell the room (the service), drop the publisher and
+    viewers."""
     await app[SERVICES].streams.end(by, stream_id)
     await app[MEDIA].end(str(stream_id))
-    await app[ROOM].announce_status(stream_id, StreamStatus.ENDED, "disconnected")
 
 
 def relay_publisher_events(app: web.Application) -> Callable[[], Awaitable[None]]:
-    """Tell a show's room when its publisher drops (media calls back synchronously): viewers
-    show "host reconnecting" and keep their media sessions. The WHIP handler announces the
-    (re)connection itself, once the stream is marked live."""
+    """Tell the stream service when a show's publisher drops (media calls back
+    synchronously); the service tells the room, whose viewers show "host reconnecting" and
+    keep their media sessions. The WHIP handler reports the (re)connection, once the
+    stream is marked live."""
     tasks: set[asyncio.Task] = set()
 
-    async def announce_drop(stream_id: int) -> None:
+    async def publisher_dropped(stream_id: int) -> None:
         try:
-            stream = await app[SERVICES].streams.get(stream_id)
-            await app[ROOM].announce_status(stream_id, stream.status, "disconnected")
+            await app[SERVICES].streams.publisher_dropped(stream_id)
         except Exception:
-            logger.exception("could not announce that stream %s lost its publisher", stream_id)
+            logger.exception("could not report that stream %s lost its publisher", stream_id)
 
     def on_media_event(stream_key: str, event: str) -> None:
         if event == "publisher_disconnected":
-            task = asyncio.ensure_future(announce_drop(int(stream_key)))
+            task = asyncio.ensure_future(publisher_dropped(int(stream_key)))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
 

@@ -19,7 +19,7 @@ from server.core.domain.payments import PaymentAction, PaymentMethodRequired
 from server.core.domain.roles import Principal
 from server.core.services.order_lifecycle import Payment
 from server.core.store.rows import utcnow
-from server.edge.http.context import ROOM, SERVICES
+from server.edge.http.context import SERVICES
 from server.edge.http.errors import read_json
 from server.edge.http.limits import read_limited
 from server.edge.http.requests import path_id, principal
@@ -80,8 +80,6 @@ async def _placed(
 ) -> web.Response:
     services = request.app[SERVICES]
     purchase = await services.orders.place(who, stream_id, items, key, coupon)
-    if purchase.created:
-        await request.app[ROOM].announce_purchase(stream_id, who.subject, purchase)
     status = 201 if purchase.created else 200
     if not pay:
         return web.json_response(order_view(purchase.order), status=status)
@@ -159,8 +157,7 @@ async def start_deal(request: web.Request) -> web.Response:
     stream_id = path_id(request)
     now = utcnow()
     deal = await request.app[SERVICES].deals.start(principal(request), stream_id, raw, now)
-    payload = await request.app[ROOM].deal_changed(deal, now)
-    return web.json_response({"deal": payload}, status=201)
+    return web.json_response({"deal": deal_view(deal, now)}, status=201)
 
 
 @routes.get("/api/streams/{id}/deals")
@@ -176,8 +173,7 @@ async def running_deals(request: web.Request) -> web.Response:
 async def end_deal(request: web.Request) -> web.Response:
     now = utcnow()
     deal = await request.app[SERVICES].deals.end(principal(request), path_id(request), now)
-    payload = await request.app[ROOM].deal_changed(deal, now)
-    return web.json_response({"deal": payload})
+    return web.json_response({"deal": deal_view(deal, now)})
 
 
 # -- payment provider ------------------------------------------------------------------------
