@@ -4,7 +4,11 @@
 // pages rely on: a busy room's `batch` frames unpacked into their events, acks that always
 // answer ({ok: false, error: {code: "timeout" | "disconnected"}} rather than a throw), emits that
 // wait for the connection (so a page's rejoin goes first), `onReconnect`, and `connect_error`
-// only for a refusal by the server (a network error just retries).
+// only for a refusal by the server (a network error just retries). The client's defaults stay:
+// long-polling first, then the upgrade to WebSocket; silence past the server's ping interval
+// and timeout drops a dead link. Connection-state recovery needs the server's side, which
+// python-socketio does not have (its CONNECT answer carries no `pid`): `socket.recovered` is
+// always false, and a page joins its room again on every connect.
 // Who is connecting rides in the session cookie the browser sends with the handshake (same
 // origin only: the server refuses another site's pages); `auth` carries only the device id.
 
@@ -95,6 +99,7 @@ export class RoomConnection {
 
   /** @param {string} reason */
   lost(reason) {
+    if (this.closed) return; // the page let go of this connection: nothing to tell it
     this.ready = this.waitForConnect();
     this.fire("disconnect", null);
     // The server closed this socket (a ban, a node shutting down): the client would not come
