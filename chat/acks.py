@@ -6,6 +6,7 @@ import functools
 import logging
 import math
 from collections.abc import Awaitable, Callable
+from enum import StrEnum
 from typing import Any
 
 from server.core.domain.error_codes import GeneralCode
@@ -21,7 +22,7 @@ def ok(**data: Any) -> Ack:
     return {"ok": True, **data}
 
 
-def error(code: str, message: str, retry_after_s: float | None = None) -> Ack:
+def error(code: StrEnum, message: str, retry_after_s: float | None = None) -> Ack:
     """`retry_after_s` when waiting helps (a mute, slow mode, a young account)."""
     body: dict[str, Any] = {"code": code, "message": message}
     if retry_after_s is not None:

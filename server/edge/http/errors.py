@@ -6,6 +6,7 @@ import json
 import logging
 import math
 from collections.abc import Awaitable, Callable
+from enum import StrEnum
 
 from aiohttp import web
 
@@ -34,7 +35,7 @@ HTTP_CODES = {
 }
 
 
-def error_response(status: int, code: str, message: str) -> web.Response:
+def error_response(status: int, code: StrEnum, message: str) -> web.Response:
     return web.json_response({"error": {"code": code, "message": message}}, status=status)
 
 
