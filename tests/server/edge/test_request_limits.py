@@ -18,7 +18,7 @@ from server.edge.http.limits import MAX_REQUEST_BYTES, MAX_SDP_BYTES, MAX_SIGN_I
 from tests import factory, peers
 from tests.conftest import config_for
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 async def pieces(*parts: bytes, pause_s: float = 0.2) -> AsyncIterator[bytes]:
