@@ -51,6 +51,7 @@ from server.contract.serializers import (
     stream_view,
 )
 from server.core.auth import session_cookie
+from server.core.domain.error_codes import DealCode, StreamCode
 from server.core.domain.errors import Conflict, DomainError, NotFound
 from server.core.domain.streams import StreamStatus, check_language
 from server.core.store.rows import ChatMessage, Stream, utcnow
@@ -114,7 +115,7 @@ class StreamNamespace(ModerationEvents, DomainEventsRoom):
         asked = sent.language if "language" in sent.model_fields_set else stream.language
         language = check_language(asked)
         if stream.status == StreamStatus.ENDED:
-            raise Conflict("the show has ended: chat is closed", code="stream_ended")
+            raise Conflict("the show has ended: chat is closed", code=StreamCode.STREAM_ENDED)
         self._chat_limiter.check(principal.subject)
         sender = await self._people.sender(principal, self._member(sid).fingerprint)
         meta = {"question": question, "language": language, "role": str(principal.role)}
@@ -177,7 +178,7 @@ class StreamNamespace(ModerationEvents, DomainEventsRoom):
         product_id = PinProduct.parse(data).product_id
         await self._may(stream, principal, Action.PIN)  # the host and the stream's staff
         if stream.status == StreamStatus.ENDED:
-            raise Conflict("the show has ended", code="stream_ended")
+            raise Conflict("the show has ended", code=StreamCode.STREAM_ENDED)
         await self._services.streams.pin(None, stream.id, product_id)  # the room hears it
         product = product_view(await self._services.catalog.get(product_id))
         pins = await self._services.streams.pinned(stream.id)
@@ -226,7 +227,7 @@ class StreamNamespace(ModerationEvents, DomainEventsRoom):
         await self._may(stream, principal, Action.PIN)
         found = await self._services.deals.get(deal_id)
         if found.stream_id != stream.id:
-            raise NotFound("no such deal in this show", code="deal_not_found")
+            raise NotFound("no such deal in this show", code=DealCode.DEAL_NOT_FOUND)
         now = utcnow()
         deal = await self._services.deals.end(None, deal_id, now)
         return ok(deal=deal_view(deal, now))

@@ -8,6 +8,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from server.core.domain.deals import Deal, check_deal_price
+from server.core.domain.error_codes import (
+    CatalogCode,
+    DealCode,
+    ErrorCode,
+    OrderCode,
+    StreamCode,
+)
 from server.core.domain.errors import Conflict, Forbidden, NotFound, ValidationError
 from server.core.domain.ids import check_id
 from server.core.domain.money import Money
@@ -44,18 +51,18 @@ class DealService:
         has checked who may (the live room's permission matrix)."""
         if not isinstance(payload, dict):
             raise ValidationError("expected an object describing the deal")
-        product_id = check_id(payload.get("product_id"), "product_id", code="bad_product")
+        product_id = check_id(payload.get("product_id"), "product_id", code=OrderCode.BAD_PRODUCT)
         async with self._db.writing() as session:
             stream = await session.get(Stream, stream_id)
             if stream is None:
-                raise NotFound("no such stream", code="stream_not_found")
+                raise NotFound("no such stream", code=StreamCode.STREAM_NOT_FOUND)
             if principal is not None and not can_pin(principal, stream.host_id):
                 raise Forbidden("only the host and moderators can start deals")
             if stream.status == StreamStatus.ENDED:
-                raise Conflict("the show has ended", code="stream_ended")
+                raise Conflict("the show has ended", code=StreamCode.STREAM_ENDED)
             if await session.get(StreamProduct, (stream_id, product_id)) is None:
                 raise ValidationError(
-                    "this product is not in the show's line-up", code="not_in_lineup"
+                    "this product is not in the show's line-up", code=StreamCode.NOT_IN_LINEUP
                 )
             product = await session.get(Product, product_id)
             if product is None:
@@ -69,7 +76,7 @@ class DealService:
                 )
             )
             if running is not None:
-                raise Conflict("this product already has a deal running", code="deal_exists")
+                raise Conflict("this product already has a deal running", code=DealCode.DEAL_EXISTS)
             session.add(deal)
         await self._changed(deal, DealChange.STARTED, now)
         return deal
@@ -79,7 +86,7 @@ class DealService:
         async with self._db.writing() as session:
             deal = await session.get(FlashDeal, deal_id)
             if deal is None:
-                raise NotFound("no such deal", code="deal_not_found")
+                raise NotFound("no such deal", code=DealCode.DEAL_NOT_FOUND)
             stream = await session.get(Stream, deal.stream_id)
             if principal is not None and (stream is None or not can_pin(principal, stream.host_id)):
                 raise Forbidden("only the host and moderators can end deals")
@@ -103,7 +110,7 @@ class DealService:
         async with self._db.reading() as session:
             deal = await session.get(FlashDeal, deal_id)
         if deal is None:
-            raise NotFound("no such deal", code="deal_not_found")
+            raise NotFound("no such deal", code=DealCode.DEAL_NOT_FOUND)
         return deal
 
     async def running(self, stream_id: int, now: datetime) -> list[FlashDeal]:
@@ -137,19 +144,36 @@ def _new_deal(stream_id: int, product: Product, payload: dict, now: datetime) ->
     if sku is not None:
         variant = next((v for v in product.variants if v.sku.upper() == str(sku).upper()), None)
         if variant is None:
-            raise NotFound("this product has no such variant", code="variant_not_found")
+            raise NotFound("this product has no such variant", code=CatalogCode.VARIANT_NOT_FOUND)
     regular = Money(
         variant.price_minor
         if variant is not None and variant.price_minor is not None
         else product.price_minor,
         product.currency,
     )
-    price = Money(_int(payload.get("price_minor"), "price_minor", 0, 10**11), product.currency)
+    price = Money(
+        _int(payload.get("price_minor"), "price_minor", 0, 10**11, DealCode.BAD_PRICE_MINOR),
+        product.currency,
+    )
     check_deal_price(price, regular)
-    duration = _int(payload.get("duration_s"), "duration_s", MIN_DURATION_S, MAX_DURATION_S)
-    delay = _int(payload.get("starts_in_s", 0), "starts_in_s", 0, MAX_START_DELAY_S)
-    quantity = _int(payload.get("quantity"), "quantity", 1, 1_000_000)
-    limit = _int(payload.get("per_buyer_limit", 1), "per_buyer_limit", 1, quantity)
+    duration = _int(
+        payload.get("duration_s"),
+        "duration_s",
+        MIN_DURATION_S,
+        MAX_DURATION_S,
+        DealCode.BAD_DURATION_S,
+    )
+    delay = _int(
+        payload.get("starts_in_s", 0), "starts_in_s", 0, MAX_START_DELAY_S, DealCode.BAD_STARTS_IN_S
+    )
+    quantity = _int(payload.get("quantity"), "quantity", 1, 1_000_000, OrderCode.BAD_QUANTITY)
+    limit = _int(
+        payload.get("per_buyer_limit", 1),
+        "per_buyer_limit",
+        1,
+        quantity,
+        DealCode.BAD_PER_BUYER_LIMIT,
+    )
     starts_at = now + timedelta(seconds=delay)
     row = FlashDeal(
         stream_id=stream_id,
@@ -167,7 +191,7 @@ def _new_deal(stream_id: int, product: Product, payload: dict, now: datetime) ->
     return row
 
 
-def _int(value: object, name: str, low: int, high: int) -> int:
+def _int(value: object, name: str, low: int, high: int, code: ErrorCode) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValidationError(f"{name} must be an integer from {low} to {high}", code=f"bad_{name}")
+        raise ValidationError(f"{name} must be an integer from {low} to {high}", code=code)
     return value

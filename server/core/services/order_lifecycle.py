@@ -36,6 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.domain.accounts import require_account
+from server.core.domain.error_codes import OrderCode, StockCode
 from server.core.domain.errors import Conflict, Forbidden, NotFound
 from server.core.domain.money import Money
 from server.core.domain.orders import OrderStatus
@@ -134,10 +135,12 @@ class OrderLifecycle:
         if state in (PaymentState.PAID, PaymentState.FULFILLED):
             return Payment(order)
         if state not in _HOLDING:
-            raise Conflict(f"the order is {order.status}", code="order_state")
+            raise Conflict(f"the order is {order.status}", code=OrderCode.ORDER_STATE)
         if state in _UNAUTHORIZED and self._expired(order, self._clock()):
             await self._void((await self._to(order.id, PaymentState.CANCELLED)).order)
-            raise Conflict("the reservation expired before payment", code="reservation_expired")
+            raise Conflict(
+                "the reservation expired before payment", code=StockCode.RESERVATION_EXPIRED
+            )
         if order.total_minor == 0:  # a 100 % coupon: nothing to charge
             return Payment((await self._to(order.id, PaymentState.PAID)).order)
         if state in _UNAUTHORIZED:
@@ -304,7 +307,7 @@ class OrderLifecycle:
             return order  # the provider's webhook got there first
         # Cancelled: nobody keeps the money held.
         await self._call(self.gateway.void(auth.id))
-        raise Conflict("the reservation expired before payment", code="reservation_expired")
+        raise Conflict("the reservation expired before payment", code=StockCode.RESERVATION_EXPIRED)
 
     async def _capture_quietly(self, order: Order) -> Order:
         """Capture after a webhook: a failure leaves the order authorized (stock held) until
@@ -319,7 +322,7 @@ class OrderLifecycle:
         if order.payment_state in (PaymentState.PAID, PaymentState.FULFILLED):
             return order
         if order.authorization_id is None:
-            raise Conflict("the order has no authorization", code="order_state")
+            raise Conflict("the order has no authorization", code=OrderCode.ORDER_STATE)
         await self._call(self.gateway.capture(order.authorization_id))
         try:
             return (await self._to(order.id, PaymentState.PAID)).order
@@ -331,7 +334,7 @@ class OrderLifecycle:
             )
             raise Conflict(
                 "the reservation expired before payment; the charge was refunded",
-                code="reservation_expired",
+                code=StockCode.RESERVATION_EXPIRED,
             ) from None
 
     async def _void(self, order: Order) -> None:
@@ -374,7 +377,7 @@ class OrderLifecycle:
                 await session.flush()  # a redelivered event fails here, before anything moves
             order = await session.scalar(locking)
             if order is None:
-                raise NotFound("no such order", code="order_not_found")
+                raise NotFound("no such order", code=OrderCode.ORDER_NOT_FOUND)
             current = PaymentState(order.payment_state)
             effect = move(current, target)
             for name, value in values.items():

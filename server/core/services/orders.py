@@ -34,6 +34,7 @@ from server.core.domain.accounts import require_account
 from server.core.domain.commissions import rate_for
 from server.core.domain.coupons import CouponLine
 from server.core.domain.deals import DealPhase, check_deal_purchase
+from server.core.domain.error_codes import CatalogCode, DealCode, GeneralCode, OrderCode, StreamCode
 from server.core.domain.errors import (
     Conflict,
     DomainError,
@@ -265,7 +266,7 @@ class OrderService:
         async with self._db.writing() as session:
             stream = await session.get(Stream, stream_id)
             if stream is None:
-                raise NotFound("no such stream", code="stream_not_found")
+                raise NotFound("no such stream", code=StreamCode.STREAM_NOT_FOUND)
             check_buyable(stream.status, True)
             deals = await _take_deal_units(session, buyer_id, chosen, now)
             lines = await self._take_stock(session, chosen, deals)
@@ -361,7 +362,7 @@ class OrderService:
         async with self._db.reading() as session:
             stream = await session.get(Stream, stream_id)
             if stream is None:
-                raise NotFound("no such stream", code="stream_not_found")
+                raise NotFound("no such stream", code=StreamCode.STREAM_NOT_FOUND)
             lineup = set(
                 await session.scalars(
                     select(StreamProduct.product_id).where(StreamProduct.stream_id == stream_id)
@@ -442,7 +443,7 @@ class OrderService:
         async with self._db.reading() as session:
             order = await session.get(Order, order_id)
         if order is None:
-            raise NotFound("no such order", code="order_not_found")
+            raise NotFound("no such order", code=OrderCode.ORDER_NOT_FOUND)
         return order
 
     async def get(self, principal: Principal, order_id: int) -> Order:
@@ -481,7 +482,7 @@ class OrderService:
                 select(Seller.id).where(Seller.user_id == principal.user_id)
             )
             if seller_id is None:
-                raise NotFound("open a shop first (POST /api/sellers)", code="no_seller")
+                raise NotFound("open a shop first (POST /api/sellers)", code=CatalogCode.NO_SELLER)
             query = (
                 select(Order)
                 .where(
@@ -493,7 +494,8 @@ class OrderService:
             if status is not None:
                 if status not in set(OrderStatus):
                     raise ValidationError(
-                        f"status must be one of {', '.join(OrderStatus)}", code="bad_status"
+                        f"status must be one of {', '.join(OrderStatus)}",
+                        code=GeneralCode.BAD_STATUS,
                     )
                 query = query.where(Order.status == status)
             return list(await session.scalars(query))
@@ -544,11 +546,11 @@ async def _take_deal_units(
         bought = await _bought_at_deal(session, buyer_id, deal_id)
         if sold is None:
             check_deal_purchase(as_deal(deal), bought, quantity, now)
-            raise Conflict("deal sold out", code="deal_sold_out")  # what the check saw moved
+            raise Conflict("deal sold out", code=DealCode.DEAL_SOLD_OUT)  # what the check saw moved
         if bought + quantity > deal.per_buyer_limit:
             left = deal.per_buyer_limit - bought
             message = f"you can buy {left} more at this price" if left > 0 else "limit reached"
-            raise Conflict(message, code="deal_limit_reached")
+            raise Conflict(message, code=DealCode.DEAL_LIMIT_REACHED)
         taken[deal_id] = deal
     return taken
 
@@ -635,7 +637,7 @@ def _one_currency(lines: Sequence[OrderLine]) -> None:
     if len({line.currency for line in lines}) > 1:
         raise Conflict(
             "one order is paid in one currency: check out each currency apart",
-            code="mixed_currencies",
+            code=OrderCode.MIXED_CURRENCIES,
         )
 
 

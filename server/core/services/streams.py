@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.domain import streams as rules
+from server.core.domain.error_codes import GeneralCode, StreamCode
 from server.core.domain.errors import AuthRequired, Forbidden, NotFound, ValidationError
 from server.core.domain.recordings import EventKind
 from server.core.domain.roles import Principal, Role, can_pin, can_run_stream
@@ -69,7 +70,7 @@ class StreamService:
         async with self._db.reading() as session:
             stream = await session.get(Stream, stream_id)
         if stream is None:
-            raise NotFound("no such stream", code="stream_not_found")
+            raise NotFound("no such stream", code=StreamCode.STREAM_NOT_FOUND)
         if len(self._recent) >= MAX_RECENT:
             self._recent.clear()
         self._recent[stream_id] = (self._clock(), stream)  # every write here ends with a get
@@ -87,7 +88,9 @@ class StreamService:
         query = select(Stream).order_by(Stream.id.desc()).limit(limit)
         if status is not None:
             if status not in set(StreamStatus):
-                raise ValidationError("status must be scheduled, live or ended", code="bad_status")
+                raise ValidationError(
+                    "status must be scheduled, live or ended", code=GeneralCode.BAD_STATUS
+                )
             query = query.where(Stream.status == status)
         async with self._db.reading() as session:
             return list(await session.scalars(query))
@@ -140,7 +143,7 @@ class StreamService:
         """The stream a publisher may go live on: unknown stream 404, wrong key 401."""
         stream = await self.get(stream_id)
         if not key or not secrets.compare_digest(key.encode(), stream.stream_key.encode()):
-            raise AuthRequired("wrong stream key", code="bad_stream_key")
+            raise AuthRequired("wrong stream key", code=StreamCode.BAD_STREAM_KEY)
         rules.check_can_go_live(stream.status)
         return stream
 
@@ -201,7 +204,9 @@ class StreamService:
         if principal is not None and not can_pin(principal, stream.host_id):
             raise Forbidden("only the host and moderators can pin products")
         if product_id is not None and not await self.in_lineup(stream_id, product_id):
-            raise ValidationError("this product is not in the show's line-up", code="not_in_lineup")
+            raise ValidationError(
+                "this product is not in the show's line-up", code=StreamCode.NOT_IN_LINEUP
+            )
         async with self._db.writing() as session:
             row = await _locked(session, stream_id)
             pins = await _pins(session, stream_id)
@@ -267,7 +272,9 @@ async def _pins(session: AsyncSession, stream_id: int) -> list[StreamProduct]:
 async def _pin_row(session: AsyncSession, stream_id: int, product_id: int) -> StreamProduct:
     row = await session.get(StreamProduct, (stream_id, product_id))
     if row is None:
-        raise ValidationError("this product is not in the show's line-up", code="not_in_lineup")
+        raise ValidationError(
+            "this product is not in the show's line-up", code=StreamCode.NOT_IN_LINEUP
+        )
     row.pinned_at = utcnow()
     add_event(session, stream_id, EventKind.PINNED, product_id)
     return row
@@ -284,7 +291,7 @@ async def _locked(session, stream_id: int) -> Stream:  # type: ignore[no-untyped
     query = select(Stream).where(Stream.id == stream_id).with_for_update(of=Stream)
     stream = await session.scalar(query)
     if stream is None:
-        raise NotFound("no such stream", code="stream_not_found")
+        raise NotFound("no such stream", code=StreamCode.STREAM_NOT_FOUND)
     return stream
 
 
@@ -294,7 +301,7 @@ async def _require_products(session, product_ids: list[int]) -> None:  # type: i
     found = set(await session.scalars(select(Product.id).where(Product.id.in_(product_ids))))
     missing = sorted(set(product_ids) - found)
     if missing:
-        raise ValidationError(f"no such products: {missing}", code="bad_lineup")
+        raise ValidationError(f"no such products: {missing}", code=StreamCode.BAD_LINEUP)
 
 
 def _lineup_rows(stream_id: int, product_ids: list[int]) -> list[StreamProduct]:
@@ -310,7 +317,9 @@ def _parse_time(value: object) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(str(value))
     except ValueError:
-        raise ValidationError("scheduled_at must be an ISO 8601 time", code="bad_time") from None
+        raise ValidationError(
+            "scheduled_at must be an ISO 8601 time", code=GeneralCode.BAD_TIME
+        ) from None
     if parsed.tzinfo is None:
-        raise ValidationError("scheduled_at needs a time zone offset", code="bad_time")
+        raise ValidationError("scheduled_at needs a time zone offset", code=GeneralCode.BAD_TIME)
     return parsed

@@ -8,7 +8,9 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from media import exceptions as media_errors
 from server.core.auth import bearer
+from server.core.domain.error_codes import GeneralCode, StreamCode
 from server.core.domain.errors import Conflict, DomainError
 from server.core.domain.roles import Principal
 from server.core.domain.streams import StreamStatus
@@ -29,7 +31,7 @@ CORS = {
 
 
 class UnsupportedMediaType(DomainError):
-    code = "unsupported_media_type"
+    code = GeneralCode.UNSUPPORTED_MEDIA_TYPE
     status = 415
 
 
@@ -40,7 +42,7 @@ async def read_offer(request: web.Request) -> str:
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:
-        raise DomainError("the SDP offer is not UTF-8 text", code="bad_sdp") from None
+        raise media_errors.InvalidOffer("the SDP offer is not UTF-8 text") from None
 
 
 def sdp_created(request: web.Request, location: str, answer: str) -> web.Response:
@@ -90,7 +92,7 @@ async def watch(request: web.Request) -> web.Response:
     stream_id = path_id(request)
     stream = await request.app[SERVICES].streams.get(stream_id)
     if stream.status == StreamStatus.ENDED:
-        raise Conflict("this show has ended", code="stream_ended")
+        raise Conflict("this show has ended", code=StreamCode.STREAM_ENDED)
     offer = await read_offer(request)
     session = await request.app[MEDIA].watch(str(stream_id), offer)
     return sdp_created(request, f"/whep/{stream_id}/{session.session_id}", session.sdp)
