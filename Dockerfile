@@ -1,4 +1,10 @@
 # Shopcast server image. Configuration comes from SHOPCAST_* variables (see README).
+# The pages' Socket.IO client comes from npm, installed from web/package-lock.json.
+FROM node:20-bookworm-slim AS pages
+WORKDIR /web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
@@ -15,6 +21,7 @@ COPY server ./server
 COPY media ./media
 COPY chat ./chat
 COPY web ./web
+COPY --from=pages /web/node_modules ./web/node_modules
 RUN pip install --no-deps .
 
 USER shopcast

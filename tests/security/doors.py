@@ -298,6 +298,8 @@ fixed("GET /seller", "/seller")
 for _page in ("studio", "watch", "moderate"):
     fixed(f"GET /{_page}/{{id}}", f"/{_page}/{{show}}")
 fixed("GET /static", "/static/js/i18n.js")
+for _vendor in ("socket.io.esm.min.js", "socket.io.esm.min.js.map"):
+    fixed(f"GET /static/vendor/{_vendor}", f"/static/vendor/{_vendor}")
 
 # -- Socket.IO events (each role's socket has joined this show first) -----------------------
 

@@ -238,6 +238,8 @@ HTTP_MATRIX: dict[str, Row] = {
     "GET /watch/{id}": row("ok"),
     "GET /moderate/{id}": row("ok"),
     "GET /static": row("ok"),
+    "GET /static/vendor/socket.io.esm.min.js": row("ok"),
+    "GET /static/vendor/socket.io.esm.min.js.map": row("ok"),
 }
 
 EVENT_MATRIX: dict[str, Row] = {
