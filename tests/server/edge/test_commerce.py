@@ -120,8 +120,13 @@ async def test_a_lost_answer_after_authorizing_is_settled_by_the_webhook(running
     gateway(running).inject(Fault.FAIL_AFTER_AUTHORIZATION)
     status, body = await running.call("POST", f"/api/orders/{order['id']}/pay", show.viewer)
     assert (status, body["error"]["code"]) == (502, "gateway_error")
-    await settle_webhooks(running)  # the gateway's `authorized` event finds the order by key
-    _, after = await running.call("GET", f"/api/orders/{order['id']}", show.viewer)
+    # The gateway's `authorized` event finds the order by key. An empty queue only says the
+    # event was taken, not applied: wait (bounded) for the state asserted.
+    for _ in range(200):
+        _, after = await running.call("GET", f"/api/orders/{order['id']}", show.viewer)
+        if after["payment_state"] != "reserved":
+            break
+        await asyncio.sleep(0.05)
     assert after["payment_state"] == "authorized"
     status, paid = await running.call("POST", f"/api/orders/{order['id']}/pay", show.viewer)
     assert (status, paid["status"]) == (200, "paid")
