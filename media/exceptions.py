@@ -9,7 +9,7 @@ from enum import StrEnum
 
 
 class MediaCode(StrEnum):
-    """The WHIP/WHEP relay's refusals."""
+    """The WHIP/WHEP relay's refusals, and those of reading recordings (clips)."""
 
     MEDIA_ERROR = "media_error"
     BAD_SDP = "bad_sdp"
@@ -17,6 +17,9 @@ class MediaCode(StrEnum):
     ALREADY_PUBLISHING = "already_publishing"
     NOT_LIVE = "not_live"
     SESSION_NOT_FOUND = "session_not_found"
+    CLIP_RANGE_INVALID = "clip_range_invalid"
+    CLIP_OUT_OF_RECORDING = "clip_out_of_recording"
+    RECORDING_UNREADABLE = "recording_unreadable"
 
 
 class MediaError(Exception):
@@ -52,3 +55,18 @@ class NotLive(MediaError):
 class SessionNotFound(MediaError):
     code = MediaCode.SESSION_NOT_FOUND
     default_message = "no such media session"
+
+
+class InvalidClipRange(MediaError):
+    code = MediaCode.CLIP_RANGE_INVALID
+    default_message = "a clip ends after it starts, and neither offset is negative"
+
+
+class ClipOutsideRecording(MediaError):
+    code = MediaCode.CLIP_OUT_OF_RECORDING
+    default_message = "the clip's offsets fall outside the recording"
+
+
+class RecordingUnreadable(MediaError):
+    code = MediaCode.RECORDING_UNREADABLE
+    default_message = "the recording's file cannot be read"

@@ -2,6 +2,20 @@
 
 H.264 goes into MP4, VP8 (or audio alone) into WebM; Opus goes with either. Frames arrive on
 the event loop; muxing and file I/O run on the recorder's own thread behind a bounded queue.
+
+Both files are written so that a crash (SIGKILL of the node, power loss) keeps what came
+before it, and so that they can be read while the show is live (media/clips.py reads them):
+
+- MP4 is fragmented (`empty_moov`: the header holds no samples; then a `moof`+`mdat` fragment
+  at every keyframe, and at least every FRAGMENT_S seconds between them). Each fragment is
+  flushed to the file when it is written. A crash loses the fragment being gathered (up to
+  FRAGMENT_S seconds, or a GOP if shorter) and the trailer (`mfra`, a seek index players do
+  not need: they seek by the fragments' own times).
+- WebM is written a cluster at a time, a new cluster at every keyframe and at least every
+  FRAGMENT_S seconds, each flushed when written. A crash loses the cluster being gathered and
+  the end of the file: the segment's size and duration and the `Cues` (seek index) stay
+  unwritten, so a player reads such a file from the start (a crashed WebM plays, but seeks
+  only by scanning); `media.clips.probe` reads its real duration from its clusters.
 """
 
 from __future__ import annotations
@@ -31,6 +45,16 @@ logger = logging.getLogger(__name__)
 
 MAX_QUEUED_FRAMES = 256  # ~3 s of a host's 30 video frames and 50 Opus packets a second
 KEYFRAME_ASK_INTERVAL_S = 1.0
+FRAGMENT_S = 2  # the most a crash loses of a recording (plus what waits in the queue)
+# libavformat options, by container. `flush_packets` hands every write to the OS at once.
+CONTAINER_OPTIONS = {
+    "mp4": {
+        "movflags": "frag_keyframe+empty_moov+default_base_moof",
+        "frag_duration": str(FRAGMENT_S * 1_000_000),  # µs
+        "flush_packets": "1",
+    },
+    "webm": {"cluster_time_limit": str(FRAGMENT_S * 1000), "flush_packets": "1"},  # ms
+}
 
 
 @dataclass(frozen=True)
@@ -279,7 +303,7 @@ class _Muxer:
         if self._output is None:
             return
         try:
-            self._output.close()  # writes the trailer (MP4: the index of every sample)
+            self._output.close()  # writes the last fragment and the trailer (the seek index)
         except Exception as exc:
             logger.exception("recording %s: finishing the file failed", self._path)
             self.error = self.error or f"finishing the file failed: {exc}"
@@ -315,7 +339,8 @@ class _Muxer:
 
     def _open(self, first: _Frame) -> OutputContainer:
         self._path.parent.mkdir(parents=True, exist_ok=True)
-        output = av.open(str(self._path), "w", format=self._container)
+        options = CONTAINER_OPTIONS[self._container]
+        output = av.open(str(self._path), "w", format=self._container, options=options)
         try:
             for kind, track in self._tracks.items():
                 keyframe = first.data if kind == first.kind else None
