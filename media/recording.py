@@ -16,15 +16,21 @@ before it, and so that they can be read while the show is live (media/clips.py r
   the end of the file: the segment's size and duration and the `Cues` (seek index) stay
   unwritten, so a player reads such a file from the start (a crashed WebM plays, but seeks
   only by scanning); `media.clips.probe` reads its real duration from its clusters.
+
+While a recorder writes a file it holds an advisory lock on it (`flock`), which the OS lets go
+when the process dies: `being_written(path)` tells a live recording from one left by a crash,
+and `repair(path)` cuts an MP4 left by a crash back to its last whole fragment.
 """
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import io
 import logging
 import os
 import queue
+import struct
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -150,6 +156,11 @@ class Recorder:
         except Exception:
             logger.exception("recording %s: a frame could not be taken", self.path)
             self._refusal = "a frame could not be taken"
+
+    @property
+    def started_at(self) -> datetime | None:
+        """UTC wall clock of the first frame taken (None: none yet); the file appears then."""
+        return self._started_at
 
     async def close(self) -> RecordingResult:
         """Stop taking frames, finish the file and say what it holds (safe to call again)."""
@@ -280,6 +291,7 @@ class _Muxer:
         self._container = container
         self._tracks = tracks
         self._output: OutputContainer | None = None
+        self._lock: int | None = None  # a descriptor of the file, flock()ed while it is written
         self._streams: dict[str, Stream] = {}
         self._ends: dict[str, int] = {}  # ticks: the end of each track's last frame
         self._last_pts: dict[str, int] = {}
@@ -307,6 +319,9 @@ class _Muxer:
         except Exception as exc:
             logger.exception("recording %s: finishing the file failed", self._path)
             self.error = self.error or f"finishing the file failed: {exc}"
+        if self._lock is not None:
+            os.close(self._lock)  # and with it the lock
+            self._lock = None
         try:
             if self.written == 0:  # the header went out, then the first frame failed
                 self._path.unlink()
@@ -331,6 +346,8 @@ class _Muxer:
         packet.duration = frame.duration
         packet.is_keyframe = frame.keyframe
         self._output.mux(packet)
+        if self._lock is None:  # the file exists from the first packet (its header) on
+            self._lock = _lock(self._path)
         self.written += 1
         # Video frames carry no duration: count the last one as long as the one before.
         step = frame.duration or frame.pts - self._last_pts.get(frame.kind, frame.pts)
@@ -350,6 +367,65 @@ class _Muxer:
             raise
         logger.info("recording to %s", self._path)
         return output
+
+
+def being_written(path: Path) -> bool:
+    """Whether a live recorder (of any process on this machine) is writing `path`."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(descriptor)
+    return False
+
+
+def repair(path: Path) -> int:
+    """Cut a fragmented MP4 that a crash left behind back to its last whole fragment, so that
+    it ends where a player expects a box; its size after. WebM (a player reads a torn last
+    cluster up to the tear) and files not ours are left as they are."""
+    size = os.path.getsize(path)
+    if path.suffix != ".mp4":
+        return size
+    with open(path, "r+b") as file:
+        whole = _whole_mp4_length(file, size)
+        if whole < size:
+            logger.warning("recording %s: cut the torn end after byte %d of %d", path, whole, size)
+            file.truncate(whole)
+    return whole
+
+
+def _whole_mp4_length(file: io.BufferedRandom, size: int) -> int:
+    """Bytes of the file's top-level boxes that are whole, a `moof` only with its `mdat`."""
+    offset = whole = 0
+    kind = b""
+    while offset + 8 <= size:
+        file.seek(offset)
+        length, kind = struct.unpack(">I4s", file.read(8))
+        if length == 1:  # a 64-bit size follows the type
+            if offset + 16 > size:
+                break
+            (length,) = struct.unpack(">Q", file.read(8))
+        if length < 8 or offset + length > size:
+            break
+        offset += length
+        if kind != b"moof":  # a fragment's header is whole only with its media data
+            whole = offset
+    return whole
+
+
+def _lock(path: Path) -> int:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(descriptor)
+        raise
+    return descriptor
 
 
 def _supported(tracks: Mapping[str, str]) -> dict[str, Track]:

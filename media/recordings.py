@@ -1,12 +1,18 @@
-"""A recording of every publisher session, when the media service has a directory for them."""
+"""A recording of every publisher session, when the media service has a directory for them.
+
+Listeners hear of each recording twice: when its first frame is taken (`RecordingStarted`:
+the file exists from then on, and grows while the show is live) and when it is finished
+(`RecordingResult`). A recording that was started and never finished was left by a crash:
+`media.recording.being_written` and `repair` tell and mend it."""
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,11 +30,27 @@ logger = logging.getLogger(__name__)
 RecordingListener = Callable[[str, RecordingResult], Awaitable[None] | None]
 
 
+@dataclass(frozen=True)
+class RecordingStarted:
+    """A recording has taken its first frame: its file is being written at `path`."""
+
+    path: Path
+    container: str  # "mp4" or "webm"
+    started_at: datetime  # UTC wall clock of the first frame
+
+
+# Told of every recording when it starts: (stream key, start). A coroutine is run as a task;
+# finishing the session waits for it, so the start is always heard before the end.
+StartListener = Callable[[str, RecordingStarted], Awaitable[None] | None]
+
+
 @dataclass
 class _Session:
     stream_key: str
     recorder: Recorder
     timeline: Timeline
+    started: bool = False
+    start_tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
 class Recordings:
@@ -38,9 +60,13 @@ class Recordings:
         self._directory = Path(directory).absolute() if directory else None
         self._sessions: dict[str, _Session] = {}
         self._listeners: list[RecordingListener] = []
+        self._start_listeners: list[StartListener] = []
 
     def add_listener(self, listener: RecordingListener) -> None:
         self._listeners.append(listener)
+
+    def add_start_listener(self, listener: StartListener) -> None:
+        self._start_listeners.append(listener)
 
     def start(
         self,
@@ -66,6 +92,20 @@ class Recordings:
         timestamp = session.timeline.place(kind, frame.timestamp, codec.clockRate)
         key = is_keyframe(codec.mimeType, frame.data)
         session.recorder.write(kind, codec.mimeType, codec.clockRate, frame.data, timestamp, key)
+        if not session.started and session.recorder.started_at is not None:
+            session.started = True
+            self._tell_started(session, session.recorder.started_at)
+
+    def _tell_started(self, session: _Session, started_at: datetime) -> None:
+        recorder = session.recorder
+        started = RecordingStarted(recorder.path, recorder.container, started_at)
+        for listener in self._start_listeners:
+            try:
+                outcome = listener(session.stream_key, started)
+                if inspect.isawaitable(outcome):
+                    session.start_tasks.append(asyncio.ensure_future(outcome))
+            except Exception:
+                logger.exception("recording start listener failed on %s", recorder.path)
 
     async def finish(self, session_id: str) -> None:
         """Close the session's recorder and tell the listeners about its file."""
@@ -73,7 +113,10 @@ class Recordings:
         if session is None:
             return
         result = await session.recorder.close()
-        if result.frames_written == 0:
+        for failed in await asyncio.gather(*session.start_tasks, return_exceptions=True):
+            if isinstance(failed, Exception):
+                logger.error("recording start listener failed on %s: %r", result.path, failed)
+        if result.frames_written == 0 and not session.started:
             logger.info("session %s of %s recorded nothing", session_id, session.stream_key)
             return
         for listener in self._listeners:

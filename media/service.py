@@ -20,7 +20,7 @@ from media.exceptions import AlreadyPublishing, NotLive, SessionNotFound
 from media.metrics import ShowMetrics
 from media.peer import new_session_id
 from media.publisher import PublisherSession, accept_publisher
-from media.recordings import RecordingListener, Recordings
+from media.recordings import RecordingListener, Recordings, StartListener
 from media.viewer import Show, ViewerSession, accept_viewer
 
 logger = logging.getLogger(__name__)
@@ -105,6 +105,10 @@ class MediaService:
     def add_recording_listener(self, listener: RecordingListener) -> None:
         """`listener(stream_key, result)` hears of each finished recording (awaited if async)."""
         self._recordings.add_listener(listener)
+
+    def add_recording_start_listener(self, listener: StartListener) -> None:
+        """`listener(stream_key, started)` hears of each recording's first frame (its file)."""
+        self._recordings.add_start_listener(listener)
 
     def is_publishing(self, stream_key: str) -> bool:
         show = self._shows.get(stream_key)

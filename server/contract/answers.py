@@ -135,6 +135,7 @@ class Order(Answer):
     total_minor: int | None = None
     currency: str | None = None
     idempotency_key: str | None = None
+    source: Literal["live", "replay"] | None = None
     expires_at: Time | None = None
     lines: list[dict] | None = None
     next_action: dict | None = Field(None, description="with 202: the provider's step")
@@ -180,7 +181,7 @@ class Marker(Answer):
 class Recording(Answer):
     id: Id | None = None
     stream_id: Id | None = None
-    status: Literal["complete", "failed"] | None = None
+    status: Literal["recording", "complete", "failed", "interrupted"] | None = None
     container: Literal["mp4", "webm"] | None = None
     content_type: Literal["video/mp4", "video/webm"] | None = None
     started_at: Time | None = None

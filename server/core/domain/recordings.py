@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 # An event this long before a recording's first frame still belongs to it, at 0 (the host's
 # first keyframe comes a moment after the show goes live), and this long after its end, at
@@ -24,8 +25,66 @@ class EventKind(StrEnum):
 
 
 class RecordingStatus(StrEnum):
+    RECORDING = "recording"  # the show is live: the file grows a fragment (<= 2 s) at a time
     COMPLETE = "complete"
     FAILED = "failed"  # stopped early (a corrupt frame, a disk error): holds what came before
+    # The node writing it died (a crash, SIGKILL): recovered when that node started again,
+    # the file cut back to its last whole fragment; holds the show up to then.
+    INTERRUPTED = "interrupted"
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """What a recording's file really holds, read from its packets."""
+
+    duration_ms: int
+    bytes: int
+
+
+class RecordingFiles(Protocol):
+    """Reads recording files on this machine (the media core's, given by the composition
+    root). Each call reads the disk: the service runs them in a thread."""
+
+    def facts(self, path: str) -> FileFacts | None:
+        """None: no such file, or nothing in it can be played."""
+
+    def being_written(self, path: str) -> bool:
+        """Whether a live recorder on this machine writes it."""
+
+    def repair(self, path: str) -> None:
+        """Cut a file a crash left back to what a player can read (no file: nothing to do)."""
+
+
+@dataclass(frozen=True)
+class RecordingInfo:
+    """A recording as the replay and review code read it. For a live one (`status`
+    recording) `duration_ms` and `bytes` are what the file holds at the moment of asking."""
+
+    id: int
+    stream_id: int
+    path: str  # on this server's disk (never shown to clients)
+    container: str  # "mp4" or "webm"
+    content_type: str
+    status: RecordingStatus
+    started_at: datetime  # the first frame, UTC
+    ended_at: datetime | None  # None while it is live
+    duration_ms: int
+    bytes: int
+
+    @property
+    def live(self) -> bool:
+        """Still being written: it grows, and its end is not known yet."""
+        return self.status is RecordingStatus.RECORDING
+
+    @property
+    def complete(self) -> bool:
+        """Finished as planned: the whole session, to the end of the show or of the host."""
+        return self.status is RecordingStatus.COMPLETE
+
+    @property
+    def playable(self) -> bool:
+        """Holds something a player can show (live, complete, or cut short but not empty)."""
+        return self.duration_ms > 0
 
 
 @dataclass(frozen=True)

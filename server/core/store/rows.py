@@ -142,6 +142,10 @@ class Stream(Base):
     # A chat message (usually an answered question) shown to everyone above the chat.
     pinned_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # After the show: "on" (listed), "unlisted" (by link only) or "off"; staff can take a
+    # replay down whatever its host says (server/core/domain/replays.py).
+    replay: Mapped[str] = mapped_column(String(16), default="on", server_default="on")
+    replay_taken_down_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     host: Mapped[User] = relationship(lazy="joined")
 
@@ -207,6 +211,8 @@ class Order(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # cancel/refund
+    # Bought during the show ("live") or from its replay ("replay"): attributed to the show alike.
+    source: Mapped[str] = mapped_column(String(8), default="live", server_default="live")
 
     lines: Mapped[list[OrderLine]] = relationship(lazy="selectin", order_by="OrderLine.id")
 
@@ -334,6 +340,8 @@ class Recording(Base):
     ended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     duration_ms: Mapped[int] = mapped_column(BigInteger)
     bytes: Mapped[int] = mapped_column(BigInteger)
+    # The machine writing it (status recording, interrupted): it alone can read the file.
+    node: Mapped[str | None] = mapped_column(String(255))
 
 
 class StreamEvent(Base):
@@ -361,3 +369,84 @@ class ModerationAudit(Base):
     target: Mapped[str | None] = mapped_column(String(100))  # a subject, a term, a held id
     detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON object
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Review(Base):
+    """A coach's (or an admin's) review of one recording of a show (domain/reviews.py)."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stream_id: Mapped[int] = mapped_column(ForeignKey("streams.id"), index=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ReviewClip(Base):
+    """A span of the review's recording, `[start_ms, end_ms)`; a review's clips never overlap."""
+
+    __tablename__ = "review_clips"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"), index=True)
+    start_ms: Mapped[int] = mapped_column(BigInteger)
+    end_ms: Mapped[int] = mapped_column(BigInteger)
+    title: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ReviewComment(Base):
+    """Feedback at a moment of the review's recording; `read_at`: when its host read it."""
+
+    __tablename__ = "review_comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    offset_ms: Mapped[int] = mapped_column(BigInteger)
+    category: Mapped[str] = mapped_column(String(32))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReviewReply(Base):
+    """An answer to a timed comment: the host's, or a reviewer's back."""
+
+    __tablename__ = "review_replies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("review_comments.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ShowEvent(Base):
+    """What a show's audience did, as the room saw it, written in batches by each node: a
+    socket's join and leave (`session` its id), a product card shown, a product put in a cart,
+    the likes counted in one second (`count`). server/core/domain/show_reports.py reads them."""
+
+    __tablename__ = "show_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    stream_id: Mapped[int] = mapped_column(ForeignKey("streams.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(16))  # join, leave, seen, cart, likes
+    viewer: Mapped[str | None] = mapped_column(String(40))  # a subject, or "s:<socket>"
+    session: Mapped[str | None] = mapped_column(String(64))
+    product_id: Mapped[int | None] = mapped_column(Integer)
+    count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+
+class ShowReport(Base):
+    """A show's report as computed when it ended (and again if a node's last events came
+    after): the whole show's figures, JSON (docs/protocol.md "Show reports")."""
+
+    __tablename__ = "show_reports"
+
+    stream_id: Mapped[int] = mapped_column(ForeignKey("streams.id"), primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    body: Mapped[str] = mapped_column(Text)
