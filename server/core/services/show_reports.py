@@ -1,0 +1,399 @@
+"""Show reports: the audience's events collected without a database round trip each, and the
+report computed from the durable record (live while the show runs, stored when it ends).
+
+The room tells `ShowMetrics` what it sees (a socket joined or left a show's room, a card was
+shown, likes were counted); those wait in memory and leave in one insert per flush (the room's
+counters tick), so a busy room costs one transaction per tick per node, not one per event.
+Every node writes its own rows, so the database holds every node's counts. A node's last
+events can arrive after the show ended: a flush that wrote rows of an ended show computes its
+stored report again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from server.core.domain.error_codes import StreamCode
+from server.core.domain.errors import NotFound
+from server.core.domain.orders import OrderStatus
+from server.core.domain.recordings import EventKind
+from server.core.domain.roles import Principal, Role
+from server.core.domain.show_reports import (
+    ChatLine,
+    Commission,
+    Deal,
+    Likes,
+    Pin,
+    ProductEvent,
+    ProductInfo,
+    ProductKind,
+    SaleLine,
+    ShowFacts,
+    Source,
+    ViewerEvent,
+    ViewerKind,
+    Window,
+    build_report,
+    check_started,
+    report_scope,
+)
+from server.core.domain.streams import StreamStatus
+from server.core.events import DomainEvent, StreamStatusChanged
+from server.core.store.db import Database
+from server.core.store.rows import (
+    ChatMessage,
+    CommissionEntry,
+    Coupon,
+    FlashDeal,
+    Order,
+    OrderLine,
+    Product,
+    Seller,
+    ShowEvent,
+    ShowReport,
+    Stream,
+    StreamEvent,
+    StreamProduct,
+    as_utc,
+    utcnow,
+)
+
+logger = logging.getLogger(__name__)
+
+COUNTED = (OrderStatus.PAID, OrderStatus.FULFILLED)
+LIKES = "likes"
+
+
+class ShowMetrics:
+    """This node's audience events not yet written: appended on the room's hot path (no I/O),
+    written together by `flush`."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._rows: list[dict[str, Any]] = []
+        self._likes: dict[tuple[int, int], int] = defaultdict(int)  # (show, second) -> taps
+        self.flushes = 0  # inserts made, for tests and the benchmark
+
+    def joined(self, stream_id: int, session: str, viewer: str) -> None:
+        self._event(stream_id, ViewerKind.JOIN, viewer, session=session)
+
+    def left(self, stream_id: int, session: str, viewer: str) -> None:
+        self._event(stream_id, ViewerKind.LEAVE, viewer, session=session)
+
+    def seen(self, stream_id: int, product_id: int, viewer: str) -> None:
+        self._event(stream_id, ProductKind.SEEN, viewer, product_id=product_id)
+
+    def liked(self, stream_id: int, taps: int) -> None:
+        self._likes[(stream_id, int(utcnow().timestamp()))] += taps
+
+    @property
+    def pending(self) -> int:
+        return len(self._rows) + len(self._likes)
+
+    async def flush(self) -> set[int]:
+        """Write what waits, in one transaction; the shows it wrote rows of. A failed write
+        keeps the rows for the next flush."""
+        rows, self._rows = self._rows, []
+        likes, self._likes = self._likes, defaultdict(int)
+        rows += [
+            {
+                "stream_id": stream_id,
+                "at": datetime.fromtimestamp(second, UTC),
+                "kind": LIKES,
+                "viewer": None,
+                "session": None,
+                "product_id": None,
+                "count": taps,
+            }
+            for (stream_id, second), taps in likes.items()
+        ]
+        if not rows:
+            return set()
+        try:
+            async with self._db.writing() as session:
+                await session.execute(insert(ShowEvent), rows)
+        except Exception:
+            logger.exception(
+                "show metrics: %d events not written; kept for the next flush", len(rows)
+            )
+            self._rows = rows + self._rows
+            return set()
+        self.flushes += 1
+        return {row["stream_id"] for row in rows}
+
+    def _event(
+        self,
+        stream_id: int,
+        kind: str,
+        viewer: str,
+        session: str | None = None,
+        product_id: int | None = None,
+    ) -> None:
+        self._rows.append(
+            {
+                "stream_id": stream_id,
+                "at": utcnow(),
+                "kind": str(kind),
+                "viewer": viewer[:40],
+                "session": session,
+                "product_id": product_id,
+                "count": 1,
+            }
+        )
+
+
+class ShowReports:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self.metrics = ShowMetrics(db)
+        self._writing = asyncio.Lock()  # a flush and a show's end: one at a time
+
+    async def report(self, principal: Principal, stream_id: int) -> dict[str, Any]:
+        """The report as `principal` may read it: the whole show for its host and staff, a
+        seller's own products' lines for a seller with products in it."""
+        stream = await self._stream(stream_id)
+        seller_id, products = await self._seller_products(principal, stream_id)
+        scope = report_scope(principal, stream.host_id, seller_id, bool(products))
+        if scope == "all":
+            async with self._db.reading() as session:
+                stored = await session.get(ShowReport, stream_id)
+            if stored is not None:
+                return dict(json.loads(stored.body))
+            return await self._compute(stream, None)
+        return await self._compute(stream, products)
+
+    async def finish(self, stream_id: int) -> dict[str, Any]:
+        """Compute the ended show's report from every node's rows and store it."""
+        stream = await self._stream(stream_id)
+        report = await self._compute(stream, None)
+        async with self._db.writing() as session:
+            row = await session.get(ShowReport, stream_id)
+            body = json.dumps(report, separators=(",", ":"))
+            if row is None:
+                session.add(ShowReport(stream_id=stream_id, computed_at=utcnow(), body=body))
+            else:
+                row.computed_at, row.body = utcnow(), body
+        return report
+
+    async def flush(self) -> None:
+        """Write this node's waiting events; the stored report of an ended show they belong
+        to is computed again with them."""
+        async with self._writing:
+            written = await self.metrics.flush()
+            if written:
+                await self._refresh_ended(written)
+
+    async def _refresh_ended(self, written: set[int]) -> None:
+        async with self._db.reading() as session:
+            ended = list(
+                await session.scalars(
+                    select(ShowReport.stream_id).where(ShowReport.stream_id.in_(written))
+                )
+            )
+        for stream_id in ended:
+            await self.finish(stream_id)
+
+    async def on_event(self, event: DomainEvent) -> None:
+        """Listener on the services' events: a show that ended gets its report stored."""
+        if isinstance(event, StreamStatusChanged) and event.status == StreamStatus.ENDED:
+            async with self._writing:
+                await self.metrics.flush()
+                await self.finish(event.stream_id)
+
+    async def _stream(self, stream_id: int) -> Stream:
+        async with self._db.reading() as session:
+            stream = await session.get(Stream, stream_id)
+        if stream is None:
+            raise NotFound("no such stream", code=StreamCode.STREAM_NOT_FOUND)
+        return stream
+
+    async def _seller_products(
+        self, principal: Principal, stream_id: int
+    ) -> tuple[int | None, set[int]]:
+        """A seller's shop and their products in the show (its line-up or its orders)."""
+        if principal.role != Role.SELLER or principal.user_id is None:
+            return None, set()
+        async with self._db.reading() as session:
+            seller_id = await session.scalar(
+                select(Seller.id).where(Seller.user_id == principal.user_id)
+            )
+            if seller_id is None:
+                return None, set()
+            in_lineup = await session.scalars(
+                select(StreamProduct.product_id)
+                .join(Product, Product.id == StreamProduct.product_id)
+                .where(StreamProduct.stream_id == stream_id, Product.seller_id == seller_id)
+            )
+            sold = await session.scalars(
+                select(OrderLine.product_id)
+                .join(Order, Order.id == OrderLine.order_id)
+                .where(Order.stream_id == stream_id, OrderLine.seller_id == seller_id)
+            )
+            return seller_id, set(in_lineup) | set(sold)
+
+    async def _compute(self, stream: Stream, scope: set[int] | None) -> dict[str, Any]:
+        started = as_utc(check_started(stream.started_at))
+        ended = as_utc(stream.ended_at) if stream.ended_at else utcnow()
+        facts = await self._facts(stream, Window(started, max(started, ended)))
+        report = build_report(facts.scoped(scope))
+        head = {
+            "stream_id": stream.id,
+            "title": stream.title,
+            "host_id": stream.host_id,
+            "status": stream.status,
+            "started_at": _iso(started),
+            "ended_at": _iso(as_utc(stream.ended_at)) if stream.ended_at else None,
+            "final": stream.status == StreamStatus.ENDED,
+            "computed_at": _iso(utcnow()),
+            "scope": "all" if scope is None else "seller",
+        }
+        return head | report
+
+    async def _facts(self, stream: Stream, window: Window) -> ShowFacts:
+        sid = stream.id
+        async with self._db.reading() as session:
+            events = list(
+                await session.scalars(select(ShowEvent).where(ShowEvent.stream_id == sid))
+            )
+            chat = (
+                await session.execute(
+                    select(
+                        ChatMessage.created_at, ChatMessage.question, ChatMessage.answered_at
+                    ).where(ChatMessage.stream_id == sid, ChatMessage.shadowed.is_(False))
+                )
+            ).all()
+            marks = list(
+                await session.scalars(
+                    select(StreamEvent)
+                    .where(StreamEvent.stream_id == sid)
+                    .order_by(StreamEvent.at, StreamEvent.id)
+                )
+            )
+            source = getattr(Order, "source", None)
+            columns: list[Any] = [OrderLine, Order.created_at, Coupon.code]
+            if source is not None:
+                columns.append(source)
+            sold = (
+                await session.execute(
+                    select(*columns)
+                    .join(Order, Order.id == OrderLine.order_id)
+                    .outerjoin(Coupon, Coupon.id == Order.coupon_id)
+                    .where(Order.stream_id == sid, Order.status.in_([str(s) for s in COUNTED]))
+                )
+            ).all()
+            deals = list(await session.scalars(select(FlashDeal).where(FlashDeal.stream_id == sid)))
+            earned = (
+                await session.execute(
+                    select(CommissionEntry, OrderLine.product_id)
+                    .join(OrderLine, OrderLine.id == CommissionEntry.order_line_id)
+                    .where(CommissionEntry.stream_id == sid)
+                )
+            ).all()
+            lineup = set(
+                await session.scalars(
+                    select(StreamProduct.product_id).where(StreamProduct.stream_id == sid)
+                )
+            )
+            ids = (
+                lineup
+                | {row[0].product_id for row in sold}
+                | {m.product_id for m in marks if m.product_id}
+            )
+            products = list(await session.scalars(select(Product).where(Product.id.in_(ids))))
+        viewer_events, product_events, likes = _audience_rows(events)
+        return ShowFacts(
+            window=window,
+            host=f"u:{stream.host_id}",
+            products=[ProductInfo(p.id, p.title, p.seller_id) for p in products],
+            viewer_events=viewer_events,
+            product_events=product_events,
+            likes=likes,
+            chat=[ChatLine(as_utc(at), bool(q), answered is not None) for at, q, answered in chat],
+            pins=_pins(marks),
+            sales=[_sale(row) for row in sold],
+            deals=[Deal(d.id, d.product_id, as_utc(d.starts_at), d.quantity) for d in deals],
+            commissions=_commissions(earned),
+        )
+
+
+def _audience_rows(
+    events: list[ShowEvent],
+) -> tuple[list[ViewerEvent], list[ProductEvent], list[Likes]]:
+    viewers: list[ViewerEvent] = []
+    products: list[ProductEvent] = []
+    likes: list[Likes] = []
+    for row in events:
+        at = as_utc(row.at)
+        if row.kind in (ViewerKind.JOIN, ViewerKind.LEAVE):
+            viewers.append(
+                ViewerEvent(at, ViewerKind(row.kind), row.session or "", row.viewer or "")
+            )
+        elif row.kind in (ProductKind.SEEN, ProductKind.CART) and row.product_id is not None:
+            products.append(
+                ProductEvent(at, ProductKind(row.kind), row.product_id, row.viewer or "")
+            )
+        elif row.kind == LIKES:
+            likes.append(Likes(at, row.count))
+    return viewers, products, likes
+
+
+def _pins(marks: list[StreamEvent]) -> list[Pin]:
+    """Each pin's span from the show's timeline: pinned, then unpinned (or still pinned)."""
+    open_: dict[int, datetime] = {}
+    pins: list[Pin] = []
+    for mark in marks:
+        if mark.product_id is None:
+            continue
+        if mark.kind == EventKind.PINNED:
+            open_.setdefault(mark.product_id, as_utc(mark.at))
+        elif mark.kind == EventKind.UNPINNED and mark.product_id in open_:
+            pins.append(Pin(mark.product_id, open_.pop(mark.product_id), as_utc(mark.at)))
+    pins += [Pin(product_id, start, None) for product_id, start in open_.items()]
+    return pins
+
+
+def _sale(row: Any) -> SaleLine:
+    line: OrderLine = row[0]
+    source = row[3] if len(row) > 3 else Source.LIVE
+    return SaleLine(
+        order_id=line.order_id,
+        at=as_utc(row[1]),
+        product_id=line.product_id,
+        quantity=line.quantity,
+        gmv_minor=line.unit_price_minor * line.quantity - line.discount_minor,
+        currency=line.currency,
+        coupon=row[2],
+        deal_id=line.deal_id,
+        source=Source.REPLAY if source == Source.REPLAY else Source.LIVE,
+    )
+
+
+def _commissions(rows: Any) -> list[Commission]:
+    out = []
+    for entry, product_id in rows:
+        sign = -1 if entry.kind == "reversal" else 1
+        out.append(Commission(product_id, entry.currency, sign * entry.commission_minor))
+    return out
+
+
+def _iso(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def added_to_cart(stream_id: int, product_id: int, viewer: str) -> ShowEvent:
+    """The row of a product put in a cart, for the cart's own transaction to add."""
+    return ShowEvent(
+        stream_id=stream_id,
+        at=utcnow(),
+        kind=str(ProductKind.CART),
+        viewer=viewer[:40],
+        product_id=product_id,
+        count=1,
+    )
