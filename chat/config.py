@@ -30,3 +30,6 @@ class ChatConfig:
     # Proxies of this deployment in front of the app that append X-Forwarded-For: a guest's
     # address (for their fingerprint) is the entry this many from the right. 0: the TCP peer.
     trusted_proxy_hops: int = 0
+    # Collect the show report's audience events (viewer sessions, card views, likes per
+    # second; server/core/services/show_reports.py). Off: the report has no audience figures.
+    show_metrics: bool = True

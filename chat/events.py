@@ -23,6 +23,7 @@ class ClientEvent(StrEnum):
     LIKE = "like"
     START_DEAL = "start_deal"  # {product_id, sku?, price_minor, duration_s, quantity, ...}
     END_DEAL = "end_deal"  # {deal_id}
+    PRODUCT_SEEN = "product_seen"  # {product_id}: the page shows its card (the show report)
     # moderation (docs/moderation.md has who may do what)
     DELETE_USER_MESSAGES = "delete_user_messages"
     MUTE = "mute"
@@ -91,6 +92,7 @@ UNPIN_MESSAGE = ClientEvent.UNPIN_MESSAGE
 LIKE = ClientEvent.LIKE
 START_DEAL = ClientEvent.START_DEAL
 END_DEAL = ClientEvent.END_DEAL
+PRODUCT_SEEN = ClientEvent.PRODUCT_SEEN
 DELETE_USER_MESSAGES = ClientEvent.DELETE_USER_MESSAGES
 MUTE = ClientEvent.MUTE
 UNMUTE = ClientEvent.UNMUTE

@@ -40,6 +40,7 @@ from server.contract.payloads import (
     Like,
     MessageRef,
     PinProduct,
+    ProductSeen,
     SendMessage,
     UnpinProduct,
 )
@@ -51,7 +52,7 @@ from server.contract.serializers import (
     stream_view,
 )
 from server.core.auth import session_cookie
-from server.core.domain.error_codes import DealCode, StreamCode
+from server.core.domain.error_codes import DealCode, RoomCode, StreamCode
 from server.core.domain.errors import Conflict, DomainError, NotFound
 from server.core.domain.streams import StreamStatus, check_language
 from server.core.store.rows import ChatMessage, Stream, utcnow
@@ -81,6 +82,7 @@ class StreamNamespace(ModerationEvents, DomainEventsRoom):
         member = self._members.pop(sid, None)
         if member is not None and member.stream_id is not None:
             self._rooms[member.stream_id].discard(sid)
+            self._show_metrics.left(member.stream_id, sid, member.principal)
 
     @acked
     async def on_join(self, sid: str, data: Any) -> Ack:
@@ -96,6 +98,7 @@ class StreamNamespace(ModerationEvents, DomainEventsRoom):
         await self._leave(sid)
         member.stream_id = stream_id
         self._rooms[stream_id].add(sid)
+        self._show_metrics.joined(stream_id, sid, member.principal)
         await self.enter_room(sid, events.stream_room(stream_id))
         await self._sort_staff(sid, member, room)
         return ok(state=await self._state(stream, member, room))
@@ -238,12 +241,25 @@ class StreamNamespace(ModerationEvents, DomainEventsRoom):
         count = Like.parse(data).taps
         self._like_limiter.check(principal.subject)
         self._likes[stream_id] += count
+        self._show_metrics.liked(stream_id, count)
         return ok()
+
+    @acked
+    async def on_product_seen(self, sid: str, data: Any) -> Ack:
+        """The page shows a product's card: a card view in the show report (no database
+        round trip: chat/show_metrics.py)."""
+        member = self._member(sid)
+        product_id = ProductSeen.parse(data).product_id
+        if member.stream_id is None:
+            raise Conflict("join a stream first", code=RoomCode.NOT_JOINED)
+        counted = self._show_metrics.seen(member.stream_id, product_id, sid, member.principal)
+        return ok(counted=counted)
 
     async def disconnect_all(self) -> None:
         await self._batcher.flush()
         for sid in list(self._members):
             await self.disconnect(sid)
+        await self._show_metrics.flush()
 
     async def run_viewer_counts(self) -> None:
         """Each tick, per room: the viewer count if it changed, and the likes added since the
@@ -258,6 +274,7 @@ class StreamNamespace(ModerationEvents, DomainEventsRoom):
                 logger.exception("room counters broadcast failed")
 
     async def _tick(self, sent: dict[int, int]) -> None:
+        await self._show_metrics.flush()  # the show report's events of this tick, one insert
         for stream_id in list(self._rooms):
             local = len(self._rooms[stream_id])
             added = self._likes.pop(stream_id, 0)

@@ -24,6 +24,7 @@ from chat.moderation_store import ModerationStore, StreamRef
 from chat.people import People
 from chat.room_counters import RoomCounters
 from chat.rules import RateLimiter
+from chat.show_metrics import RoomMetrics
 from server.core.domain.error_codes import RoomCode
 from server.core.domain.errors import AuthRequired, Conflict
 from server.core.domain.roles import Principal
@@ -74,6 +75,7 @@ class RoomBase(socketio.AsyncNamespace):
         self._buy_limiter = RateLimiter(burst=5, refill_s=1.0)
         self._like_limiter = RateLimiter(config.like_burst, config.like_refill_s)
         self._likes: dict[int, int] = defaultdict(int)  # per stream, added since the last tick
+        self._show_metrics = RoomMetrics(services.show_reports, config.show_metrics)
         self._batcher = RoomBatcher(
             lambda event, data, room: self.emit(event, data, room=room),
             config.batch_window_s,
@@ -124,6 +126,7 @@ class RoomBase(socketio.AsyncNamespace):
         member = self._member(sid)
         if member.stream_id is not None:
             self._rooms[member.stream_id].discard(sid)
+            self._show_metrics.left(member.stream_id, sid, member.principal)
             await self.leave_room(sid, events.stream_room(member.stream_id))
             if member.staff:
                 await self.leave_room(sid, events.staff_room(member.stream_id))

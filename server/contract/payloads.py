@@ -70,6 +70,12 @@ class Join(OneId):
     stream_id: Id
 
 
+class ProductSeen(OneId):
+    """The viewer's page shows this product's card (counted in the show report)."""
+
+    product_id: Id
+
+
 class SendMessage(Payload):
     """A chat line. The room cleans `text` (empty, too long: `empty`, `too_long`) and checks
     `language` (`bad_language`; the show's when left out)."""

@@ -28,6 +28,7 @@ from server.edge.http import (
     orders,
     pages,
     recordings,
+    reports,
 )
 from server.edge.http.context import CONFIG, DATABASE, MEDIA, REDIS, ROOM, SERVICES, SOCKETS
 from server.edge.http.errors import error_middleware
@@ -99,6 +100,7 @@ def create_app(config: Config) -> web.Application:
     app.router.add_routes(recordings.routes)
     app.router.add_routes(coupons.routes)
     app.router.add_routes(ledger.routes)
+    app.router.add_routes(reports.routes)
     pages.add_routes(app)
     announcements = media.relay_publisher_events(app)
     recordings.store_recordings(app)

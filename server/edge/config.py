@@ -97,6 +97,7 @@ def from_env(environ: Mapping[str, str], **overrides: object) -> Config:
         chat=ChatConfig(
             redis_channel=environ.get("SHOPCAST_REDIS_CHANNEL") or ChatConfig.redis_channel,
             trusted_proxy_hops=_proxy_hops(environ),
+            show_metrics=_on_off(environ, "SHOPCAST_SHOW_METRICS", ChatConfig.show_metrics),
         ),
         commerce=CommerceConfig(
             reservation_hold_s=_seconds(
@@ -148,6 +149,15 @@ def _proxy_hops(environ: Mapping[str, str]) -> int:
             f"SHOPCAST_TRUSTED_PROXY_HOPS: expected 0 to {MAX_PROXY_HOPS} proxies (got {raw!r})"
         )
     return int(raw)
+
+
+def _on_off(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in ("on", "off"):
+        raise ConfigError(f"{name}: expected on or off (got {raw!r})")
+    return raw == "on"
 
 
 def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
@@ -333,6 +343,13 @@ SETTINGS: tuple[Setting, ...] = (
         "node that ingests a show writes it and any node may serve it, so give several nodes "
         "shared storage",
         f"unset: no recordings (`shopcast demo`: `{DEMO_RECORDINGS_DIR}`)",
+    ),
+    Setting(
+        "SHOPCAST_SHOW_METRICS",
+        "`off` stops collecting the show reports' audience events (viewer sessions, card "
+        "views, likes per second; written in batches, docs/protocol.md \"Show reports\"): the "
+        "reports keep chat, pins and sales",
+        "`on`",
     ),
 )
 

@@ -219,6 +219,13 @@ class RoomCode(StrEnum):
     UNAVAILABLE = "unavailable"
 
 
+class ReportCode(StrEnum):
+    """Show reports: who may read a show's figures."""
+
+    REPORT_FORBIDDEN = "report_forbidden"
+    REPORT_NOT_STARTED = "report_not_started"
+
+
 ErrorCode: TypeAlias = (
     GeneralCode
     | AuthCode
@@ -231,5 +238,6 @@ ErrorCode: TypeAlias = (
     | DealCode
     | CouponCode
     | RoomCode
+    | ReportCode
 )
 ERROR_CODE_ENUMS: tuple[type[StrEnum], ...] = get_args(ErrorCode)

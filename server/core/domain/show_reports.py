@@ -31,7 +31,8 @@ from server.core.domain.errors import Conflict, Forbidden
 from server.core.domain.roles import Principal, Role
 
 BUCKET_S = 10
-STAFF_ROLES = frozenset({Role.ADMIN, Role.COACH})
+# Platform staff: admins, and coaches (who review hosts' shows; the role may be absent).
+STAFF_ROLES = frozenset({str(Role.ADMIN), "coach"})
 
 
 class ViewerKind(StrEnum):

@@ -25,6 +25,7 @@ from server.core.services.order_lifecycle import OrderLifecycle
 from server.core.services.orders import OrderService
 from server.core.services.rate_limits import RateLimits
 from server.core.services.recordings import RecordingService
+from server.core.services.show_reports import ShowReports
 from server.core.services.streams import StreamService
 from server.core.stock.gate import StockGate
 from server.core.stock.redis_lua import RedisStockReservations
@@ -53,6 +54,7 @@ class Services:
     lifecycle: OrderLifecycle
     rate_limits: RateLimits
     events: DomainEvents  # what they change, told after each commit (server/core/events.py)
+    show_reports: ShowReports
 
     @classmethod
     def build(
@@ -77,6 +79,8 @@ class Services:
         coupons = CouponService(db)
         ledger = Ledger(db)
         events = DomainEvents()
+        show_reports = ShowReports(db)
+        events.subscribe(show_reports.on_event)  # a show that ends gets its report stored
         orders = OrderService(db, coupons, hold=hold, gate=gate, events=events)
         lifecycle = OrderLifecycle(
             db,
@@ -103,6 +107,7 @@ class Services:
             lifecycle=lifecycle,
             rate_limits=rate_limits,
             events=events,
+            show_reports=show_reports,
         )
 
     async def close(self) -> None:

@@ -11,6 +11,7 @@ from server.core.domain.ids import check_id
 from server.core.domain.orders import MAX_QUANTITY_PER_ORDER, Item
 from server.core.domain.roles import Principal
 from server.core.domain.variants import pick_by_sku
+from server.core.services.show_reports import added_to_cart
 from server.core.store.db import Database
 from server.core.store.rows import CartItem, ProductVariant, StreamProduct
 
@@ -89,6 +90,8 @@ class CartService:
                         quantity=quantity,
                     )
                 )
+                # An add-to-cart of the show report, in this transaction: no round trip more.
+                session.add(added_to_cart(stream_id, product_id, principal.subject))
         return await self.items(principal, stream_id)
 
     async def as_items(self, principal: Principal, stream_id: int) -> list[Item]:

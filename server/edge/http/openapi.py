@@ -20,6 +20,7 @@ from pydantic_core import PydanticUndefined, core_schema
 
 import server
 from server.contract import accounts, answers, catalog, coupons, deals, orders, streams
+from server.contract import reports as report_api
 from server.contract.body import Id
 from server.contract.shapes import Sku
 from server.edge.http import pages
@@ -232,6 +233,21 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     auth("get", "/api/coupons", "The coupons you created (admins: all)", answer=A.Coupons),
     auth("get", "/api/ledger", "Commission totals", answer=A.LedgerReport, query=LEDGER),
+    # show reports (its host and staff: all of it; a seller: their products' lines)
+    auth("get", "/api/streams/{id}/report", "The show's report", answer=report_api.ShowReport),
+    auth(
+        "get",
+        "/api/streams/{id}/report.csv",
+        "The show's report per product and currency, CSV",
+        content="text/csv",
+    ),
+    auth(
+        "get",
+        "/api/streams/{id}/report.svg",
+        "A chart of the show's report, SVG",
+        content="image/svg+xml",
+        query=(("chart", {"enum": [str(c) for c in report_api.Chart]}), ("currency", STR)),
+    ),
     get("/api/openapi.json", "This document"),
     # operations, media and pages
     get("/healthz", "Database and Redis reachability", answer=A.Health),
@@ -251,6 +267,7 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     get("/", "The home page", content="text/html"),
     get("/seller", "The seller's page", content="text/html"),
+    get("/report/{id:\\d+}", "The report page of a show", content="text/html"),
     *(
         get(f"/{page}/{{id:\\d+}}", f"The {page} page of a show", content="text/html")
         for page in ("studio", "watch", "moderate")

@@ -17,6 +17,7 @@ routes = web.RouteTableDef()
 PAGES = {"/": "index.html", "/seller": "seller.html"} | {
     f"/{name}/{{id:\\d+}}": f"{name}.html" for name in ("studio", "watch", "moderate")
 }
+PAGES["/report/{id:\\d+}"] = "report.html"  # a show's report (its host, sellers, staff)
 NODE_MODULES = STATIC_DIR.parent / "node_modules"
 # URL under /static/vendor/ -> the file in node_modules that answers it.
 VENDOR = {
