@@ -131,4 +131,4 @@ def _gate(db: Database, redis_url: str, prefix: str, hold: timedelta) -> StockGa
             return deal.quantity - deal.sold if deal is not None else 0
 
     reservations = RedisStockReservations.from_url(redis_url, prefix, hold + GATE_HOLD_MARGIN)
-    return StockGate(reservations, seed)
+    return StockGate(reservations, seed, listen=True)

@@ -16,11 +16,18 @@ retried request finds its first hold instead of taking a second one.
 
 Every Redis error lets the request through to the database (logged once per
 LOG_EVERY_S): losing Redis slows a sale down, it does not stop it.
+
+Once a key has sold out, its next buyers are refused from memory, without a round trip
+(`listen=True`, as the composition root sets it): the gate subscribes to the scripts'
+announcements and keeps a SoldOutBoard (server/core/stock/sold_out_board.py). The first refusal
+Redis gives for an empty key makes the gate read the key's state and holders once; from then on
+only the key's holders (retries of the winners) go on to Redis, until the key comes back.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -32,11 +39,13 @@ from redis.exceptions import RedisError
 from server.core.domain.error_codes import DealCode
 from server.core.domain.errors import Conflict, DomainError, SoldOut
 from server.core.stock.redis_lua import RedisStockReservations
+from server.core.stock.sold_out_board import SoldOutBoard
 
 logger = logging.getLogger(__name__)
 
 RESEED_S = 5.0
 LOG_EVERY_S = 10.0
+RESUBSCRIBE_S = 1.0  # pause before subscribing again after the announcements' connection broke
 
 Seeder = Callable[[str], Awaitable[int]]  # a gate key's units on the shelf, from the database
 
@@ -66,6 +75,8 @@ class StockGate:
         reservations: RedisStockReservations,
         seeder: Seeder,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        listen: bool = False,
     ) -> None:
         self.reservations = reservations
         self._seeder = seeder
@@ -76,10 +87,22 @@ class StockGate:
         self.admitted = 0
         self.refused = 0
         self.failed_open = 0
+        self.board = SoldOutBoard(clock)
+        self._listen = listen
+        self._listener: asyncio.Task[None] | None = None
+        self._listening = 0  # the subscription's generation while it is up, else 0
+        self._generations = 0
+        self._syncing: dict[str, asyncio.Future[None]] = {}
 
     async def admit(self, holds: Sequence[Hold], now: datetime) -> list[Hold]:
         """Hold every unit asked for, or none: raises SoldOut (after giving back what it held)
         when one key has too few. Returns the holds taken; [] if Redis failed (fail open)."""
+        self._start_listening()
+        if self._listening:
+            for hold in holds:
+                if self.board.refuses(hold.key, hold.reservation_id):
+                    self.refused += 1
+                    raise _sold_out(hold.key, SoldOut(sold_out_message(0)))
         taken: list[Hold] = []
         try:
             for hold in holds:
@@ -89,6 +112,7 @@ class StockGate:
                         hold.reservation_id, hold.key, hold.quantity, now
                     )
                 except SoldOut as refusal:
+                    self._sync_soon(hold.key)
                     raise _sold_out(hold.key, refusal) from None
                 taken.append(hold)
         except DomainError:
@@ -126,7 +150,66 @@ class StockGate:
         await self.adjust(variant_key(variant_id), delta)
 
     async def close(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+        for pending in list(self._syncing.values()):
+            pending.cancel()
         await self.reservations.close()
+
+    # -- what every process hears of keys selling out and coming back -------------------------
+
+    def _start_listening(self) -> None:
+        if self._listen and self._listener is None:
+            self._listener = asyncio.create_task(self._hear_announcements())
+
+    async def _hear_announcements(self) -> None:
+        while True:
+            pubsub = self.reservations.redis.pubsub()
+            try:
+                await pubsub.subscribe(self.reservations.channel)
+                async for message in pubsub.listen():
+                    self._heard(message)
+            except (RedisError, OSError) as exc:
+                self._failed(exc)
+            finally:
+                self._listening = 0
+                self.board.reset()
+                with contextlib.suppress(RedisError, OSError):
+                    await asyncio.shield(pubsub.aclose())
+            await asyncio.sleep(RESUBSCRIBE_S)
+
+    def _heard(self, message: dict) -> None:
+        if message["type"] == "subscribe":
+            self._generations += 1
+            self._listening = self._generations  # from here on, no change goes unheard
+            return
+        if message["type"] != "message":
+            return
+        try:
+            key, state, epoch = _text(message["data"]).split(" ")
+            self.board.heard(key, state == "out", int(epoch))
+        except ValueError:
+            logger.warning("stock gate: an announcement it cannot read: %r", message["data"])
+
+    def _sync_soon(self, key: str) -> None:
+        """Redis refused an empty key: read its state and holders once, in the background."""
+        if self._listening and key not in self._syncing and self.board.needs_sync(key):
+            pending = asyncio.ensure_future(self._sync(key, self._listening))
+            self._syncing[key] = pending
+            pending.add_done_callback(lambda done: self._synced(key, done))
+
+    async def _sync(self, key: str, generation: int) -> None:
+        out, epoch, holders = await self.reservations.state(key)
+        if self._listening == generation:  # a read from before a lost subscription is stale
+            self.board.synced(key, out, epoch, holders)
+
+    def _synced(self, key: str, done: asyncio.Future[None]) -> None:
+        self._syncing.pop(key, None)
+        failure = None if done.cancelled() else done.exception()
+        if failure is not None:
+            self._failed(failure)
 
     async def _ensure_seeded(self, key: str) -> None:
         """Seed a key before its first use; re-seed it every RESEED_S in the background. One
@@ -174,6 +257,10 @@ def _sold_out(key: str, refusal: SoldOut) -> DomainError:
     if key.startswith("d"):
         return Conflict("deal sold out", code=DealCode.DEAL_SOLD_OUT)
     return refusal
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def sold_out_message(available: int) -> str:

@@ -11,6 +11,12 @@ Keys, under the prefix P given by the composition root:
     P:holds:<sku>        zset   ids of held reservations, scored by expiry
     P:holds              zset   the same for every SKU, for a sweep across SKUs
     P:reservation:<id>   hash   sku, qty, expires_at, state
+    P:holders:<sku>      set    every reservation id that took units of the SKU (kept `keep`)
+
+The stock hash also carries `out` ('1' while available is 0) and `epoch`, bumped each time the
+SKU runs out or comes back; each such change is published on P:stock-state as
+`<sku> out|back <epoch>`, so every process can refuse a sold-out SKU's buyers from memory
+(server/core/stock/sold_out_board.py) and hears at once when units come back.
 
 Expiry is in microseconds since the epoch, exact in a zset's double score. A hold past its expiry
 is released by whoever comes first: `reserve` releases the lapsed holds of its SKU before it
@@ -61,6 +67,20 @@ local all_holds = prefix .. ':holds'
 local function stock_key(sku) return prefix .. ':stock:' .. sku end
 local function holds_key(sku) return prefix .. ':holds:' .. sku end
 local function record_key(id) return prefix .. ':reservation:' .. id end
+local function holders_key(sku) return prefix .. ':holders:' .. sku end
+
+-- After any change of a SKU's available count: if it ran out or came back, say so to every
+-- process. A SKU Redis does not count (never seeded, or flushed) is left alone.
+local function announce(sku)
+  local key = stock_key(sku)
+  if redis.call('EXISTS', key) == 0 then return end
+  local v = redis.call('HMGET', key, 'available', 'out')
+  local out = (tonumber(v[1]) or 0) <= 0
+  if out == (v[2] == '1') then return end
+  local epoch = redis.call('HINCRBY', key, 'epoch', 1)
+  redis.call('HSET', key, 'out', out and '1' or '0')
+  redis.call('PUBLISH', prefix .. ':stock-state', sku .. (out and ' out ' or ' back ') .. epoch)
+end
 
 local function level(sku)
   local v = redis.call('HMGET', stock_key(sku), 'available', 'reserved', 'sold')
@@ -96,6 +116,7 @@ local function release_lapsed(zset, now)
     local r = load(id)
     if r and r.state == 'held' then
       released[#released + 1] = reply(move(r, 'reserved', 'available', 'released'))
+      announce(r.sku)
     else
       -- Not held any more (cannot happen through these scripts): only drop the stale index.
       redis.call('ZREM', zset, id)
@@ -108,6 +129,7 @@ end
 # ARGV[3..4]: sku, quantity. Returns the level.
 _RESTOCK = """
 redis.call('HINCRBY', stock_key(ARGV[3]), 'available', ARGV[4])
+announce(ARGV[3])
 return level(ARGV[3])
 """
 
@@ -116,6 +138,7 @@ return level(ARGV[3])
 _SEED = """
 if redis.call('EXISTS', stock_key(ARGV[3])) == 1 then return 0 end
 redis.call('HSET', stock_key(ARGV[3]), 'available', ARGV[4], 'reserved', 0, 'sold', 0)
+announce(ARGV[3])
 return 1
 """
 
@@ -126,6 +149,7 @@ if redis.call('EXISTS', stock_key(ARGV[3])) == 0 then return {0, 0, 0} end
 local available = level(ARGV[3])[1] + tonumber(ARGV[4])
 if available < 0 then available = 0 end
 redis.call('HSET', stock_key(ARGV[3]), 'available', available)
+announce(ARGV[3])
 return level(ARGV[3])
 """
 
@@ -140,13 +164,19 @@ if earlier then
 end
 release_lapsed(holds_key(sku), now)  -- lapsed holds count as stock again before we decide
 local available = level(sku)[1]
-if available < qty then return {'sold_out', available} end
+if available < qty then
+  announce(sku)  -- a SKU seeded at 0 runs out here
+  return {'sold_out', available}
+end
 redis.call('HINCRBY', stock_key(sku), 'available', -qty)
 redis.call('HINCRBY', stock_key(sku), 'reserved', qty)
 redis.call('HSET', record_key(id), 'sku', sku, 'qty', qty, 'expires_at', expires_at,
            'state', 'held')
 redis.call('ZADD', holds_key(sku), expires_at, id)
 redis.call('ZADD', all_holds, expires_at, id)
+redis.call('SADD', holders_key(sku), id)
+redis.call('EXPIRE', holders_key(sku), keep)
+announce(sku)
 return reply({id = id, sku = sku, qty = qty, expires_at = expires_at, state = 'held'})
 """
 
@@ -163,12 +193,22 @@ local r = load(id)
 if not r then return {'unknown', ''} end
 if target == 'sold' and r.state == 'held' and tonumber(now) >= tonumber(r.expires_at) then
   move(r, 'reserved', 'available', 'released')  -- paid too late: the hold goes back on sale
+  announce(r.sku)
   return {'expired', ''}
 end
 if r.state == target then return reply(r) end  -- a retry, or a webhook delivered twice
 local from, leaving, joining = unpack(moves[target])
 if r.state ~= from then return {'refused', r.state} end
-return reply(move(r, leaving, joining, target))
+move(r, leaving, joining, target)
+announce(r.sku)
+return reply(r)
+"""
+
+# ARGV[3]: sku. Returns whether it is out, its epoch, and (when out) its holders, in one read.
+_STATE = """
+local v = redis.call('HMGET', stock_key(ARGV[3]), 'out', 'epoch')
+if v[1] ~= '1' then return {0, tonumber(v[2]) or 0} end
+return {1, tonumber(v[2]) or 0, redis.call('SMEMBERS', holders_key(ARGV[3]))}
 """
 
 # ARGV[3..5]: now, 'all' or 'one', the SKU if one. Returns the released reservations.
@@ -199,6 +239,8 @@ class RedisStockReservations(StockReservations):
         self._expire = redis.register_script(_PRELUDE + _EXPIRE)
         self._seed = redis.register_script(_PRELUDE + _SEED)
         self._adjust = redis.register_script(_PRELUDE + _ADJUST)
+        self._state = redis.register_script(_PRELUDE + _STATE)
+        self.channel = f"{prefix}:stock-state"
 
     @classmethod
     def from_url(
@@ -255,6 +297,12 @@ class RedisStockReservations(StockReservations):
     async def level(self, sku: str) -> StockLevel:
         key = f"{self.prefix}:stock:{sku}"
         return _level(await self.redis.hmget(key, ["available", "reserved", "sold"]))
+
+    async def state(self, sku: str) -> tuple[bool, int, list[str]]:
+        """Whether `sku` is out of stock, its epoch, and when out the ids that hold its units."""
+        out, epoch, *rest = await self._run(self._state, sku)
+        holders = rest[0] if rest else []
+        return bool(out), int(epoch), [_text(h) for h in holders]
 
     async def get(self, reservation_id: str) -> Reservation:
         key = f"{self.prefix}:reservation:{reservation_id}"

@@ -10,6 +10,7 @@ import pytest
 from server.core.domain.errors import Conflict, SoldOut
 from server.core.stock.gate import Hold, StockGate, deal_key, hold_id, variant_key
 from server.core.stock.redis_lua import RedisStockReservations
+from tests.conftest import REDIS_URL
 from tests.server.core.stock.conftest import HOLD, T0
 
 
@@ -96,3 +97,111 @@ async def test_without_redis_the_gate_lets_everyone_through_to_the_database() ->
         await gate.release(holds(1, "v1"))  # nothing to do, nothing raised
     finally:
         await gate.close()
+
+
+# -- losers refused from memory, across processes -----------------------------------------------
+
+
+class Counted:
+    """Counts the reserve round trips a gate makes (the real script still runs)."""
+
+    def __init__(self, stock: RedisStockReservations) -> None:
+        self.calls = 0
+        self._reserve = stock.reserve
+        stock.reserve = self._counted  # type: ignore[method-assign]
+
+    async def _counted(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        return await self._reserve(*args, **kwargs)
+
+
+async def until(condition, tries: int = 200) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(tries):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the gate never reached the state the test waits for")
+
+
+@pytest.fixture
+async def two_gates(redis_stock):  # type: ignore[no-untyped-def]
+    """Two processes' gates on one Redis prefix, each with its own client, both listening."""
+    name = f"gate-{redis_stock.prefix}"  # so a test can find this client's connections
+    other = RedisStockReservations.from_url(
+        f"{REDIS_URL}?client_name={name}", redis_stock.prefix, hold=HOLD
+    )
+    shelf = Shelf(v1=3, d5=2)
+    first = StockGate(redis_stock, shelf.seed, listen=True)
+    second = StockGate(other, shelf.seed, listen=True)
+    try:
+        yield first, second
+    finally:
+        for gate in (first, second):
+            if gate._listener is not None:
+                gate._listener.cancel()
+        await second.close()
+
+
+async def test_after_a_sell_out_the_losers_cost_no_round_trip(two_gates) -> None:
+    first, second = two_gates
+    counted = Counted(second.reservations)
+    for buyer in range(3):
+        assert await first.admit(holds(buyer, "v1"), T0)
+    with pytest.raises(SoldOut):  # Redis says so once; the gate reads the key's state
+        await second.admit(holds(10, "v1"), T0)
+    await until(lambda: not second.board.needs_sync("v1"))
+    calls = counted.calls
+    for buyer in range(11, 60):
+        with pytest.raises(SoldOut) as refused:
+            await second.admit(holds(buyer, "v1"), T0)
+    assert refused.value.code == "sold_out"
+    assert counted.calls == calls
+    assert second.board.refused == 49
+    assert await second.admit(holds(1, "v1"), T0)  # a winner's retry still finds its hold
+    assert counted.calls == calls + 1
+
+
+async def test_units_coming_back_reopen_every_process(two_gates) -> None:
+    first, second = two_gates
+    won = [await first.admit(holds(buyer, "v1"), T0) for buyer in range(3)]
+    with pytest.raises(SoldOut):
+        await second.admit(holds(10, "v1"), T0)
+    await until(lambda: not second.board.needs_sync("v1"))
+    await first.release(won[0])  # a cancel: one unit is back
+    await until(lambda: not second.board.refuses("v1", hold_id(11, "key-0001", "v1")))
+    assert await second.admit(holds(11, "v1"), T0)
+    with pytest.raises(SoldOut):
+        await second.admit(holds(12, "v1"), T0)
+
+
+async def test_a_sold_out_deal_is_refused_with_the_deals_code(two_gates) -> None:
+    first, second = two_gates
+    for buyer in range(2):
+        assert await first.admit(holds(buyer, deal_key(5), variant_key(1)), T0)
+    with pytest.raises(Conflict):
+        await second.admit(holds(9, deal_key(5), variant_key(1)), T0)
+    await until(lambda: not second.board.needs_sync(deal_key(5)))
+    with pytest.raises(Conflict) as refused:
+        await second.admit(holds(10, deal_key(5), variant_key(1)), T0)
+    assert refused.value.code == "deal_sold_out"
+    assert (await second.reservations.level("v1")).available == 1  # nothing taken
+
+
+async def test_a_lost_subscription_sends_everyone_to_redis_again(two_gates) -> None:
+    first, second = two_gates
+    for buyer in range(3):
+        await first.admit(holds(buyer, "v1"), T0)
+    with pytest.raises(SoldOut):
+        await second.admit(holds(10, "v1"), T0)
+    await until(lambda: not second.board.needs_sync("v1"))
+    generation = second._listening
+    redis = first.reservations.redis
+    listed = await redis.execute_command("CLIENT", "LIST", "TYPE", "pubsub")
+    text = listed.decode() if isinstance(listed, bytes) else listed
+    ours = [line for line in text.splitlines() if f"name=gate-{first.reservations.prefix} " in line]
+    assert len(ours) == 1  # the second gate's subscription, and no one else's
+    client_id = ours[0].split(" ")[0].removeprefix("id=")
+    await redis.execute_command("CLIENT", "KILL", "ID", client_id)
+    await until(lambda: second._listening == 0 or second._listening > generation)
+    assert second.board.needs_sync("v1")  # nothing read before the loss is trusted
+    await until(lambda: second._listening > generation, tries=400)  # subscribed again
