@@ -19,12 +19,14 @@ limits raised through its Config), and, in the same run, a plain python-socketio
 handler re-emits each message to the room (no batching, no database; it acks likes and never
 broadcasts them, so the two differ in chat fan-out only). CPU and memory come from
 /proc. The load generators share the machine's cores with the server: on a small machine they
-take a good part of it, so the figures are a floor for what the node alone would do.
+take a good part of it, so the figures are a floor for what the node alone would do;
+`--server-cpus 0 --load-cpus 1` puts the server and the load on cores of their own (taskset).
 
     .venv/bin/python bench/chat.py                     # defaults below, about five minutes
     .venv/bin/python bench/chat.py --viewers 200 --rates 10 100 --extra --seconds 5
 
-Prints a table and writes bench/results/chat.json.
+Prints a table and writes bench/results/chat.json (`--out` elsewhere), with the machine, the
+commit and the time of the run.
 """
 
 from __future__ import annotations
@@ -37,8 +39,6 @@ import math
 import os
 import re
 import secrets
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -51,8 +51,12 @@ from aiohttp import ClientSession, ClientWebSocketResponse, TCPConnector, WSMsgT
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-TICKS = os.sysconf("SC_CLK_TCK")
-PAGE = os.sysconf("SC_PAGE_SIZE")
+from bench.harness import processes, report  # noqa: E402
+from bench.harness.processes import Child, command, say  # noqa: E402
+from bench.harness.record import Record  # noqa: E402
+from bench.harness.report import LATENCY_COLUMNS, Column, merged, quantile  # noqa: E402
+from bench.harness.usage import Sample  # noqa: E402
+
 SOCKET_PATH = "/socket.io/?EIO=4&transport=websocket"
 HANDSHAKE_TIMEOUT_S = 20.0
 HANDSHAKES_IN_FLIGHT = 25  # per load process: the server never sees a stampede
@@ -114,8 +118,12 @@ def baseline_app() -> web.Application:
         sio.on(name, handler)
     app = web.Application()
     sio.attach(app)
-    app.router.add_get("/healthz", lambda _: web.json_response({"status": "ok"}))
+    app.router.add_get("/healthz", healthz)
     return app
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
 
 
 def serve(kind: str, port: int, folder: str) -> None:
@@ -440,10 +448,6 @@ def viewer_result(tally: Tally, viewers: list[Viewer], expected: int) -> dict:
     }
 
 
-def say(value: Any) -> None:
-    print(json.dumps(value), flush=True)
-
-
 # -- senders: guests posting at a steady rate ---------------------------------------------------
 
 
@@ -562,14 +566,6 @@ async def run_senders(args: argparse.Namespace) -> None:
             task.cancel()
 
 
-async def command(*accepted: str) -> str:
-    """Wait for the next line on stdin that is one of `accepted` (the orchestrator's cue)."""
-    while True:
-        line = (await asyncio.to_thread(sys.stdin.readline)).strip()
-        if line in accepted or not line:
-            return line
-
-
 def sender_result(book: Book, senders: list[Sender], count: int) -> dict:
     unacked = sum(1 for s in senders for kind, *_ in s.pending.values() if kind == "chat")
     return {
@@ -588,78 +584,6 @@ def sender_result(book: Book, senders: list[Sender], count: int) -> dict:
 
 SETTLE_S = 1.0  # after the last join: viewer counts go out, queues empty
 STALL_S = 2.0  # the drain ends when nothing more arrives for this long
-
-
-class Child:
-    """A process of this script, driven by lines: commands on stdin, JSON answers on stdout."""
-
-    def __init__(self, name: str, proc: asyncio.subprocess.Process) -> None:
-        self.name = name
-        self.proc = proc
-
-    @classmethod
-    async def start(cls, name: str, role: str, flags: dict, stderr: Any = None) -> Child:
-        argv = [f"--role={role}", *(f"--{key}={value}" for key, value in flags.items())]
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, __file__, *argv, cwd=ROOT, limit=1 << 26,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
-        )  # fmt: skip
-        return cls(name, proc)
-
-    async def read(self) -> Any:
-        assert self.proc.stdout is not None
-        raw = await self.proc.stdout.readline()
-        if not raw:
-            raise RuntimeError(f"{self.name} exited with status {await self.proc.wait()}")
-        return json.loads(raw)
-
-    async def ask(self, line: str) -> Any:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(line.encode() + b"\n")
-        await self.proc.stdin.drain()
-        return await self.read()
-
-    def cpu_s(self) -> float:
-        return sum(proc_cpu_s(self.proc.pid))
-
-    async def stop(self) -> None:
-        """Killed, not asked: everything is measured by now, and an overloaded server's
-        graceful shutdown (closing thousands of backed-up sockets) only costs time."""
-        if self.proc.returncode is None:
-            self.proc.kill()
-        await self.proc.wait()
-
-
-def proc_cpu_s(pid: int) -> tuple[float, float]:
-    """(user, system) CPU seconds of the process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) / TICKS, int(fields[12]) / TICKS
-
-
-def proc_rss(pid: int) -> int:
-    return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-async def wait_healthy(url: str, server: Child, log: Path) -> None:
-    async with ClientSession() as http:
-        for _ in range(600):
-            if server.proc.returncode is not None:
-                tail = (await asyncio.to_thread(log.read_bytes))[-2000:].decode(errors="replace")
-                raise RuntimeError(f"the server exited:\n{tail}")
-            try:
-                async with http.get(url + "/healthz") as resp:
-                    if resp.status == 200:
-                        return
-            except OSError:
-                pass
-            await asyncio.sleep(0.1)
-    raise RuntimeError("the server did not answer /healthz within a minute")
 
 
 async def post_json(http: ClientSession, url: str, body: dict, token: str = "") -> dict:
@@ -725,10 +649,12 @@ class Run:
 async def measure(run: Run, args: argparse.Namespace) -> dict:
     with tempfile.TemporaryDirectory(prefix="shopcast-chat-bench-") as name:
         folder = Path(name)
-        port = free_port()
-        with (folder / "server.log").open("wb") as log:
-            flags = {"server": run.server, "port": port, "folder": folder}
-            server = await Child.start("server", "server", flags, stderr=log)
+        port = processes.free_port()
+        flags = {"server": run.server, "port": port, "folder": folder}
+        argv = processes.script(__file__, "server", flags)
+        server = await processes.start_server(
+            "server", argv, folder / "server.log", cpus=args.server_cpus
+        )
         children = [server]
         try:
             row = await run_load(run, args, f"http://127.0.0.1:{port}", folder, children)
@@ -746,39 +672,44 @@ async def run_load(
     run: Run, args: argparse.Namespace, url: str, folder: Path, children: list[Child]
 ) -> dict:
     server = children[0]
-    await wait_healthy(url, server, folder / "server.log")
+    await processes.wait_serving(server, url, log=folder / "server.log")
     if run.server == "shopcast":
         setup = await seed(url, args.senders)
     else:
         setup = {"stream_id": 1, "tokens": [None] * args.senders}
     (folder / "tokens.json").write_text(json.dumps(setup["tokens"]))
     room = {"url": url, "stream-id": setup["stream_id"]}
-    rss = [proc_rss(server.proc.pid)]
+    rss = [server.rss()]
     per = args.viewers_per_process
     procs = math.ceil(run.viewers / per)
     for n in range(procs):
         count = min(per, run.viewers - n * per)
         flags = {**room, "count": count, "connect-rate": args.connect_rate / procs}
-        children.append(await Child.start(f"viewers {n}", "viewers", flags))
+        argv = processes.script(__file__, "viewers", flags)
+        children.append(await Child.start(f"viewers {n}", argv, cpus=args.load_cpus))
     loads = children[1:]
     for load in loads:
         await load.read()  # all its viewers joined (or failed)
     flags = {**room, "tokens": folder / "tokens.json", "rate": run.rate,
              "seconds": args.seconds, "likes": args.likes}  # fmt: skip
-    sender = await Child.start("senders", "senders", flags)
+    sender = await Child.start(
+        "senders", processes.script(__file__, "senders", flags), cpus=args.load_cpus
+    )
     children.append(sender)
     likes = (await sender.read())["likes"]
     await sender.ask("warm")
     await asyncio.sleep(SETTLE_S)
-    rss.append(proc_rss(server.proc.pid))
-    cpu = [server.cpu_s(), sum(c.cpu_s() for c in children[1:])]
+    rss.append(server.rss())
+    groups = {"server": [server.pid], "load": [c.pid for c in children[1:]]}
+    before = Sample.take(groups)
     started = time.monotonic()
     await sender.ask("go")  # answers once the last message of the window has gone
     sending_s = time.monotonic() - started
     drain_s, drained = await drain(sender, loads, args.drain)
     window_s = time.monotonic() - started
-    cpu = [server.cpu_s() - cpu[0], sum(c.cpu_s() for c in children[1:]) - cpu[1]]
-    rss.append(proc_rss(server.proc.pid))
+    used = Sample.take(groups).since(before)
+    cpu = [used["server"], used["load"]]
+    rss.append(server.rss())
     expected = await sender.ask("expected")
     sent = await sender.ask("stop")
     results = [await load.ask(f"stop {expected}") for load in loads]
@@ -849,21 +780,6 @@ SUMMED = ["connected", "deliveries", "chat_frames", "duplicates", "lost", "viewe
           "disconnected", "checked_likes", "checked_mismatches"]  # fmt: skip
 
 
-def merged(counts: list[dict]) -> dict:
-    total: dict = {}
-    for one in counts:
-        for key, n in one.items():
-            total[key] = total.get(key, 0) + n
-    return total
-
-
-def quantile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
-
-
 def hist_quantile(hist: dict[int, int], q: float) -> float | None:
     """The upper edge (ms) of the 0.1 ms bucket holding the q-quantile."""
     total = sum(hist.values())
@@ -875,37 +791,26 @@ def hist_quantile(hist: dict[int, int], q: float) -> float | None:
     return None
 
 
+def undrained(row: dict) -> str:
+    return "" if row["drained"] else "+"  # still missing messages when the drain gave up
+
+
 COLUMNS = [
-    ("server", "server", "{}"),
-    ("viewers", "viewers", "{}"),
-    ("msgs/s", "msgs_per_s", "{:g}"),
-    ("sent/s", "sent_per_s", "{:.0f}"),
-    ("deliveries/s", "deliveries_per_s", "{:,.0f}"),
-    ("p50 ms", "latency_ms_p50", "{:.1f}"),
-    ("p99 ms", "latency_ms_p99", "{:.1f}"),
-    ("max ms", "latency_ms_max", "{:.0f}"),
-    ("lost", "lost", "{:,}"),
-    ("drain s", "drain_s", "{:.1f}"),
-    ("CPU s/1k", "server_cpu_s_per_1k_deliveries", "{:.3f}"),
-    ("CPU cores", "server_cpu_cores", "{:.2f}"),
-    ("KiB/conn", "server_rss_per_connection_kib", "{:.0f}"),
-    ("failures", "failures", "{}"),
-    ("msgs/frame", "msgs_per_frame", "{:.1f}"),
-    ("load CPU", "load_cpu_cores", "{:.2f}"),
+    Column("server", "server"),
+    Column("viewers", "viewers"),
+    Column("msgs/s", "msgs_per_s", "{:g}"),
+    Column("sent/s", "sent_per_s", "{:.0f}"),
+    Column("deliveries/s", "deliveries_per_s", "{:,.0f}"),
+    *LATENCY_COLUMNS,
+    Column("lost", "lost", "{:,}"),
+    Column("drain s", "drain_s", "{:.1f}", mark=undrained),
+    Column("CPU s/1k", "server_cpu_s_per_1k_deliveries", "{:.3f}"),
+    Column("CPU cores", "server_cpu_cores", "{:.2f}"),
+    Column("KiB/conn", "server_rss_per_connection_kib", "{:.0f}"),
+    Column("failures", "failures"),
+    Column("msgs/frame", "msgs_per_frame", "{:.1f}"),
+    Column("load CPU", "load_cpu_cores", "{:.2f}"),
 ]
-
-
-def table(rows: list[dict]) -> str:
-    cells = [[title for title, _, _ in COLUMNS]]
-    for row in rows:
-        line = ["-" if row[key] is None else fmt.format(row[key]) for _, key, fmt in COLUMNS]
-        if not row["drained"]:
-            line[9] += "+"  # still missing messages when the drain gave up
-        cells.append(line)
-    widths = [max(len(line[i]) for line in cells) for i in range(len(COLUMNS))]
-    return "\n".join(
-        " | ".join(cell.rjust(w) for cell, w in zip(line, widths, strict=True)) for line in cells
-    )
 
 
 def notes(rows: list[dict], args: argparse.Namespace) -> list[str]:
@@ -926,10 +831,16 @@ def notes(rows: list[dict], args: argparse.Namespace) -> list[str]:
                 f"goal (5,000 viewers, 100 msgs/s, p99 < 250 ms, nothing lost) at {name}:"
                 f" {'met' if met else 'NOT met'}"
             )
-    lines.append(
-        f"{os.cpu_count()} cores shared by the server and the load generators ('load CPU'"
-        " column, in cores): the server's figures are what it does with the rest"
-    )
+    if args.server_cpus or args.load_cpus:
+        lines.append(
+            f"{os.cpu_count()} cores; the server on CPUs {args.server_cpus or 'any'}, the load"
+            f" generators ('load CPU' column, in cores) on CPUs {args.load_cpus or 'any'}"
+        )
+    else:
+        lines.append(
+            f"{os.cpu_count()} cores shared by the server and the load generators ('load CPU'"
+            " column, in cores): the server's figures are what it does with the rest"
+        )
     return lines
 
 
@@ -946,25 +857,22 @@ def plan(args: argparse.Namespace) -> list[Run]:
 
 
 async def main(args: argparse.Namespace) -> None:
+    record = Record.begin()
     rows: list[dict] = []
     for run in plan(args):
         rows.append(await measure(run, args))
-        lines = table(rows[-1:]).splitlines()
-        print("\n".join(lines if len(rows) == 1 else lines[1:]), flush=True)
-    print("\n" + table(rows))
+        report.progress(COLUMNS, rows)
+    print("\n" + report.table(COLUMNS, rows))
     for line in notes(rows, args):
         print(line)
-    out = ROOT / "bench" / "results" / "chat.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
     settings = {k: v for k, v in vars(args).items() if k in SETTINGS}
     settings["cores"] = os.cpu_count()
     result = {"settings": settings, "rows": rows, "notes": notes(rows, args)}
-    out.write_text(json.dumps(result, indent=2))
-    print(f"wrote {out.relative_to(ROOT)}")
+    report.write_json(args.out, result, record)
 
 
 SETTINGS = ["viewers", "rates", "extra", "servers", "seconds", "likes", "senders",
-            "viewers_per_process", "connect_rate", "drain"]  # fmt: skip
+            "viewers_per_process", "connect_rate", "drain", "server_cpus", "load_cpus"]  # fmt: skip
 
 
 def parse_args() -> argparse.Namespace:
@@ -981,6 +889,7 @@ def parse_args() -> argparse.Namespace:
     add("--viewers-per-process", type=int, default=1000)
     add("--connect-rate", type=float, default=400.0, help="new viewers per second, in all")
     add("--drain", type=float, default=5.0, help="wait this long at most for late messages")
+    processes.add_run_options(parser, "chat")
     # what the processes this script starts are told
     add("--role", default="main", choices=["main", "server", "viewers", "senders"])
     for flag in ("--server", "--url", "--folder", "--tokens"):

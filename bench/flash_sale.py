@@ -35,13 +35,15 @@ the arrival window alone): the server processes; PostgreSQL's own processes, the
 run's database and Redis; the load processes; and everything else on the machine ("other"). The
 load shares the machine's cores with the server: when the load nears the core count, or lag
 grows, the figures are the load generator's, not the server's; and with "other" well above 0,
-something else was competing for the cores.
+something else was competing for the cores. `--server-cpus 0 --load-cpus 1` puts the servers
+and the load processes on cores of their own (taskset; PostgreSQL and Redis are not moved).
 
     .venv/bin/python bench/flash_sale.py                            # 10,000 buyers, 500 units
     .venv/bin/python bench/flash_sale.py --buyers 500 --units 50    # smoke run, under a minute
     .venv/bin/python bench/flash_sale.py --no-deal                  # plain stock, no deal
 
-Prints a table and writes bench/results/flash_sale.json.
+Prints a table and writes bench/results/flash_sale.json (`--out` elsewhere), with the machine,
+the commit and the time of the run.
 """
 
 from __future__ import annotations
@@ -49,19 +51,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import ctypes
 import json
 import os
 import random
 import re
 import secrets
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,12 +72,16 @@ from aiohttp import ClientError, ClientSession, ClientTimeout, TCPConnector, Tra
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-TICKS = os.sysconf("SC_CLK_TCK")
+from bench.harness import processes, report  # noqa: E402
+from bench.harness.processes import Child, command, say  # noqa: E402
+from bench.harness.record import Record  # noqa: E402
+from bench.harness.report import LATENCY_COLUMNS, Column, merged, quantile  # noqa: E402
+from bench.harness.usage import Sample  # noqa: E402
+
 PASSWORD = "bench-password-1"
 EMAIL_DOMAIN = "flash.bench.shopcast.test"
 PRICE_MINOR, DEAL_PRICE_MINOR = 9999, 4999
 TOKEN_TTL_S = 3600
-HEALTHY_WITHIN_S = 60.0
 GOAL_P99_MS, GOAL_ATTEMPTS_PER_S = 250.0, 5000.0
 DB_PROCESSES = ("postgres", "redis-server")  # whose CPU counts as the database's
 
@@ -227,118 +229,27 @@ async def run_buyers(args: argparse.Namespace) -> None:
     await command("stop")
 
 
-def say(value: Any) -> None:
-    print(json.dumps(value), flush=True)
-
-
-async def command(*accepted: str) -> str:
-    """The next line on stdin whose first word is one of `accepted`; "" when stdin closed."""
-    while True:
-        line = (await asyncio.to_thread(sys.stdin.readline)).strip()
-        if not line or line.split()[0] in accepted:
-            return line
-
-
 # -- processes: the servers and the load generators ---------------------------------------------
 
 
-def die_with_parent() -> None:
-    """Runs in the child before exec: SIGKILL it if this script dies, however it dies."""
-    PR_SET_PDEATHSIG = 1
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-class Process:
-    """A child process, killed at the end whatever happened."""
-
-    def __init__(self, name: str, proc: asyncio.subprocess.Process) -> None:
-        self.name = name
-        self.proc = proc
-
-    def cpu_s(self) -> float:
-        return proc_cpu_s(self.proc.pid) if self.proc.returncode is None else 0.0
-
-    async def stop(self, grace_s: float = 0.0) -> None:
-        if self.proc.returncode is None and grace_s > 0:
-            self.proc.terminate()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.proc.wait(), grace_s)
-        if self.proc.returncode is None:
-            self.proc.kill()
-        await self.proc.wait()
-
-
-class Load(Process):
-    """A load process of this script, driven by lines: commands on stdin, JSON on stdout."""
-
-    @classmethod
-    async def start(cls, name: str, plan: Path) -> Load:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, __file__, "--role=buyers", f"--plan={plan}", cwd=ROOT,
-            limit=1 << 26, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            preexec_fn=die_with_parent,
-        )  # fmt: skip
-        return cls(name, proc)
-
-    async def read(self) -> Any:
-        assert self.proc.stdout is not None
-        raw = await self.proc.stdout.readline()
-        if not raw:
-            raise RuntimeError(f"{self.name} exited with status {await self.proc.wait()}")
-        return json.loads(raw)
-
-    async def send(self, line: str) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(line.encode() + b"\n")
-        await self.proc.stdin.drain()
-
-
-async def start_server(port: int, env: dict[str, str], log: Path) -> Process:
+async def start_server(
+    port: int, env: dict[str, str], log: Path, cpus: str | None
+) -> Child:  # fmt: skip
     """`python -m server serve`, its output in `log`, its environment only what it is given."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("SHOPCAST_")} | env
-    with log.open("ab") as out:
-        migrate = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "server", "migrate", cwd=ROOT, env=environ,
-            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        if await migrate.wait() != 0:
-            raise RuntimeError(f"shopcast migrate failed: see {log}")
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "server", "serve", "--port", str(port), cwd=ROOT, env=environ,
-            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-            preexec_fn=die_with_parent,
-        )  # fmt: skip
-    return Process(f"server :{port}", proc)
+    migrate = await processes.start_server(
+        "migrate", [sys.executable, "-m", "server", "migrate"], log, cpus=cpus, env=environ
+    )
+    if await migrate.proc.wait() != 0:
+        raise RuntimeError(f"shopcast migrate failed: see {log}")
+    argv = [sys.executable, "-m", "server", "serve", "--port", str(port)]
+    return await processes.start_server(f"server :{port}", argv, log, cpus=cpus, env=environ)
 
 
-async def wait_healthy(url: str, server: Process, log: Path) -> None:
-    deadline = time.monotonic() + HEALTHY_WITHIN_S
-    async with ClientSession(timeout=ClientTimeout(total=5)) as http:
-        while time.monotonic() < deadline:
-            if server.proc.returncode is not None:
-                tail = (await asyncio.to_thread(log.read_bytes))[-3000:].decode(errors="replace")
-                raise RuntimeError(f"{server.name} exited during start:\n{tail}")
-            with contextlib.suppress(OSError, TimeoutError):
-                async with http.get(url + "/healthz") as resp:
-                    if resp.status == 200:
-                        return
-            await asyncio.sleep(0.1)
-    raise RuntimeError(f"{server.name} did not answer /healthz within {HEALTHY_WITHIN_S:g} s")
-
-
-def proc_cpu_s(pid: int) -> float:
-    """User + system CPU seconds of the process so far (0 if it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def db_cpu_s(db_name: str | None) -> dict[int, float]:
-    """CPU seconds so far per process of the run's database: PostgreSQL's own processes and
-    the backends serving `db_name` (not those of other databases), and Redis."""
-    found = {}
+def db_pids(db_name: str | None) -> list[int]:
+    """The run's database: PostgreSQL's own processes and the backends serving `db_name` (not
+    those of other databases), and Redis."""
+    found = []
     for entry in Path("/proc").iterdir():
         with contextlib.suppress(OSError):
             if not entry.name.isdigit() or (entry / "comm").read_text().strip() not in DB_PROCESSES:
@@ -346,51 +257,11 @@ def db_cpu_s(db_name: str | None) -> dict[int, float]:
             command = (entry / "cmdline").read_bytes().decode(errors="replace")
             backend = CLIENT.search(command) is not None
             if not backend or (db_name and f" {db_name} " in command):
-                found[int(entry.name)] = proc_cpu_s(int(entry.name))
+                found.append(int(entry.name))
     return found
 
 
 CLIENT = re.compile(r"\(\d+\)|\[local\]")  # a PostgreSQL backend names its client
-
-
-def machine_cpu_s() -> float:
-    """Busy CPU seconds of the whole machine so far (every core, every process)."""
-    fields = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
-    return (user + nice + system + irq + softirq + steal) / TICKS
-
-
-@dataclass(frozen=True)
-class CpuSample:
-    """CPU seconds used so far, by whom."""
-
-    server: float
-    load: float
-    db: dict[int, float]  # per process: backends come and go
-    machine: float
-
-    @classmethod
-    def take(cls, servers: list[Process], loads: list[Load], db_name: str | None) -> CpuSample:
-        return cls(
-            server=sum(s.cpu_s() for s in servers),
-            load=sum(p.cpu_s() for p in loads),
-            db=db_cpu_s(db_name) if db_name else {},
-            machine=machine_cpu_s(),
-        )
-
-    def since(self, earlier: CpuSample) -> dict[str, float]:
-        """Seconds used between the two samples; "other" is everyone else on the machine."""
-        db = sum(max(0.0, cpu - earlier.db.get(pid, 0.0)) for pid, cpu in self.db.items())
-        used = {"server": self.server - earlier.server, "load": self.load - earlier.load}
-        used["db"] = db
-        used["other"] = max(0.0, self.machine - earlier.machine - sum(used.values()))
-        return used
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # -- back ends: a fresh PostgreSQL database, a flushed Redis database ---------------------------
@@ -638,22 +509,22 @@ async def measure(setup: Setup, args: argparse.Namespace) -> dict:
             env["SHOPCAST_REDIS_URL"] = await flushed_redis(args.redis_url, args.redis_db, stack)
         else:
             env["SHOPCAST_DATABASE_URL"] = f"sqlite+aiosqlite:///{folder}/shop.db"
-        servers: list[Process] = []
-        stack.push_async_callback(stop_all, servers, 5.0)
+        servers: list[Child] = []
+        stack.push_async_callback(processes.stop_all, servers, 5.0)
         urls = []
         for n in range(setup.servers):  # one at a time: the first one migrates the schema
-            port, log = free_port(), folder / f"server-{n}.log"
-            servers.append(await start_server(port, env, log))
+            port, log = processes.free_port(), folder / f"server-{n}.log"
+            servers.append(await start_server(port, env, log, args.server_cpus))
             urls.append(f"http://127.0.0.1:{port}")
-            await wait_healthy(urls[-1], servers[-1], log)
+            await processes.wait_serving(servers[-1], urls[-1], log=log)
         engine = create_async_engine(env["SHOPCAST_DATABASE_URL"], pool_size=2)
         stack.push_async_callback(engine.dispose)
         world = await prepare(args, urls, engine, env["SHOPCAST_SECRET"])
-        loads: list[Load] = []
-        stack.push_async_callback(stop_all, loads, 0.0)
+        loads: list[Child] = []
+        stack.push_async_callback(processes.stop_all, loads, 0.0)
         files = plans(args, urls, world, world.pop("user_ids"), world.pop("tokens"), folder)
         db_name = urlsplit(env["SHOPCAST_DATABASE_URL"]).path[1:] if setup.postgres else None
-        row = await run_load(files, loads, servers, args.window, db_name)
+        row = await run_load(files, loads, servers, args, db_name)
         row |= await audit(engine, world["product_id"], world["deal_id"])
         row["server_log_problems"] = log_problems(folder)
         row["servers_exited"] = [s.name for s in servers if s.proc.returncode is not None]
@@ -675,23 +546,22 @@ async def prepare(args: argparse.Namespace, urls: list[str], engine: Any, secret
     return world
 
 
-async def stop_all(processes: Sequence[Process], grace_s: float) -> None:
-    await asyncio.gather(*(p.stop(grace_s) for p in processes))
-
-
-async def run_load(files: list[Path], loads: list[Load], servers: list[Process],
-                   window_s: float, db_name: str | None) -> dict:  # fmt: skip
+async def run_load(files: list[Path], loads: list[Child], servers: list[Child],
+                   args: argparse.Namespace, db_name: str | None) -> dict:  # fmt: skip
     """Start the load processes, give them one start time, collect what they saw and the CPU
     used over the arrival window and from the start to the last answer."""
     for n, plan in enumerate(files):
-        loads.append(await Load.start(f"load {n}", plan))
+        argv = processes.script(__file__, "buyers", {"plan": plan})
+        loads.append(await Child.start(f"load {n}", argv, cpus=args.load_cpus))
     ready = [await load.read() for load in loads]
 
-    def sample() -> CpuSample:
-        return CpuSample.take(servers, loads, db_name)
+    def sample() -> Sample:
+        return Sample.take({"server": [s.pid for s in servers if s.proc.returncode is None],
+                            "load": [p.pid for p in loads],
+                            "db": db_pids(db_name) if db_name else []})  # fmt: skip
 
-    async def at_window_end() -> CpuSample:
-        await asyncio.sleep(start + window_s - time.monotonic())
+    async def at_window_end() -> Sample:
+        await asyncio.sleep(start + args.window - time.monotonic())
         return sample()
 
     start = time.monotonic() + 1.0  # every process has it well before it comes
@@ -850,21 +720,6 @@ def refusal(answer: str) -> bool:
     return answer[:1] == "4" and not answer.startswith("429")
 
 
-def merged(counts: list[dict]) -> dict:
-    total: dict = {}
-    for one in counts:
-        for key, n in one.items():
-            total[key] = total.get(key, 0) + n
-    return total
-
-
-def quantile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
-
-
 def correct(row: dict) -> bool:
     return (
         row["orders"] == row["units"]
@@ -882,35 +737,27 @@ def goal_met(row: dict) -> bool:
 
 
 COLUMNS = [
-    ("setup", "setup", "{}"),
-    ("buyers", "buyers", "{:,}"),
-    ("requests", "requests", "{:,}"),
-    ("orders", "orders", "{:,}"),
-    ("oversold", "oversold", "{}"),
-    ("dupes", "duplicates", "{}"),
-    ("stock left", "stock_left", "{}"),
-    ("attempts/s", "attempts_per_s", "{:,.0f}"),
-    ("p50 ms", "latency_ms_p50", "{:.1f}"),
-    ("p99 ms", "latency_ms_p99", "{:.1f}"),
-    ("max ms", "latency_ms_max", "{:.0f}"),
-    ("lag p99", "lag_ms_p99", "{:.1f}"),
-    ("server CPU", "server_cpu_cores", "{:.2f}"),
-    ("PG+Redis CPU", "db_cpu_cores", "{:.2f}"),
-    ("load CPU window", "load_cpu_cores_window", "{:.2f}"),
-    ("other CPU", "other_cpu_cores", "{:.2f}"),
-    ("correct", "correct", "{}"),
+    Column("setup", "setup"),
+    Column("buyers", "buyers", "{:,}"),
+    Column("requests", "requests", "{:,}"),
+    Column("orders", "orders", "{:,}"),
+    Column("oversold", "oversold"),
+    Column("dupes", "duplicates"),
+    Column("stock left", "stock_left"),
+    Column("attempts/s", "attempts_per_s", "{:,.0f}"),
+    *LATENCY_COLUMNS,
+    Column("lag p99", "lag_ms_p99", "{:.1f}"),
+    Column("server CPU", "server_cpu_cores", "{:.2f}"),
+    Column("PG+Redis CPU", "db_cpu_cores", "{:.2f}"),
+    Column("load CPU window", "load_cpu_cores_window", "{:.2f}"),
+    Column("other CPU", "other_cpu_cores", "{:.2f}"),
+    Column("correct", "correct"),
 ]
 
 
-def table(rows: list[dict]) -> str:
-    cells = [[title for title, _, _ in COLUMNS]]
-    for row in rows:
-        row = row | {"correct": "yes" if correct(row) else "NO"}
-        cells.append(["-" if row[k] is None else f.format(row[k]) for _, k, f in COLUMNS])
-    widths = [max(len(line[i]) for line in cells) for i in range(len(COLUMNS))]
-    return "\n".join(
-        " | ".join(cell.rjust(w) for cell, w in zip(line, widths, strict=True)) for line in cells
-    )
+def shown(rows: list[dict]) -> list[dict]:
+    """The rows as the table shows them: judged correct or not."""
+    return [row | {"correct": "yes" if correct(row) else "NO"} for row in rows]
 
 
 def notes(rows: list[dict], args: argparse.Namespace) -> list[str]:
@@ -945,6 +792,9 @@ def notes(rows: list[dict], args: argparse.Namespace) -> list[str]:
         " 'load CPU window' while the buyers arrive, when the load generator is busiest;"
         " 'other CPU': the rest of the machine, which should be near 0 for figures to trust",
     ]
+    if args.server_cpus or args.load_cpus:
+        lines.append(f"the servers on CPUs {args.server_cpus or 'any'}, the load processes on"
+                     f" CPUs {args.load_cpus or 'any'}")  # fmt: skip
     return lines
 
 
@@ -958,27 +808,25 @@ async def main(args: argparse.Namespace) -> None:
     assert this is not None
     # `kill` or `timeout` ends the run as Ctrl-C does: servers stopped, database dropped.
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, this.cancel)
+    record = Record.begin()
     rows: list[dict] = []
     for name in args.setups:
         rows.append(await measure(SETUPS[name], args))
-        lines = table(rows[-1:]).splitlines()
-        print("\n".join(lines if len(rows) == 1 else lines[1:]), flush=True)
-    print("\n" + table(rows))
+        report.progress(COLUMNS, shown(rows))
+    print("\n" + report.table(COLUMNS, shown(rows)))
     for line in notes(rows, args):
         print(line)
-    out = ROOT / "bench" / "results" / "flash_sale.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
     settings = {k: v for k, v in vars(args).items() if k in SETTINGS}
     settings["cores"] = os.cpu_count()
     for row in rows:
         row["correct"], row["goal_met"] = correct(row), goal_met(row)
     result = {"settings": settings, "rows": rows, "notes": notes(rows, args)}
-    out.write_text(json.dumps(result, indent=2))
-    print(f"wrote {out.relative_to(ROOT)}")
+    report.write_json(args.out, result, record)
 
 
 SETTINGS = ["buyers", "units", "window", "setups", "processes", "connections", "retry_fraction",
-            "no_deal", "no_warm", "timeout", "seed", "deal_duration"]  # fmt: skip
+            "no_deal", "no_warm", "timeout", "seed", "deal_duration", "server_cpus",
+            "load_cpus"]  # fmt: skip
 
 
 def parse_args() -> argparse.Namespace:
@@ -1004,6 +852,7 @@ def parse_args() -> argparse.Namespace:
     )
     add("--redis-url", default="redis://127.0.0.1:6379")
     add("--redis-db", type=int, default=7, help="the Redis database flushed and used (never 0)")
+    processes.add_run_options(parser, "flash_sale")
     # what the processes this script starts are told
     add("--role", default="main", choices=["main", "buyers"])
     add("--plan", default="")

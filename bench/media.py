@@ -3,11 +3,14 @@
 One synthetic publisher sends a pre-encoded clip (H.264 or VP8, 30 fps, ~1 Mbps); N viewers in
 separate load-generator processes receive it and count packets and frames without decoding.
 The relay under test runs alone in its own process; its CPU time and memory come from /proc.
+`--server-cpus 0 --load-cpus 1` puts the relay and the viewers' processes on cores of their own
+(taskset); the publisher runs in this process, which stays where it is.
 
     .venv/bin/python bench/media.py                       # defaults below, a few minutes
     .venv/bin/python bench/media.py --viewers 10 50 --baseline-viewers 5 --codec vp8
 
-Prints a table and writes bench/results/media.json.
+Prints a table and writes bench/results/media.json (`--out` elsewhere), with the machine, the
+commit and the time of the run.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ import json
 import math
 import os
 import socket
-import subprocess
 import sys
 import time
 from fractions import Fraction
@@ -27,14 +29,19 @@ from pathlib import Path
 
 import av
 import numpy as np
-from aiohttp import ClientConnectorError, ClientSession, web
-from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiohttp import ClientSession, web
+from aiortc import RTCDtlsTransport, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtp import RtpPacket, is_rtcp
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import processes, report  # noqa: E402
+from bench.harness.processes import Child  # noqa: E402
+from bench.harness.record import Record  # noqa: E402
+from bench.harness.report import Column, quantile  # noqa: E402
+from bench.harness.usage import Sample  # noqa: E402
 from media import aiortc_hooks  # noqa: E402
 from media.keyframes import starts_keyframe  # noqa: E402
 from media.service import MediaConfig, MediaService  # noqa: E402
@@ -43,8 +50,6 @@ FPS = 30
 CLOCK = 90_000
 CLIP_SECONDS = 4
 VIEWERS_PER_PROCESS = 25
-TICKS = os.sysconf("SC_CLK_TCK")
-PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 # -- the synthetic publisher -------------------------------------------------------------------
@@ -125,15 +130,10 @@ async def start_publisher(
 
 
 async def post(url: str, sdp: str) -> str:
-    for attempt in range(50):  # the relay process may still be binding its port
-        try:
-            async with ClientSession() as http, http.post(url, data=sdp) as resp:
-                if resp.status != 201:
-                    raise RuntimeError(f"{url}: {resp.status} {await resp.text()}")
-                return await resp.text()
-        except ClientConnectorError:
-            await asyncio.sleep(0.1 * (attempt + 1))
-    raise RuntimeError(f"{url}: nothing listens")
+    async with ClientSession() as http, http.post(url, data=sdp) as resp:
+        if resp.status != 201:
+            raise RuntimeError(f"{url}: {resp.status} {await resp.text()}")
+        return await resp.text()
 
 
 # -- the relays under test ---------------------------------------------------------------------
@@ -176,7 +176,7 @@ def shopcast_app() -> web.Application:
 def aiortc_app() -> web.Application:
     from aiortc.contrib.media import MediaRelay  # the per-viewer re-encoding baseline
 
-    relay, source, peers = MediaRelay(), {}, set()
+    relay, source, peers = MediaRelay(), dict[str, MediaStreamTrack](), set()
 
     async def publish(request: web.Request) -> web.Response:
         pc = RTCPeerConnection()
@@ -277,8 +277,8 @@ def take_over_socket(pc: RTCPeerConnection, tally: ViewerCounts) -> None:
         else:
             original(data, addr)
 
-    protocol.datagram_received = datagram_received
-    protocol.counted = True
+    setattr(protocol, "datagram_received", datagram_received)  # noqa: B010 (a method, replaced)
+    setattr(protocol, "counted", True)  # noqa: B010
 
 
 async def run_viewers(url: str, count: int, seconds: float, codec: str) -> dict:
@@ -295,12 +295,12 @@ async def run_viewers(url: str, count: int, seconds: float, codec: str) -> dict:
                 take_over_socket(pc, tally)
 
         receiver._handle_rtp_packet = count_only  # type: ignore[method-assign]
-        pc.on(
-            "connectionstatechange",
-            lambda pc=pc, t=tally: (
-                pc.connectionState == "connected" and setattr(t, "connected_at", time.monotonic())
-            ),
-        )
+
+        def connected(pc: RTCPeerConnection = pc, tally: ViewerCounts = tally) -> None:
+            if pc.connectionState == "connected":
+                tally.connected_at = time.monotonic()
+
+        pc.on("connectionstatechange", connected)
         await pc.setLocalDescription(await pc.createOffer())
         answer = await post(url + "/watch", pc.localDescription.sdp)
         await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
@@ -327,35 +327,12 @@ async def run_viewers(url: str, count: int, seconds: float, codec: str) -> dict:
 # -- orchestration -----------------------------------------------------------------------------
 
 
-def proc_cpu_s(pid: int) -> tuple[float, float]:
-    """(user, system) CPU seconds of the process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) / TICKS, int(fields[12]) / TICKS
-
-
-def proc_rss(pid: int) -> int:
-    return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
-
-
-def spawn(*args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, __file__, *args], stdout=subprocess.PIPE, text=True, cwd=ROOT
-    )
-
-
 async def server_stats(url: str) -> dict:
     try:
         async with ClientSession() as http, http.get(url + "/stats") as resp:
             return await resp.json() if resp.status == 200 else {}
     except Exception:
         return {}
-
-
-def quantile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
 
 def histogram_quantile(cumulative: list[list[float]], count: int, q: float) -> float | None:
@@ -366,39 +343,45 @@ def histogram_quantile(cumulative: list[list[float]], count: int, q: float) -> f
     return None
 
 
-async def measure(relay: str, viewers: int, codec: str, clip: list, seconds: float, port: int):
-    server = spawn("--role", "server", "--relay", relay, "--port", str(port))
-    assert server.stdout is not None
-    server.stdout.readline()  # "listening"
-    url = f"http://127.0.0.1:{port}"
+async def measure(relay: str, viewers: int, codec: str, clip: list, args: argparse.Namespace):
+    port = processes.free_port()
+    flags = {"relay": relay, "port": port}
+    server = await Child.start(
+        "relay", processes.script(__file__, "server", flags), cpus=args.server_cpus
+    )
+    loads: list[Child] = []
+    try:
+        url = f"http://127.0.0.1:{port}"
+        return {"relay": relay} | await run_load(url, server, loads, viewers, codec, clip, args)
+    finally:
+        await asyncio.gather(server.stop(grace_s=5.0), *(load.stop() for load in loads))
+
+
+async def run_load(url: str, server: Child, loads: list[Child], viewers: int, codec: str,
+                   clip: list, args: argparse.Namespace) -> dict:  # fmt: skip
+    await server.line()  # "listening"
+    await processes.wait_serving(server, url, health=None)
+    seconds = args.seconds
     sent: dict[int, float] = {}
     publisher = await start_publisher(url, clip, codec, sent)
     await asyncio.sleep(1.0)
-    rss_before = proc_rss(server.pid)
-    loads = []
+    rss_before = server.rss()
     for i in range(math.ceil(viewers / VIEWERS_PER_PROCESS)):
         n = min(VIEWERS_PER_PROCESS, viewers - i * VIEWERS_PER_PROCESS)
-        loads.append(
-            spawn(
-                "--role", "viewers", "--url", url, "--count", str(n),
-                "--seconds", str(seconds), "--codec", codec,
-            )
-        )  # fmt: skip
+        flags = {"url": url, "count": n, "seconds": seconds, "codec": codec}
+        argv = processes.script(__file__, "viewers", flags)
+        loads.append(await Child.start(f"viewers {i}", argv, cpus=args.load_cpus))
     for load in loads:
-        await asyncio.to_thread(load.stdout.readline)  # "ready"
+        await load.line()  # "ready"
     before = await server_stats(url)
-    cpu_before, started = proc_cpu_s(server.pid), time.monotonic()
-    results = [json.loads(await asyncio.to_thread(load.stdout.read)) for load in loads]
+    cpu_before, started = Sample.take({"server": [server.pid]}), time.monotonic()
+    results = [await load.read() for load in loads]
     elapsed = time.monotonic() - started
-    user, system = (
-        after - was for after, was in zip(proc_cpu_s(server.pid), cpu_before, strict=True)
-    )
+    user, system = Sample.take({"server": [server.pid]}).times_since(cpu_before, "server")
     cpu = user + system
-    rss = proc_rss(server.pid)
+    rss = server.rss()
     after = await server_stats(url)
     await publisher.close()
-    server.terminate()
-    server.wait()
     packets = sum(r["packets"] for r in results)
     frames = sum(r["frames"] for r in results)
     lost = [n for r in results for n in r["lost"]]
@@ -429,7 +412,6 @@ async def measure(relay: str, viewers: int, codec: str, clip: list, seconds: flo
         )
     expected_frames = FPS * seconds * viewers
     return {
-        "relay": relay,
         "codec": codec,
         "viewers": viewers,
         "server_cpu_cores": cpu / elapsed,
@@ -483,7 +465,11 @@ async def fanout_only(viewers: int, packets: int = 400) -> dict:
 
         sender = pc.addTransceiver("video", direction="sendonly").sender
         path = SrtpPath(send, lambda: 0)
-        egress = Egress("video", sender, 96, 97, 1, 1 << 20, lambda: None, lambda _, p=path: p)
+
+        def path_of(_: RTCDtlsTransport, path: SrtpPath = path) -> SrtpPath:
+            return path
+
+        egress = Egress("video", sender, 96, 97, 1, 1 << 20, lambda: None, path_of)
         broadcast.add_viewer(str(n), [egress])
         broadcast.viewer_connected(str(n))
     payload = b"\x7c\x05" + bytes(1100)  # an FU-A fragment of a non-key slice
@@ -512,8 +498,9 @@ async def fanout_only(viewers: int, packets: int = 400) -> dict:
     }
 
 
-def table(rows: list[dict]) -> str:
-    cols = [
+COLUMNS = [  # titled by their JSON field, not aligned
+    Column(key, key, fmt)
+    for key, fmt in [
         ("relay", "{}"),
         ("codec", "{}"),
         ("viewers", "{}"),
@@ -532,25 +519,19 @@ def table(rows: list[dict]) -> str:
         ("server_rss_per_viewer_kib", "{:.0f}"),
         ("mbps_per_viewer", "{:.2f}"),
     ]
-    lines = [" | ".join(name for name, _ in cols)]
-    for row in rows:
-        lines.append(
-            " | ".join("-" if row[name] is None else fmt.format(row[name]) for name, fmt in cols)
-        )
-    return "\n".join(lines)
+]
 
 
 async def main(args: argparse.Namespace) -> None:
-    rows = []
-    port = 18700
+    record = Record.begin()
+    rows: list[dict] = []
     for codec in args.codecs:
         clip = encode_clip(codec, args.width, args.height, args.bitrate)
         plan = [("shopcast", n) for n in args.viewers]
         plan += [("aiortc", n) for n in args.baseline_viewers]
         for relay, n in plan:
-            port += 1
-            rows.append(await measure(relay, n, codec, clip, args.seconds, port))
-            print(table(rows[-1:]).splitlines()[-1], flush=True)
+            rows.append(await measure(relay, n, codec, clip, args))
+            report.progress(COLUMNS, rows, header=False, align=False)
     ratios = {}
     for codec in args.codecs:
         ours = [r for r in rows if r["relay"] == "shopcast" and r["codec"] == codec]
@@ -563,7 +544,7 @@ async def main(args: argparse.Namespace) -> None:
                         b["server_cpu_per_viewer_cores"] / r["server_cpu_per_viewer_cores"]
                     )
     micro = await fanout_only(max(args.viewers), packets=max(400, 80_000 // max(args.viewers)))
-    print("\n" + table(rows))
+    print("\n" + report.table(COLUMNS, rows, align=False))
     print(
         f"forwarding path alone ({micro['viewers']} viewers, {micro['sends']} sends, in-process):"
         f" {micro['us_per_send_cpu']:.1f} us CPU per packet sent"
@@ -571,12 +552,9 @@ async def main(args: argparse.Namespace) -> None:
     )
     for name, ratio in ratios.items():
         print(f"server CPU per viewer, {name}: {ratio:.1f}x")
-    out = ROOT / "bench" / "results" / "media.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    settings = {k: v for k, v in vars(args).items() if k != "role"}
+    settings = {k: v for k, v in vars(args).items() if k not in ("role", "out")}
     result = {"settings": settings, "rows": rows, "ratios": ratios, "forwarding_path": micro}
-    out.write_text(json.dumps(result, indent=2))
-    print(f"wrote {out.relative_to(ROOT)}")
+    report.write_json(args.out, result, record)
 
 
 def serve(relay: str, port: int) -> None:
@@ -601,6 +579,7 @@ if __name__ == "__main__":
     parser.add_argument("--height", type=int, default=720)
     parser.add_argument("--bitrate", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=8.0)
+    processes.add_run_options(parser, "media")
     args = parser.parse_args()
     if args.role == "server":
         serve(args.relay, args.port)

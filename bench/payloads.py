@@ -17,7 +17,8 @@ without it its rows are left out.
     .venv/bin/python bench/payloads.py                 # about 10 s
     .venv/bin/python bench/payloads.py --repeat 20000
 
-Prints a table (µs per payload, the best of five rounds) and writes bench/results/payloads.json.
+Prints a table (µs per payload, the best of five rounds) and writes bench/results/payloads.json,
+with the machine, the commit and the time of the run.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import json
 import sys
 import timeit
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -35,6 +37,7 @@ from pydantic import ValidationError as PydanticError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.harness.record import Record
 from chat.rules import clean_message
 from server.contract.orders import Buy
 from server.contract.payloads import SendMessage
@@ -161,7 +164,7 @@ def measure(repeat: int) -> list[dict[str, Any]]:
             {
                 "payload": payload,
                 "how": name.split(" ", 1)[1],
-                "valid_us": round(per_payload_us(lambda d=decode, v=valid: d(v), repeat), 2),
+                "valid_us": round(per_payload_us(partial(decode, valid), repeat), 2),
                 "invalid_us": round(per_payload_us(refused(decode, invalid), repeat), 2),
             }
         )
@@ -172,6 +175,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--repeat", type=int, default=5000, help="payloads per round")
     args = parser.parse_args()
+    record = Record.begin()
     rows = measure(args.repeat)
     print(f"{'payload':<14}{'how':<22}{'valid µs':>10}{'invalid µs':>12}")
     for row in rows:
@@ -179,7 +183,7 @@ def main() -> None:
     versions = {"python": sys.version.split()[0], "pydantic": _version("pydantic")}
     versions["msgspec"] = _version("msgspec")
     RESULTS.mkdir(exist_ok=True)
-    out = {"repeat": args.repeat, "versions": versions, "rows": rows}
+    out = {"repeat": args.repeat, "versions": versions, "rows": rows} | record.fields()
     (RESULTS / "payloads.json").write_text(json.dumps(out, indent=2) + "\n")
     print(f"wrote {RESULTS / 'payloads.json'}")
 
