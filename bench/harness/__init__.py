@@ -12,3 +12,7 @@ reads it: `0`, `1-3`, `0,2`): the server processes run on the first, the load ge
 the second, so the server's share of the machine shows apart from the load's. By default
 nothing is pinned. `--out` names the JSON file (default `bench/results/<benchmark>.json`).
 """
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent  # the checkout the benchmarks run from

@@ -24,9 +24,8 @@ from typing import IO, Any
 
 from aiohttp import ClientSession, ClientTimeout
 
-from bench.harness import usage
+from bench.harness import ROOT, usage
 
-ROOT = Path(__file__).resolve().parent.parent.parent
 SERVING_WITHIN_S = 60.0
 LOG_TAIL_BYTES = 3000
 LINE_LIMIT = 1 << 26  # a load process's final answer can be a few MB of JSON
@@ -91,10 +90,6 @@ class Child:
     async def ask(self, line: str) -> Any:
         await self.send(line)
         return await self.read()
-
-    def cpu_s(self) -> float:
-        """User + system CPU seconds it used so far (0 once it is gone)."""
-        return usage.cpu_times(self.pid).total if self.proc.returncode is None else 0.0
 
     def rss(self) -> int:
         return usage.rss(self.pid)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.harness.record import ROOT, Record
+from bench.harness import ROOT
+from bench.harness.record import Record
 
 
 @dataclass(frozen=True)
