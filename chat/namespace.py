@@ -33,6 +33,7 @@ from chat.moderation_store import StreamChange
 from chat.permissions import Action, may_attempt, standing
 from chat.room_base import Member, stream_ref
 from chat.rules import clean_message
+from server.contract.deals import NewDeal
 from server.contract.orders import Buy
 from server.contract.payloads import (
     EndDeal,
@@ -219,8 +220,9 @@ class StreamNamespace(ModerationEvents, DomainEventsRoom):
     async def on_start_deal(self, sid: str, data: Any) -> Ack:
         stream, principal = await self._stream_of(sid)
         await self._may(stream, principal, Action.PIN)  # the host and the stream's staff
+        terms = NewDeal.parse(data).terms()
         now = utcnow()
-        deal = await self._services.deals.start(None, stream.id, data, now)
+        deal = await self._services.deals.start(None, stream.id, terms, now)
         return ok(deal=deal_view(deal, now))
 
     @acked

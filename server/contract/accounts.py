@@ -1,38 +1,82 @@
 """Accounts and sign-in: what POST /api/accounts, /api/auth/* and PATCH /api/accounts/{id} take.
 
-Registering, signing in and guest names are checked by server/core/services/accounts.py in its
-own order (the role's permission before the address): those models document the fields."""
+Each body is checked by the domain's rules (server/core/domain/accounts.py) inside its model;
+registering checks the role first, then whether the caller may grant it, then the address,
+password and name, so a refused caller is told so before a bad field is."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Self
 
 from pydantic import ConfigDict, Field
 
-from server.contract.body import Body
-from server.contract.shapes import RoleName, shown
-from server.core.domain.accounts import MAX_DISPLAY_NAME, MIN_PASSWORD, AccountChange
+from server.contract.body import Body, Cleaned, fields_of
+from server.contract.shapes import RoleName
+from server.core.domain import accounts
+from server.core.domain.accounts import (
+    MAX_DISPLAY_NAME,
+    MAX_PASSWORD,
+    MIN_PASSWORD,
+    AccountChange,
+)
+from server.core.domain.errors import ValidationError
+from server.core.domain.roles import Principal, Role
+from server.core.services.accounts import check_may_create
 
-DisplayName = Annotated[Any, shown(Annotated[str, Field(max_length=MAX_DISPLAY_NAME)])]
-
-
-class Credentials(Body):
-    model_config = ConfigDict(json_schema_extra={"required": ["email", "password"]})
-    email: Annotated[Any, shown(str)] = None
-    password: Annotated[Any, shown(str)] = None
-
-
-class NewAccount(Body):
-    model_config = ConfigDict(json_schema_extra={"required": ["email", "password", "display_name"]})
-    email: Annotated[Any, shown(str)] = None
-    password: Annotated[Any, shown(Annotated[str, Field(min_length=MIN_PASSWORD)])] = None
-    display_name: DisplayName = None
-    role: Annotated[Any, shown(RoleName)] = None
+DisplayName = Annotated[str, Field(min_length=1, max_length=MAX_DISPLAY_NAME)]
 
 
-class Guest(Body):
-    model_config = ConfigDict(json_schema_extra={"required": ["display_name"]})
-    display_name: DisplayName = None
+class Credentials(Cleaned):
+    email: str
+    password: str
+
+    @classmethod
+    def rules(cls, data: object) -> object:
+        given = fields_of(data)
+        email, password = given.get("email"), given.get("password")
+        if not isinstance(email, str) or not isinstance(password, str):
+            raise ValidationError("email and password are required")
+        return {"email": email, "password": password}
+
+
+class NewAccount(Cleaned):
+    """Viewers, hosts and sellers sign themselves up; an admin's bearer token grants any role
+    (and the admin stays signed in as themself)."""
+
+    email: str
+    password: Annotated[str, Field(min_length=MIN_PASSWORD, max_length=MAX_PASSWORD)]
+    display_name: DisplayName
+    role: RoleName = "viewer"
+
+    @classmethod
+    def parse(cls, data: object, granted_by: Principal | None = None) -> Self:
+        """The role, then whether `granted_by` (the bearer's principal, None without one) may
+        grant it, then the rest."""
+        check_may_create(_role(data), granted_by)
+        return super().parse(data)
+
+    @classmethod
+    def rules(cls, data: object) -> object:
+        given = fields_of(data)
+        return {
+            "role": _role(data),
+            "email": accounts.check_email(given.get("email")),
+            "password": accounts.check_password(given.get("password")),
+            "display_name": accounts.check_display_name(given.get("display_name")),
+        }
+
+    @property
+    def account_role(self) -> Role:
+        return Role(self.role)
+
+
+class Guest(Cleaned):
+    display_name: DisplayName
+
+    @classmethod
+    def rules(cls, data: object) -> object:
+        name = accounts.check_display_name(fields_of(data).get("display_name"))
+        return {"display_name": name}
 
 
 class AccountPatch(Body):
@@ -45,3 +89,8 @@ class AccountPatch(Body):
     @classmethod
     def rules(cls, data: object) -> object:
         return AccountChange.parse(data)
+
+
+def _role(data: object) -> Role:
+    """As asked; a viewer when left out (or empty)."""
+    return accounts.check_role(fields_of(data).get("role") or Role.VIEWER)

@@ -1,7 +1,8 @@
 """What every request model shares: the domain's own checks run first, inside pydantic.
 
 A model's `rules` is the domain check of that body (server/core/domain), called by a wrap
-validator before pydantic looks at the fields. Its `ValidationError` is not a `ValueError`, so
+validator before pydantic looks at the fields (a `Cleaned` model is built from what the rules
+answer). Its `ValidationError` is not a `ValueError`, so
 pydantic lets it through unchanged: the client gets the rule's own status, code and message, as
 before the models existed. What the rules accept and pydantic's field types still refuse (they
 are written to accept no less) is translated once, by `parse`, to a 400 with `refusal` as code.
@@ -66,23 +67,20 @@ class Body(BaseModel):
             raise ValidationError(describe(exc), code=cls.refusal) from None
 
 
-class RulesBody(Body):
-    """A body the service checks whole, in its own order among its permission checks (a
-    refused caller is told so before a bad field is): the model takes any value and names the
-    fields (`Annotated[Any, shown(T)]`) for the document."""
+class Cleaned(Body):
+    """A body whose rules answer its fields cleaned: the model is built from what the domain's
+    checks made of the payload (a dict of typed values), so its fields are the values the
+    service takes, and every refusal is the rule's own (status, code, message)."""
 
+    @model_validator(mode="wrap")
     @classmethod
-    def rules(cls, data: object) -> object:
-        return data
-
-    @classmethod
-    def parse(cls, data: object) -> Self:
-        return cls.model_validate(data if isinstance(data, dict) else {})
+    def _rules_first(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        return handler(cls.rules(data))
 
 
 def require_object(
     data: object, message: str = "expected a JSON object", code: ErrorCode | None = None
-) -> dict:
+) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValidationError(message, code=code)
     return data
@@ -93,3 +91,9 @@ def describe(exc: PydanticError) -> str:
     first = exc.errors(include_url=False)[0]
     where = ".".join(str(part) for part in first["loc"])
     return f"{where}: {first['msg']}" if where else str(first["msg"])
+
+
+def fields_of(data: object) -> dict[str, Any]:
+    """The payload's fields, or none for what is not an object (its rules then refuse the
+    missing fields one by one, as the services did)."""
+    return data if isinstance(data, dict) else {}

@@ -1,15 +1,16 @@
 """Shops and products: what POST/PATCH /api/sellers, /api/products and variants take.
 
 The rules are server/core/domain/catalog.py's parsers, run first (the services run them again
-on the same body before anything else)."""
+on the same body before anything else); a new shop's are run once the caller may open one
+(CatalogService.authorize_new_seller), and the service takes the model's cleaned fields."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
-from server.contract.body import Body
+from server.contract.body import Body, Cleaned, fields_of
 from server.contract.shapes import (
     Currency,
     Language,
@@ -19,18 +20,30 @@ from server.contract.shapes import (
     Sku,
     Stock,
     Texts,
-    shown,
 )
-from server.core.domain.catalog import ProductChange, ProductInput, SellerChange, VariantChange
+from server.core.domain.catalog import (
+    MAX_SHOP_NAME,
+    ProductChange,
+    ProductInput,
+    SellerChange,
+    VariantChange,
+    check_country,
+    check_shop_name,
+)
 from server.core.domain.variants import MAX_OPTIONS, MAX_VARIANTS
 
 
-class NewSeller(Body):
-    """Checked by the catalogue service after the caller's role."""
+class NewSeller(Cleaned):
+    name: Annotated[str, Field(min_length=1, max_length=MAX_SHOP_NAME)]
+    country: Annotated[str, Field(pattern="^[A-Z]{2}$")]
 
-    model_config = ConfigDict(json_schema_extra={"required": ["name", "country"]})
-    name: Annotated[Any, shown(str)] = None
-    country: Annotated[Any, shown(Annotated[str, Field(pattern="^[A-Z]{2}$")])] = None
+    @classmethod
+    def rules(cls, data: object) -> object:
+        given = fields_of(data)
+        return {
+            "name": check_shop_name(given.get("name")),
+            "country": check_country(given.get("country")),
+        }
 
 
 class ShopPatch(Body):

@@ -3,15 +3,16 @@ POST /api/orders/{id}/pay take."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
-from server.contract.body import Body, Id, RulesBody
-from server.contract.shapes import IdempotencyKey, Quantity, shown
-from server.core.domain.error_codes import GeneralCode
+from server.contract.body import Body, Cleaned, Id, require_object
+from server.contract.shapes import IdempotencyKey, Quantity
+from server.core.domain.error_codes import GeneralCode, OrderCode
 from server.core.domain.errors import ValidationError
-from server.core.domain.orders import MAX_QUANTITY_PER_ORDER, BuyRequest, CheckoutRequest
+from server.core.domain.ids import check_id
+from server.core.domain.orders import MAX_QUANTITY_PER_ORDER, BuyRequest, CheckoutRequest, Item
 
 MAX_PAYMENT_METHOD_CHARS = 255
 Sku = Annotated[str, Field(min_length=1, max_length=64)]
@@ -51,14 +52,30 @@ class Checkout(Body):
         return self.checked(CheckoutRequest)
 
 
-class CartItem(RulesBody):
-    """Set a variant's quantity in the cart (0 takes it out); checked by the cart service after
-    who is buying."""
+class CartItem(Cleaned):
+    """Set a variant's quantity in the cart (0 takes it out); checked once the caller may use a
+    cart (CartService.authorize)."""
 
-    model_config = ConfigDict(json_schema_extra={"required": ["product_id"]})
-    product_id: Annotated[Any, shown(Id)] = None
-    sku: Annotated[Any, shown(str)] = None
-    quantity: Annotated[Any, shown(Annotated[int, Field(ge=0, le=MAX_QUANTITY_PER_ORDER)])] = None
+    product_id: Id
+    sku: Sku | None = None
+    quantity: Annotated[int, Field(ge=0, le=MAX_QUANTITY_PER_ORDER)] = 1
+
+    @classmethod
+    def rules(cls, data: object) -> object:
+        given = require_object(data, "expected an object with product_id, sku and quantity")
+        product_id = check_id(given.get("product_id"), "product_id", code=OrderCode.BAD_PRODUCT)
+        quantity = given.get("quantity", 1)
+        if isinstance(quantity, bool) or not isinstance(quantity, int):
+            raise ValidationError("quantity must be an integer", code=OrderCode.BAD_QUANTITY)
+        if not 0 <= quantity <= MAX_QUANTITY_PER_ORDER:
+            raise ValidationError(
+                f"quantity must be 0 to {MAX_QUANTITY_PER_ORDER}", code=OrderCode.BAD_QUANTITY
+            )
+        sku = Item.parse({"product_id": product_id, "sku": given.get("sku")}).sku
+        return {"product_id": product_id, "sku": sku, "quantity": quantity}
+
+    def item(self) -> Item:
+        return Item(self.product_id, self.sku, self.quantity)
 
 
 class Pay(Body):

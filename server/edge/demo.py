@@ -116,12 +116,14 @@ async def seed(app: web.Application) -> DemoShow:
             return DemoShow(stream_id=stream_id or 0)
     services = app[SERVICES]
     accounts = services.accounts
-    seller, _ = await accounts.register(ACCOUNTS["seller"], PASSWORD, "Atelier Lumière", "seller")
-    host, _ = await accounts.register(ACCOUNTS["host"], PASSWORD, "Mila Live", "host")
-    await accounts.register(
-        ACCOUNTS["moderator"], PASSWORD, "Mod Kasia", "moderator", granted_by=SYSTEM
+    seller, _ = await accounts.register(
+        ACCOUNTS["seller"], PASSWORD, "Atelier Lumière", Role.SELLER
     )
-    await accounts.register(ACCOUNTS["viewer"], PASSWORD, "Viewer Ana", "viewer")
+    host, _ = await accounts.register(ACCOUNTS["host"], PASSWORD, "Mila Live", Role.HOST)
+    await accounts.register(
+        ACCOUNTS["moderator"], PASSWORD, "Mod Kasia", Role.MODERATOR, granted_by=SYSTEM
+    )
+    await accounts.register(ACCOUNTS["viewer"], PASSWORD, "Viewer Ana", Role.VIEWER)
     await services.catalog.create_seller(principal_of(seller), "Atelier Lumière", "FR")
     await services.catalog.update_seller(principal_of(seller), {"commission_bp": 1000})
     product_ids = []
@@ -130,12 +132,10 @@ async def seed(app: web.Application) -> DemoShow:
         product_ids.append(product.id)
     stream = await services.streams.create(
         principal_of(host),
-        {
-            "title": "Summer picks, live",
-            "language": "en",
-            "product_ids": product_ids,
-            "scheduled_at": (utcnow() + timedelta(hours=1)).isoformat(),
-        },
+        "Summer picks, live",
+        language="en",
+        product_ids=product_ids,
+        scheduled_at=utcnow() + timedelta(hours=1),
     )
     return DemoShow(stream_id=stream.id)
 

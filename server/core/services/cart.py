@@ -7,8 +7,7 @@ from sqlalchemy import delete, select
 from server.core.domain.accounts import require_account
 from server.core.domain.error_codes import OrderCode, StreamCode
 from server.core.domain.errors import Conflict, ValidationError
-from server.core.domain.ids import check_id
-from server.core.domain.orders import MAX_QUANTITY_PER_ORDER, Item
+from server.core.domain.orders import Item
 from server.core.domain.roles import Principal
 from server.core.domain.variants import pick_by_sku
 from server.core.services.show_reports import added_to_cart
@@ -32,20 +31,15 @@ class CartService:
         async with self._db.reading() as session:
             return list(await session.scalars(query))
 
-    async def put(self, principal: Principal, stream_id: int, payload: object) -> list[CartItem]:
-        """Set how many of a variant are in the cart; 0 takes it out."""
+    def authorize(self, principal: Principal) -> None:
+        """Guests watch and chat, they have no cart (asked before an item is checked)."""
+        _buyer(principal)
+
+    async def put(self, principal: Principal, stream_id: int, item: Item) -> list[CartItem]:
+        """Set how many of a variant are in the cart (`item.quantity`, checked by the rules:
+        server/contract/orders.py); 0 takes it out."""
         buyer_id = _buyer(principal)
-        if not isinstance(payload, dict):
-            raise ValidationError("expected an object with product_id, sku and quantity")
-        product_id = check_id(payload.get("product_id"), "product_id", code=OrderCode.BAD_PRODUCT)
-        quantity = payload.get("quantity", 1)
-        if isinstance(quantity, bool) or not isinstance(quantity, int):
-            raise ValidationError("quantity must be an integer", code=OrderCode.BAD_QUANTITY)
-        if not 0 <= quantity <= MAX_QUANTITY_PER_ORDER:
-            raise ValidationError(
-                f"quantity must be 0 to {MAX_QUANTITY_PER_ORDER}", code=OrderCode.BAD_QUANTITY
-            )
-        sku = Item.parse({"product_id": product_id, "sku": payload.get("sku")}).sku
+        product_id, sku, quantity = item.product_id, item.sku, item.quantity
         async with self._db.writing() as session:
             if await session.get(StreamProduct, (stream_id, product_id)) is None:
                 raise ValidationError(

@@ -14,8 +14,6 @@ from server.core.domain.catalog import (
     ProductInput,
     SellerChange,
     VariantChange,
-    check_country,
-    check_shop_name,
     check_stock_change_allowed,
     edit_description,
     edit_title,
@@ -40,14 +38,15 @@ class CatalogService:
         self._db = db
         self._stock_changed = stock_changed
 
-    async def create_seller(self, principal: Principal, name: object, country: object) -> Seller:
+    def authorize_new_seller(self, principal: Principal) -> None:
+        """Only a seller account opens a shop (asked before its fields are checked)."""
         if principal.role != Role.SELLER or principal.user_id is None:
             raise Forbidden("only seller accounts can open a shop")
-        seller = Seller(
-            user_id=principal.user_id,
-            name=check_shop_name(name),
-            country=check_country(country),
-        )
+
+    async def create_seller(self, principal: Principal, name: str, country: str) -> Seller:
+        """A shop of a name and country the rules have checked (server/contract/catalog.py)."""
+        self.authorize_new_seller(principal)
+        seller = Seller(user_id=principal.user_id, name=name, country=country)
         try:
             async with self._db.writing() as session:
                 session.add(seller)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import func, or_, select, update
@@ -23,48 +23,56 @@ from server.core.domain.coupons import (
     check_usable,
     normalize_code,
 )
-from server.core.domain.error_codes import CatalogCode, CouponCode, GeneralCode, StreamCode
+from server.core.domain.error_codes import CatalogCode, CouponCode, StreamCode
 from server.core.domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
-from server.core.domain.ids import MAX_ID, check_id
-from server.core.domain.money import MAX_PRICE_MINOR, Money, check_currency
+from server.core.domain.money import Money
 from server.core.domain.orders import OrderStatus
 from server.core.domain.roles import Principal, Role, can_run_stream
 from server.core.store import rows as models
 from server.core.store.db import Database
 
 CREATORS = frozenset({Role.SELLER, Role.HOST, Role.ADMIN})
-FIELDS = frozenset(
-    {
-        "code",
-        "percent_bp",
-        "fixed_minor",
-        "currency",
-        "min_order_minor",
-        "starts_at",
-        "ends_at",
-        "max_uses",
-        "per_buyer_limit",
-        "scope",
-        "stream_id",
-        "seller_id",
-    }
-)
+
+
+@dataclass(frozen=True)
+class CouponTerms:
+    """A coupon as asked, its fields checked (server/contract/coupons.py): the code normalized,
+    numbers in their storage range, times in UTC, the currency with the amounts that need it.
+    The scope (`None`: from the ids given, else the creator's role) and the coupon's own rules
+    are checked when it is created."""
+
+    code: str
+    percent_bp: int | None = None
+    fixed_minor: int | None = None
+    currency: str | None = None
+    min_order_minor: int | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    max_uses: int | None = None
+    per_buyer_limit: int | None = None
+    scope: CouponScope | None = None
+    stream_id: int | None = None
+    seller_id: int | None = None
 
 
 class CouponService:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def create(self, principal: Principal, payload: object) -> models.Coupon:
-        """A seller's coupon covers their shop, a host's one of their shows; an admin's any
-        scope, platform-wide included."""
+    def authorize_create(self, principal: Principal) -> None:
+        """Only sellers, hosts and admins create coupons (asked before the fields are checked;
+        whose show or shop the coupon may cover is checked when it is created)."""
         if principal.user_id is None or principal.role not in CREATORS:
             raise Forbidden("only sellers, hosts and admins create coupons")
-        data = _fields(payload)
-        scope = _scope(data, principal.role)
+
+    async def create(self, principal: Principal, terms: CouponTerms) -> models.Coupon:
+        """A seller's coupon covers their shop, a host's one of their shows; an admin's any
+        scope, platform-wide included."""
+        self.authorize_create(principal)
+        scope = _scope(terms, principal.role)
         async with self._db.reading() as session:
-            scope_id = await _scope_id(session, principal, scope, data)
-        coupon = _terms(data, scope, scope_id)
+            scope_id = await _scope_id(session, principal, scope, terms)
+        coupon = _coupon(terms, scope, scope_id)
         row = models.Coupon(**_columns(coupon), used=0, created_by=principal.user_id)
         try:
             async with self._db.writing() as session:
@@ -177,30 +185,14 @@ async def _refusal(
     return Conflict("this coupon has been used up", code=CouponCode.COUPON_EXHAUSTED)
 
 
-def _fields(payload: object) -> dict[str, object]:
-    if not isinstance(payload, dict):
-        raise ValidationError("expected a JSON object describing the coupon")
-    unknown = set(payload) - FIELDS
-    if unknown:
-        raise ValidationError(
-            f"unknown fields: {', '.join(sorted(unknown))}", code=GeneralCode.BAD_FIELD
-        )
-    return payload
-
-
-def _scope(data: dict[str, object], role: Role) -> CouponScope:
+def _scope(terms: CouponTerms, role: Role) -> CouponScope:
     """As asked, or else from the id given, or else the role's own: a seller's shop, a host's
     show, the platform for an admin."""
-    raw = data.get("scope")
-    if raw is not None:
-        if not isinstance(raw, str) or raw not in set(CouponScope):
-            raise ValidationError(
-                "scope must be stream, seller or platform", code=CouponCode.BAD_COUPON_SCOPE
-            )
-        return CouponScope(raw)
-    if data.get("stream_id") is not None:
+    if terms.scope is not None:
+        return terms.scope
+    if terms.stream_id is not None:
         return CouponScope.STREAM
-    if data.get("seller_id") is not None:
+    if terms.seller_id is not None:
         return CouponScope.SELLER
     return {Role.HOST: CouponScope.STREAM, Role.SELLER: CouponScope.SELLER}.get(
         role, CouponScope.PLATFORM
@@ -208,10 +200,9 @@ def _scope(data: dict[str, object], role: Role) -> CouponScope:
 
 
 async def _scope_id(
-    session: AsyncSession, principal: Principal, scope: CouponScope, data: dict[str, object]
+    session: AsyncSession, principal: Principal, scope: CouponScope, terms: CouponTerms
 ) -> int | None:
-    stream_id = _optional_id(data, "stream_id")
-    seller_id = _optional_id(data, "seller_id")
+    stream_id, seller_id = terms.stream_id, terms.seller_id
     if (stream_id is not None and scope != CouponScope.STREAM) or (
         seller_id is not None and scope != CouponScope.SELLER
     ):
@@ -259,32 +250,21 @@ async def _own_shop(session: AsyncSession, principal: Principal, seller_id: int 
     return own
 
 
-def _terms(data: dict[str, object], scope: CouponScope, scope_id: int | None) -> Coupon:
-    """The domain coupon the payload describes: building it checks the rules."""
-    fixed = _integer(data, "fixed_minor", MAX_PRICE_MINOR, CouponCode.BAD_COUPON_VALUE)
-    minimum = _integer(data, "min_order_minor", MAX_PRICE_MINOR, CouponCode.BAD_COUPON_VALUE)
-    if minimum is not None and minimum < 1:
-        raise ValidationError("min_order_minor must be positive", code=CouponCode.BAD_COUPON_VALUE)
-    currency = data.get("currency")
-    if fixed is None and minimum is None:
-        if currency is not None:
-            raise ValidationError(
-                "currency goes with fixed_minor or min_order_minor",
-                code=CouponCode.BAD_COUPON_VALUE,
-            )
-    else:
-        currency = check_currency(currency)
+def _coupon(terms: CouponTerms, scope: CouponScope, scope_id: int | None) -> Coupon:
+    """The domain coupon the terms describe: building it checks the rules."""
+    currency = terms.currency or ""
+    fixed, minimum = terms.fixed_minor, terms.min_order_minor
     return Coupon(
-        code=data.get("code"),  # type: ignore[arg-type]  # normalize_code checks it
+        code=terms.code,
         scope=scope,
         scope_id=scope_id,
-        percent_bp=_integer(data, "percent_bp", MAX_ID, CouponCode.BAD_COUPON_VALUE),
-        fixed=Money(fixed, str(currency)) if fixed is not None else None,
-        min_order=Money(minimum, str(currency)) if minimum is not None else None,
-        starts_at=_time(data, "starts_at"),
-        ends_at=_time(data, "ends_at"),
-        max_uses=_integer(data, "max_uses", MAX_ID, CouponCode.BAD_COUPON_LIMIT),
-        per_buyer_limit=_integer(data, "per_buyer_limit", MAX_ID, CouponCode.BAD_COUPON_LIMIT),
+        percent_bp=terms.percent_bp,
+        fixed=Money(fixed, currency) if fixed is not None else None,
+        min_order=Money(minimum, currency) if minimum is not None else None,
+        starts_at=terms.starts_at,
+        ends_at=terms.ends_at,
+        max_uses=terms.max_uses,
+        per_buyer_limit=terms.per_buyer_limit,
     )
 
 
@@ -303,36 +283,6 @@ def _columns(coupon: Coupon) -> dict[str, object]:
         "max_uses": coupon.max_uses,
         "per_buyer_limit": coupon.per_buyer_limit,
     }
-
-
-def _optional_id(data: dict[str, object], name: str) -> int | None:
-    value = data.get(name)
-    return None if value is None else check_id(value, name, code=CouponCode.BAD_COUPON_SCOPE)
-
-
-def _integer(data: dict[str, object], name: str, maximum: int, code: CouponCode) -> int | None:
-    """Type and storage range only: what a value may mean is the domain's to say."""
-    value = data.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > maximum:
-        raise ValidationError(f"{name} must be an integer up to {maximum}", code=code)
-    return value
-
-
-def _time(data: dict[str, object], name: str) -> datetime | None:
-    value = data.get(name)
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        raise ValidationError(
-            f"{name} must be an ISO 8601 time with a zone", code=GeneralCode.BAD_TIME
-        )
-    return parsed.astimezone(UTC)  # SQLite keeps the wall time only: store UTC
 
 
 def _aware(value: datetime | None) -> datetime | None:

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
 from server.core.domain.deals import Deal, check_deal_price
-from server.core.domain.error_codes import (
-    CatalogCode,
-    DealCode,
-    ErrorCode,
-    OrderCode,
-    StreamCode,
-)
+from server.core.domain.error_codes import CatalogCode, DealCode, StreamCode
 from server.core.domain.errors import Conflict, Forbidden, NotFound, ValidationError
-from server.core.domain.ids import check_id
 from server.core.domain.money import Money
 from server.core.domain.roles import Principal, can_pin
 from server.core.domain.streams import StreamStatus
@@ -27,6 +21,21 @@ from server.core.store.rows import FlashDeal, Product, Stream, StreamProduct, as
 MIN_DURATION_S = 10
 MAX_DURATION_S = 24 * 3600
 MAX_START_DELAY_S = 24 * 3600
+MAX_DEAL_QUANTITY = 1_000_000
+
+
+@dataclass(frozen=True)
+class DealTerms:
+    """A deal as asked, its fields checked (server/contract/deals.py); what depends on the
+    product (the variant, a price below its own) is checked when it starts."""
+
+    product_id: int
+    price_minor: int
+    duration_s: int
+    quantity: int
+    sku: str | None = None
+    starts_in_s: int = 0
+    per_buyer_limit: int = 1
 
 
 class DealService:
@@ -44,20 +53,25 @@ class DealService:
         self._events = events or DomainEvents()
         self._show_changed = show_changed
 
+    async def authorize_start(self, principal: Principal, stream_id: int) -> None:
+        """Refuse who may not start deals in the show (asked before the deal's fields are
+        checked): an unknown show 404, anyone but its host and moderators 403."""
+        async with self._db.reading() as session:
+            stream = await session.get(Stream, stream_id)
+        _check_may_deal(principal, stream)
+
     async def start(
-        self, principal: Principal | None, stream_id: int, payload: object, now: datetime
+        self, principal: Principal | None, stream_id: int, terms: DealTerms, now: datetime
     ) -> FlashDeal:
         """Put a line-up product (or one variant) on a flash deal. `principal` None: the caller
         has checked who may (the live room's permission matrix)."""
-        if not isinstance(payload, dict):
-            raise ValidationError("expected an object describing the deal")
-        product_id = check_id(payload.get("product_id"), "product_id", code=OrderCode.BAD_PRODUCT)
+        product_id = terms.product_id
         async with self._db.writing() as session:
             stream = await session.get(Stream, stream_id)
+            if principal is not None:
+                _check_may_deal(principal, stream)
             if stream is None:
                 raise NotFound("no such stream", code=StreamCode.STREAM_NOT_FOUND)
-            if principal is not None and not can_pin(principal, stream.host_id):
-                raise Forbidden("only the host and moderators can start deals")
             if stream.status == StreamStatus.ENDED:
                 raise Conflict("the show has ended", code=StreamCode.STREAM_ENDED)
             if await session.get(StreamProduct, (stream_id, product_id)) is None:
@@ -67,7 +81,7 @@ class DealService:
             product = await session.get(Product, product_id)
             if product is None:
                 raise NotFound("no such product")
-            deal = _new_deal(stream_id, product, payload, now)
+            deal = _new_deal(stream_id, product, terms, now)
             running = await session.scalar(
                 select(FlashDeal.id).where(
                     FlashDeal.stream_id == stream_id,
@@ -138,11 +152,18 @@ def as_deal(row: FlashDeal, sku: str | None = None) -> Deal:
     )
 
 
-def _new_deal(stream_id: int, product: Product, payload: dict, now: datetime) -> FlashDeal:
+def _check_may_deal(principal: Principal, stream: Stream | None) -> None:
+    if stream is None:
+        raise NotFound("no such stream", code=StreamCode.STREAM_NOT_FOUND)
+    if not can_pin(principal, stream.host_id):
+        raise Forbidden("only the host and moderators can start deals")
+
+
+def _new_deal(stream_id: int, product: Product, terms: DealTerms, now: datetime) -> FlashDeal:
     variant = None
-    sku = payload.get("sku")
-    if sku is not None:
-        variant = next((v for v in product.variants if v.sku.upper() == str(sku).upper()), None)
+    if terms.sku is not None:
+        wanted = terms.sku.upper()
+        variant = next((v for v in product.variants if v.sku.upper() == wanted), None)
         if variant is None:
             raise NotFound("this product has no such variant", code=CatalogCode.VARIANT_NOT_FOUND)
     regular = Money(
@@ -151,30 +172,9 @@ def _new_deal(stream_id: int, product: Product, payload: dict, now: datetime) ->
         else product.price_minor,
         product.currency,
     )
-    price = Money(
-        _int(payload.get("price_minor"), "price_minor", 0, 10**11, DealCode.BAD_PRICE_MINOR),
-        product.currency,
-    )
+    price = Money(terms.price_minor, product.currency)
     check_deal_price(price, regular)
-    duration = _int(
-        payload.get("duration_s"),
-        "duration_s",
-        MIN_DURATION_S,
-        MAX_DURATION_S,
-        DealCode.BAD_DURATION_S,
-    )
-    delay = _int(
-        payload.get("starts_in_s", 0), "starts_in_s", 0, MAX_START_DELAY_S, DealCode.BAD_STARTS_IN_S
-    )
-    quantity = _int(payload.get("quantity"), "quantity", 1, 1_000_000, OrderCode.BAD_QUANTITY)
-    limit = _int(
-        payload.get("per_buyer_limit", 1),
-        "per_buyer_limit",
-        1,
-        quantity,
-        DealCode.BAD_PER_BUYER_LIMIT,
-    )
-    starts_at = now + timedelta(seconds=delay)
+    starts_at = now + timedelta(seconds=terms.starts_in_s)
     row = FlashDeal(
         stream_id=stream_id,
         product_id=product.id,
@@ -182,16 +182,10 @@ def _new_deal(stream_id: int, product: Product, payload: dict, now: datetime) ->
         price_minor=price.amount_minor,
         currency=price.currency,
         starts_at=starts_at,
-        ends_at=starts_at + timedelta(seconds=duration),
-        quantity=quantity,
-        per_buyer_limit=limit,
+        ends_at=starts_at + timedelta(seconds=terms.duration_s),
+        quantity=terms.quantity,
+        per_buyer_limit=terms.per_buyer_limit,
         sold=0,
     )
     as_deal(row)  # the domain rules check the whole deal once more
     return row
-
-
-def _int(value: object, name: str, low: int, high: int, code: ErrorCode) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValidationError(f"{name} must be an integer from {low} to {high}", code=code)
-    return value

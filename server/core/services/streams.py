@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -46,17 +46,28 @@ class StreamService:
         self._events = events or DomainEvents()
         self._recent: dict[int, tuple[float, Stream]] = {}
 
-    async def create(self, principal: Principal, payload: object) -> Stream:
+    def authorize_schedule(self, principal: Principal) -> None:
+        """Only hosts (and admins) schedule shows (asked before the fields are checked)."""
         if principal.role not in (Role.HOST, Role.ADMIN) or principal.user_id is None:
             raise Forbidden("only hosts can schedule shows")
-        if not isinstance(payload, dict):
-            raise ValidationError("expected a JSON object")
-        lineup = rules.check_lineup(payload.get("product_ids", []))
+
+    async def create(
+        self,
+        principal: Principal,
+        title: str,
+        *,
+        language: str = "en",
+        scheduled_at: datetime | None = None,
+        product_ids: Sequence[int] = (),
+    ) -> Stream:
+        """A show of fields the rules have checked (server/contract/streams.py)."""
+        self.authorize_schedule(principal)
+        lineup = list(product_ids)
         stream = Stream(
             host_id=principal.user_id,
-            title=rules.check_title(payload.get("title")),
-            language=rules.check_language(payload.get("language", "en")),
-            scheduled_at=_parse_time(payload.get("scheduled_at")),
+            title=title,
+            language=language,
+            scheduled_at=scheduled_at,
             stream_key=secrets.token_urlsafe(32),
         )
         async with self._db.writing() as session:
@@ -116,8 +127,11 @@ class StreamService:
         async with self._db.reading() as session:
             return await session.get(StreamProduct, (stream_id, product_id)) is not None
 
-    async def set_lineup(self, principal: Principal, stream_id: int, product_ids: object) -> Stream:
-        lineup = rules.check_lineup(product_ids)
+    async def set_lineup(
+        self, principal: Principal, stream_id: int, product_ids: Sequence[int]
+    ) -> Stream:
+        """A line-up the rules have checked (server/contract/streams.py)."""
+        lineup = list(product_ids)
         stream = await self._owned(principal, stream_id)
         async with self._db.writing() as session:
             await _require_products(session, lineup)
@@ -309,17 +323,3 @@ def _lineup_rows(stream_id: int, product_ids: list[int]) -> list[StreamProduct]:
         StreamProduct(stream_id=stream_id, product_id=pid, position=i)
         for i, pid in enumerate(product_ids)
     ]
-
-
-def _parse_time(value: object) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError:
-        raise ValidationError(
-            "scheduled_at must be an ISO 8601 time", code=GeneralCode.BAD_TIME
-        ) from None
-    if parsed.tzinfo is None:
-        raise ValidationError("scheduled_at needs a time zone offset", code=GeneralCode.BAD_TIME)
-    return parsed

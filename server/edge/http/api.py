@@ -37,10 +37,11 @@ def signed_in(request: web.Request, user: dict, token: str, status: int = 200) -
 
 @routes.post("/api/accounts")
 async def register(request: web.Request) -> web.Response:
-    body = NewAccount.parse(await read_json(request, MAX_SIGN_IN_BYTES))
+    raw = await read_json(request, MAX_SIGN_IN_BYTES)
     granted_by = bearer_principal(request)
+    body = NewAccount.parse(raw, granted_by)
     user, issued = await request.app[SERVICES].accounts.register(
-        body.email, body.password, body.display_name, body.role or "viewer", granted_by=granted_by
+        body.email, body.password, body.display_name, body.account_role, granted_by=granted_by
     )
     if granted_by is not None:  # an admin making someone's account stays signed in as admin
         return web.json_response({"user": user_view(user), "token": issued}, status=201)
@@ -99,10 +100,11 @@ async def change_account(request: web.Request) -> web.Response:
 
 @routes.post("/api/sellers")
 async def create_seller(request: web.Request) -> web.Response:
-    body = NewSeller.parse(await read_json(request))
-    seller = await request.app[SERVICES].catalog.create_seller(
-        principal(request), body.name, body.country
-    )
+    raw = await read_json(request)
+    who, catalog = principal(request), request.app[SERVICES].catalog
+    catalog.authorize_new_seller(who)
+    body = NewSeller.parse(raw)
+    seller = await catalog.create_seller(who, body.name, body.country)
     return web.json_response(_seller_json(seller), status=201)
 
 
@@ -200,8 +202,16 @@ async def list_streams(request: web.Request) -> web.Response:
 @routes.post("/api/streams")
 async def create_stream(request: web.Request) -> web.Response:
     raw = await read_json(request)
-    NewStream.parse(raw)
-    stream = await request.app[SERVICES].streams.create(principal(request), raw)
+    who, streams = principal(request), request.app[SERVICES].streams
+    streams.authorize_schedule(who)
+    body = NewStream.parse(raw)
+    stream = await streams.create(
+        who,
+        body.title,
+        language=body.language,
+        scheduled_at=body.scheduled_at,
+        product_ids=body.product_ids,
+    )
     payload = await stream_json(request, stream.id)
     payload["stream_key"] = stream.stream_key
     return web.json_response(payload, status=201)
@@ -214,9 +224,10 @@ async def get_stream(request: web.Request) -> web.Response:
 
 @routes.put("/api/streams/{id}/lineup")
 async def set_lineup(request: web.Request) -> web.Response:
-    body = Lineup.parse(await read_json(request))
-    stream_id = path_id(request)
-    await request.app[SERVICES].streams.set_lineup(principal(request), stream_id, body.product_ids)
+    raw = await read_json(request)
+    stream_id, who = path_id(request), principal(request)
+    body = Lineup.parse(raw)  # before the show is looked up, as ever
+    await request.app[SERVICES].streams.set_lineup(who, stream_id, body.product_ids)
     return web.json_response(await stream_json(request, stream_id))
 
 

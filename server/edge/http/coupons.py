@@ -15,10 +15,10 @@ routes = web.RouteTableDef()
 
 @routes.post("/api/coupons")
 async def create_coupon(request: web.Request) -> web.Response:
-    who = principal(request)
+    who, coupons = principal(request), request.app[SERVICES].coupons
     raw = await read_json(request)
-    NewCoupon.parse(raw)
-    coupon = await request.app[SERVICES].coupons.create(who, raw)
+    coupons.authorize_create(who)
+    coupon = await coupons.create(who, NewCoupon.parse(raw).terms())
     return web.json_response(coupon_view(coupon), status=201)
 
 

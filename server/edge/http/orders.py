@@ -51,8 +51,10 @@ async def get_cart(request: web.Request) -> web.Response:
 @routes.put("/api/streams/{id}/cart/items")
 async def put_cart_item(request: web.Request) -> web.Response:
     raw = await read_json(request)
-    CartItem.parse(raw)
-    items = await request.app[SERVICES].carts.put(principal(request), path_id(request), raw)
+    who, stream_id, carts = principal(request), path_id(request), request.app[SERVICES].carts
+    carts.authorize(who)
+    item = CartItem.parse(raw).item()
+    items = await carts.put(who, stream_id, item)
     return web.json_response(cart_view(items))
 
 
@@ -153,10 +155,11 @@ async def seller_orders(request: web.Request) -> web.Response:
 @routes.post("/api/streams/{id}/deals")
 async def start_deal(request: web.Request) -> web.Response:
     raw = await read_json(request)
-    NewDeal.parse(raw)
-    stream_id = path_id(request)
+    stream_id, who, deals = path_id(request), principal(request), request.app[SERVICES].deals
+    await deals.authorize_start(who, stream_id)
+    terms = NewDeal.parse(raw).terms()
     now = utcnow()
-    deal = await request.app[SERVICES].deals.start(principal(request), stream_id, raw, now)
+    deal = await deals.start(who, stream_id, terms, now)
     return web.json_response({"deal": deal_view(deal, now)}, status=201)
 
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from server.contract.deals import NewDeal
 from server.core.domain.errors import Conflict, ValidationError
 from server.core.domain.streams import StreamStatus
 from server.core.events import (
@@ -23,13 +24,17 @@ from server.core.events import (
     Publisher,
     StreamStatusChanged,
 )
-from server.core.services.deals import DealService
+from server.core.services.deals import DealService, DealTerms
 from server.core.services.streams import StreamService
 from server.core.store.db import Database
 from server.core.store.rows import FlashDeal, Stream, StreamProduct, as_utc
 from tests.server import rows
 
 DEAL = {"price_minor": 500, "duration_s": 60, "quantity": 3}
+
+
+def _deal(product_id: int) -> DealTerms:
+    return NewDeal.parse({**DEAL, "product_id": product_id}).terms()
 
 
 @pytest.fixture
@@ -184,11 +189,11 @@ async def test_deals_are_published_after_their_commit_and_drop_the_shows_copy_fi
     port.subscribe(reader)
     deals = DealService(db, port, show_changed=lambda show: steps.append(("copy dropped", show)))
     now = datetime.now(UTC)
-    deal = await deals.start(None, stream_id, {**DEAL, "product_id": product_id}, now)
+    deal = await deals.start(None, stream_id, _deal(product_id), now)
     with pytest.raises(Conflict):  # one deal per product at a time: nothing written
-        await deals.start(None, stream_id, {**DEAL, "product_id": product_id}, now)
+        await deals.start(None, stream_id, _deal(product_id), now)
     with pytest.raises(ValidationError):
-        await deals.start(None, stream_id, {**DEAL, "product_id": world.product_ids[1]}, now)
+        await deals.start(None, stream_id, _deal(world.product_ids[1]), now)
     await deals.end(None, deal.id, now)
 
     assert steps == [

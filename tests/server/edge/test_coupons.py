@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
+from server.contract.coupons import NewCoupon
 from server.core.domain.coupons import CouponLine
 from server.core.domain.errors import Conflict, DomainError, NotFound, ValidationError
 from server.core.domain.money import Money
@@ -36,7 +37,7 @@ async def _setup(db: Database, **terms: Any) -> tuple[CouponService, rows.World,
     world = await rows.world(db)
     coupons = CouponService(db)
     payload = {"code": "SAVE10", "percent_bp": 1000, "scope": "platform", **terms}
-    return coupons, world, await coupons.create(world.admin, payload)
+    return coupons, world, await coupons.create(world.admin, NewCoupon.parse(payload).terms())
 
 
 def _lines(world: rows.World, *amounts: int) -> list[CouponLine]:
@@ -193,7 +194,8 @@ async def test_a_refused_redemption_counts_nothing(db, terms, code, show, error)
     world = await rows.world(db)
     coupons = CouponService(db)
     scope = terms(world) if callable(terms) else {"scope": "platform", **terms}
-    await coupons.create(world.admin, {"code": "SAVE10", "percent_bp": 1000, **scope})
+    asked = NewCoupon.parse({"code": "SAVE10", "percent_bp": 1000, **scope}).terms()
+    await coupons.create(world.admin, asked)
     stream_id = world.stream_ids[show] if show is not None else None
     with pytest.raises(DomainError) as refused:
         await _buy(db, coupons, world, code, stream_id=stream_id)
@@ -206,7 +208,7 @@ async def test_a_stream_coupon_covers_its_show_only(db) -> None:
     world = await rows.world(db)
     coupons = CouponService(db)
     terms = {"fixed_minor": 500, "currency": "EUR", "stream_id": world.stream_ids[0]}
-    await coupons.create(world.hosts[0], {"code": "LIVE5", **terms})
+    await coupons.create(world.hosts[0], NewCoupon.parse({"code": "LIVE5", **terms}).terms())
     assert await _buy(db, coupons, world, "LIVE5", stream_id=world.stream_ids[0]) == 500
     with pytest.raises(Conflict):
         await _buy(db, coupons, world, "LIVE5", stream_id=world.stream_ids[1])
