@@ -10,11 +10,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
-from chat import events, payloads
+from chat import events
 from chat.acks import Ack, acked, ok
 from chat.moderation import (
+    DEFAULT_MUTE_S,
     AuditEntry,
     Decision,
     HeldMessage,
@@ -35,12 +36,27 @@ from chat.permissions import (
     standing,
 )
 from chat.room_base import Member, RoomBase, iso_time, stream_ref
+from chat.word_filter import ALL_LANGUAGES
+from server.contract.moderation import (
+    AuditQuery,
+    HeldRef,
+    ModeChange,
+    Mute,
+    NewWord,
+    NoFields,
+    PlatformBan,
+    Sanction,
+    Target,
+    WordEdit,
+    WordList,
+)
 from server.contract.serializers import audit_view, message_view
 from server.core.domain.roles import Principal, Role
 from server.core.store.rows import Stream
 
 # A word-list edit: (actor, the stream's or the platform's state, now) -> its audit entry.
-WordEdit = Callable[[Principal, StreamModeration | PlatformModeration, float], AuditEntry]
+WordChange = Callable[[Principal, StreamModeration | PlatformModeration, float], AuditEntry]
+S = TypeVar("S", bound=Target)
 
 
 class ModerationEvents(RoomBase):
@@ -49,7 +65,7 @@ class ModerationEvents(RoomBase):
     @acked
     async def on_delete_user_messages(self, sid: str, data: Any) -> Ack:
         stream, actor = await self._stream_of(sid)
-        target = await self._target(stream, actor, Action.DELETE_MESSAGE, data)
+        target, _ = await self._target(stream, actor, Action.DELETE_MESSAGE, data, Target)
         entry = await self._change(
             stream, lambda room, _, now: room.delete_user_messages(actor, target.principal, now)
         )
@@ -67,8 +83,8 @@ class ModerationEvents(RoomBase):
     @acked
     async def on_mute(self, sid: str, data: Any) -> Ack:
         stream, actor = await self._stream_of(sid)
-        target = await self._target(stream, actor, Action.MUTE, data)
-        duration, reason = payloads.mute_duration_s(data), payloads.reason(data)
+        target, sent = await self._target(stream, actor, Action.MUTE, data, Mute)
+        duration, reason = sent.given("duration_s", DEFAULT_MUTE_S), sent.reason
         entry = await self._change(
             stream, lambda room, _, now: room.mute(actor, target, now, duration, reason)
         )
@@ -80,15 +96,15 @@ class ModerationEvents(RoomBase):
     @acked
     async def on_unmute(self, sid: str, data: Any) -> Ack:
         stream, actor = await self._stream_of(sid)
-        target = await self._target(stream, actor, Action.UNMUTE, data)
+        target, _ = await self._target(stream, actor, Action.UNMUTE, data, Target)
         entry = await self._change(stream, lambda room, _, now: room.unmute(actor, target, now))
         return ok(entry=await self._audited(entry))
 
     @acked
     async def on_ban(self, sid: str, data: Any) -> Ack:
         stream, actor = await self._stream_of(sid)
-        target = await self._target(stream, actor, Action.BAN, data)
-        reason = payloads.reason(data)
+        target, sent = await self._target(stream, actor, Action.BAN, data, Sanction)
+        reason = sent.reason
         entry = await self._change(
             stream, lambda room, _, now: room.ban(actor, target, now, reason)
         )
@@ -99,7 +115,7 @@ class ModerationEvents(RoomBase):
     @acked
     async def on_unban(self, sid: str, data: Any) -> Ack:
         stream, actor = await self._stream_of(sid)
-        target = await self._target(stream, actor, Action.UNBAN, data)
+        target, _ = await self._target(stream, actor, Action.UNBAN, data, Target)
         entry = await self._change(stream, lambda room, _, now: room.unban(actor, target, now))
         return ok(entry=await self._audited(entry))
 
@@ -107,8 +123,8 @@ class ModerationEvents(RoomBase):
     async def on_shadow_ban(self, sid: str, data: Any) -> Ack:
         """Nothing tells the target: their messages go on reaching them, and nobody else."""
         stream, actor = await self._stream_of(sid)
-        target = await self._target(stream, actor, Action.SHADOW_BAN, data)
-        reason = payloads.reason(data)
+        target, sent = await self._target(stream, actor, Action.SHADOW_BAN, data, Sanction)
+        reason = sent.reason
         entry = await self._change(
             stream, lambda room, _, now: room.shadow_ban(actor, target, now, reason)
         )
@@ -117,7 +133,7 @@ class ModerationEvents(RoomBase):
     @acked
     async def on_unshadow_ban(self, sid: str, data: Any) -> Ack:
         stream, actor = await self._stream_of(sid)
-        target = await self._target(stream, actor, Action.UNSHADOW_BAN, data)
+        target, _ = await self._target(stream, actor, Action.UNSHADOW_BAN, data, Target)
         entry = await self._change(
             stream, lambda room, _, now: room.unshadow_ban(actor, target, now)
         )
@@ -127,8 +143,8 @@ class ModerationEvents(RoomBase):
     async def on_platform_ban(self, sid: str, data: Any) -> Ack:
         """Platform staff ban someone from every stream, for good or for `duration_s`."""
         actor = self._signed_in(sid)
-        target = await self._target(None, actor, Action.PLATFORM_BAN, data)
-        duration, reason = payloads.duration_s(data, None), payloads.reason(data)
+        target, sent = await self._target(None, actor, Action.PLATFORM_BAN, data, PlatformBan)
+        duration, reason = sent.duration_s, sent.reason
         entry = await self._store.change_platform(
             lambda platform, now: platform.ban(actor, target, now, duration, reason)
         )
@@ -139,7 +155,7 @@ class ModerationEvents(RoomBase):
     @acked
     async def on_platform_unban(self, sid: str, data: Any) -> Ack:
         actor = self._signed_in(sid)
-        target = await self._target(None, actor, Action.PLATFORM_UNBAN, data)
+        target, _ = await self._target(None, actor, Action.PLATFORM_UNBAN, data, Target)
         entry = await self._store.change_platform(
             lambda platform, now: platform.unban(actor, target, now)
         )
@@ -151,9 +167,9 @@ class ModerationEvents(RoomBase):
         them, and the room is told."""
         stream, actor = await self._stream_of(sid)
         await self._may(stream, actor, Action.SET_MODES)
+        changes = ModeChange.parse(data).changes
         entry = await self._change(
-            stream,
-            lambda room, _, now: room.set_modes(actor, payloads.modes(data, room.modes), now),
+            stream, lambda room, _, now: room.set_modes(actor, replace(room.modes, **changes), now)
         )
         view = await self._audited(entry)
         modes = dict(entry.detail)
@@ -163,26 +179,31 @@ class ModerationEvents(RoomBase):
     @acked
     async def on_add_word(self, sid: str, data: Any) -> Ack:
         """Add a term to this stream's word list, or to the platform's (`platform: true`)."""
-        term, action = payloads.field(data, "term"), payloads.field(data, "action")
-        language = payloads.term_language(data)
+        sent = NewWord.parse(data)
+        term, action = sent.term, sent.action
+        language = sent.given("language", ALL_LANGUAGES)
         entry = await self._edit_words(
-            sid, data, lambda actor, scope, now: add_word(actor, scope, term, language, action, now)
+            sid,
+            sent.platform,
+            lambda actor, scope, now: add_word(actor, scope, term, language, action, now),
         )
         return ok(entry=await self._audited(entry))
 
     @acked
     async def on_remove_word(self, sid: str, data: Any) -> Ack:
-        term, language = payloads.field(data, "term"), payloads.term_language(data)
+        sent = WordEdit.parse(data)
+        term, language = sent.term, sent.given("language", ALL_LANGUAGES)
         entry = await self._edit_words(
-            sid, data, lambda actor, scope, now: remove_word(actor, scope, term, language, now)
+            sid,
+            sent.platform,
+            lambda actor, scope, now: remove_word(actor, scope, term, language, now),
         )
         return ok(entry=await self._audited(entry))
 
     @acked
     async def on_word_list(self, sid: str, data: Any) -> Ack:
         """The terms of this stream's list, or of the platform's (`platform: true`)."""
-        payloads.only(data, ("platform",))
-        if payloads.flag(data, "platform"):
+        if WordList.parse(data).platform:
             require(self._signed_in(sid), Action.EDIT_PLATFORM_WORDS, None)
             words = (await self._store.read_platform()).words
         else:
@@ -194,7 +215,7 @@ class ModerationEvents(RoomBase):
     @acked
     async def on_held_messages(self, sid: str, data: Any) -> Ack:
         """The review queue, oldest first."""
-        payloads.only(data, ())
+        NoFields.parse(data)
         stream, actor = await self._stream_of(sid)
         room = await self._may(stream, actor, Action.REVIEW)
         return ok(held=[_held_view(h) for h in room.pending(time.time())])
@@ -202,7 +223,7 @@ class ModerationEvents(RoomBase):
     @acked
     async def on_approve_held(self, sid: str, data: Any) -> Ack:
         stream, actor = await self._stream_of(sid)
-        held_id = payloads.int_field(data, "held_id")
+        held_id = HeldRef.parse(data).held_id
         await self._may(stream, actor, Action.REVIEW)
         held, entry = await self._change(
             stream, lambda room, platform, now: room.approve(actor, held_id, now, platform)
@@ -216,7 +237,7 @@ class ModerationEvents(RoomBase):
     @acked
     async def on_reject_held(self, sid: str, data: Any) -> Ack:
         stream, actor = await self._stream_of(sid)
-        held_id = payloads.int_field(data, "held_id")
+        held_id = HeldRef.parse(data).held_id
         await self._may(stream, actor, Action.REVIEW)
         _, entry = await self._change(stream, lambda room, _, now: room.reject(actor, held_id, now))
         view = await self._audited(entry)
@@ -228,7 +249,7 @@ class ModerationEvents(RoomBase):
     async def on_appoint_moderator(self, sid: str, data: Any) -> Ack:
         stream, actor = await self._stream_of(sid)
         await self._may(stream, actor, Action.APPOINT_MODERATOR)
-        target = (await self._people.target(payloads.field(data, "target"))).principal
+        target = (await self._people.target(Target.parse(data).target)).principal
         entry = await self._change(stream, lambda room, _, now: room.appoint(actor, target, now))
         view = await self._audited(entry)
         await self._bus.publish(Signal(STANDING, stream.id, (target.subject,)))
@@ -238,7 +259,7 @@ class ModerationEvents(RoomBase):
     async def on_dismiss_moderator(self, sid: str, data: Any) -> Ack:
         stream, actor = await self._stream_of(sid)
         await self._may(stream, actor, Action.REMOVE_MODERATOR)
-        target = (await self._people.target(payloads.field(data, "target"))).principal
+        target = (await self._people.target(Target.parse(data).target)).principal
         entry = await self._change(stream, lambda room, _, now: room.dismiss(actor, target, now))
         view = await self._audited(entry)
         await self._bus.publish(Signal(STANDING, stream.id, (target.subject,)))
@@ -247,10 +268,10 @@ class ModerationEvents(RoomBase):
     @acked
     async def on_audit_log(self, sid: str, data: Any) -> Ack:
         """The newest audit entries: this stream's, or the platform's (`platform: true`)."""
-        payloads.only(data, ("limit", "platform"))
-        limit = payloads.audit_limit(data)
+        query = AuditQuery.parse(data)
+        limit = query.limit
         stream_id: int | None = None
-        if payloads.flag(data, "platform"):
+        if query.platform:
             require(self._signed_in(sid), Action.READ_PLATFORM_AUDIT, None)
         else:
             stream, actor = await self._stream_of(sid)
@@ -317,22 +338,24 @@ class ModerationEvents(RoomBase):
         return room
 
     async def _target(
-        self, stream: Stream | None, actor: Principal, action: Action, data: Any
-    ) -> Person:
-        """The person an action on a person names, once the actor may take such actions."""
+        self, stream: Stream | None, actor: Principal, action: Action, data: Any, kind: type[S]
+    ) -> tuple[Person, S]:
+        """The person an action on a person names, and the payload (as `kind`), once the actor
+        may take such actions."""
         if stream is None:
             if not may_attempt(actor, action, None):
                 raise ModerationForbidden("only platform staff can do this")
         else:
             await self._may(stream, actor, action)
-        return await self._people.target(payloads.field(data, "target"))
+        sent = kind.parse(data)
+        return await self._people.target(sent.target), sent
 
     async def _change(self, stream: Stream, change: StreamChange[T], words: bool = False) -> T:
         return await self._store.change_stream(stream_ref(stream), change, words=words)
 
-    async def _edit_words(self, sid: str, data: Any, edit: WordEdit) -> AuditEntry:
+    async def _edit_words(self, sid: str, platform: bool, edit: WordChange) -> AuditEntry:
         """Run a word-list edit on the platform's list (`platform: true`) or the stream's."""
-        if payloads.flag(data, "platform"):
+        if platform:
             actor = self._signed_in(sid)
             return await self._store.change_platform(
                 lambda platform, now: edit(actor, platform, now), words=True

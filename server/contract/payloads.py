@@ -1,7 +1,8 @@
 """What clients send with the live room's events (chat/namespace.py): one model per event.
 
 A wrong shape is `bad_payload` (or the rule's own code), never a fault. The field checks below
-are the room's own (chat/payloads.py uses them too), so the texts stay the ones clients know."""
+are the room's own (server/contract/moderation.py's models use them too), so the texts stay the
+ones clients know."""
 
 from __future__ import annotations
 
