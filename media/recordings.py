@@ -1,7 +1,7 @@
 """A recording of every publisher session, when the media service has a directory for them.
 
-Listeners hear of each recording twice: when its first frame is taken (`RecordingStarted`:
-the file exists from then on, and grows while the show is live) and when it is finished
+Listeners hear of each recording twice: when its file exists, just after its first frame
+(`RecordingStarted`: the file grows while the show is live) and when it is finished
 (`RecordingResult`). A recording that was started and never finished was left by a crash:
 `media.recording.being_written` and `repair` tell and mend it."""
 
@@ -32,7 +32,8 @@ RecordingListener = Callable[[str, RecordingResult], Awaitable[None] | None]
 
 @dataclass(frozen=True)
 class RecordingStarted:
-    """A recording has taken its first frame: its file is being written at `path`."""
+    """A recording's file exists and is being written at `path` (held by its recorder:
+    `media.recording.being_written`), from its first frame at `started_at`."""
 
     path: Path
     container: str  # "mp4" or "webm"
@@ -92,9 +93,10 @@ class Recordings:
         timestamp = session.timeline.place(kind, frame.timestamp, codec.clockRate)
         key = is_keyframe(codec.mimeType, frame.data)
         session.recorder.write(kind, codec.mimeType, codec.clockRate, frame.data, timestamp, key)
-        if not session.started and session.recorder.started_at is not None:
-            session.started = True
-            self._tell_started(session, session.recorder.started_at)
+        started_at = session.recorder.started_at
+        if not session.started and started_at is not None and session.recorder.writing:
+            session.started = True  # told once the file is there, held by its recorder
+            self._tell_started(session, started_at)
 
     def _tell_started(self, session: _Session, started_at: datetime) -> None:
         recorder = session.recorder

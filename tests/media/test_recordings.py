@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 import av
 import pytest
 
-from media.recording import RecordingResult
-from media.recordings import file_stem
+from media.clips import probe
+from media.exceptions import RecordingUnreadable
+from media.recording import RecordingResult, being_written
+from media.recordings import RecordingStarted, file_stem
 from media.service import MediaConfig, MediaService
 from tests import peers
 
@@ -88,6 +90,49 @@ async def test_service_close_finishes_recordings(tmp_path) -> None:
     await media.close()
     assert len(heard) == 1 and heard[0].path.exists() and not heard[0].failed
     await host.close()
+
+
+async def test_a_recording_is_heard_of_at_its_first_frame_and_grows_while_live(tmp_path) -> None:
+    media = MediaService(MediaConfig(recordings_dir=str(tmp_path)))
+    heard: list[object] = []
+    first_frame = asyncio.Event()
+
+    async def started(key: str, start: RecordingStarted) -> None:
+        await asyncio.sleep(0)  # a coroutine: run as a task, awaited before the end is told
+        heard.append((key, start))
+        first_frame.set()
+
+    media.add_recording_start_listener(started)
+    media.add_recording_listener(lambda key, result: heard.append((key, result)))
+    host, session = await publish(media, "7", "h264")
+    await asyncio.wait_for(first_frame.wait(), 20)
+    [(key, start)] = heard
+    assert key == "7" and start.container == "mp4" and start.path.parent == tmp_path
+    assert being_written(start.path)  # told once the file is there
+    # The file grows a fragment (<= 2 s) at a time while the host is live, and plays.
+    for _ in range(300):
+        if probe_ms(start.path) >= 2500:
+            break
+        await asyncio.sleep(0.1)
+    assert probe_ms(start.path) >= 2500
+    with av.open(str(start.path)) as file:
+        assert sum(1 for _ in file.decode(video=0)) >= 50
+    await media.unpublish("7", session.session_id)
+
+    assert [type(event) for _, event in heard] == [RecordingStarted, RecordingResult]
+    result = heard[1][1]
+    assert isinstance(result, RecordingResult)
+    assert result.path == start.path and result.started_at == start.started_at
+    assert not being_written(result.path)
+    await host.close()
+    await media.close()
+
+
+def probe_ms(path) -> int:
+    try:
+        return probe(path).duration_ms
+    except RecordingUnreadable:
+        return 0
 
 
 def test_file_names_carry_the_stream_key_and_utc_time() -> None:

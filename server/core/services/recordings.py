@@ -192,13 +192,13 @@ class RecordingService:
                     .order_by(StreamEvent.at, StreamEvent.id)
                 )
             )
-        for recording in recordings:
+        for recording in recordings:  # detached rows: what is changed here is not stored
+            recording.started_at = as_utc(recording.started_at)
+            recording.ended_at = as_utc(recording.ended_at)
             if recording.status == RecordingStatus.RECORDING:
-                info = await self._info(recording)  # the rows are detached: nothing is stored
+                info = await self._info(recording)
                 recording.duration_ms, recording.bytes = info.duration_ms, info.bytes
-                recording.ended_at = as_utc(recording.started_at) + timedelta(
-                    milliseconds=info.duration_ms
-                )
+                recording.ended_at = recording.started_at + timedelta(milliseconds=info.duration_ms)
         spans = [Span(as_utc(r.started_at), as_utc(r.ended_at), r.duration_ms) for r in recordings]
         timeline = [Event(e.kind, as_utc(e.at), e.product_id) for e in events]
         return list(zip(recordings, markers(spans, timeline), strict=True))
