@@ -42,13 +42,13 @@ def _svg(body: list[str], height: int = HEIGHT, kind: str = "") -> str:
 
 
 def _nice_top(value: float) -> float:
-    """The axis top: 1, 2 or 5 times a power of ten, at least the largest value."""
+    """The axis top: 1, 2, 4 or 8 times a power of ten, at least the largest value."""
     if value <= 0:
         return 1
     step = 1.0
     while step * 10 <= value:
         step *= 10
-    for factor in (1, 2, 5, 10):
+    for factor in (1, 2, 4, 8, 10):  # four grid steps of whole numbers
         if step * factor >= value:
             return step * factor
     return step * 10
@@ -123,9 +123,10 @@ def viewers_chart(report: dict[str, Any]) -> str:
         )
     body += _axes(top, seconds)
     bucket = series["bucket_s"]
-    points = [
-        (_x(min(i * bucket + bucket / 2, seconds), seconds), _y(v, top))
+    points = [  # a step per bucket: its most viewers at once, across its 10 s
+        (_x(min(i * bucket + edge, seconds), seconds), _y(v, top))
         for i, v in enumerate(values)
+        for edge in (0, bucket)
     ]
     if points:
         base = _y(0, top)

@@ -50,7 +50,8 @@ function row(order) {
   return el("tr", { id: `order-${order.id}`, "data-status": order.status },
     el("th", { scope: "row" }, t("seller.order_number", { id: String(order.id) })),
     el("td", {}, el("time", { datetime: order.created_at }, formatTime(order.created_at))),
-    el("td", {}, showTitle(order.stream_id)),
+    el("td", {}, order.stream_id === null ? showTitle(order.stream_id)
+      : el("a", { href: `/report/${order.stream_id}`, title: t("seller.show_report") }, showTitle(order.stream_id))),
     el("td", {}, items),
     total,
     el("td", {}, el("span", { class: `pill status ${order.status}` }, t(`seller.status.${order.status}`))),

@@ -180,6 +180,7 @@ async function main() {
   renderTitle();
   renderOnAir();
   if (!streamId) { gate(t("studio.no_show"), false); return; }
+  $("#report-link").href = `/report/${streamId}`;  // the show's report (figures and plots)
   await open();
 }
 

@@ -48,6 +48,7 @@ const pins = new PinBoard($("#pinned"), $("#pin-list"), {
   canBuy: () => Boolean(show.stream) && show.stream.status !== "ended",
   onBuy: (card) => buy(card),
   onAddToCart: (card) => addToCart(card),
+  onShown: (product) => { if (room) room.emit("product_seen", { product_id: product.id }); },
 });
 const cart = new Cart({
   streamId,

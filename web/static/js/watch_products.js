@@ -263,7 +263,11 @@ export class PinBoard {
     products.forEach((product, index) => {
       let card = this.cards.get(product.id);
       if (card) card.update(product);
-      else { card = new ProductCard(product, this.actions); this.cards.set(product.id, card); }
+      else {
+        card = new ProductCard(product, this.actions);
+        this.cards.set(product.id, card);
+        if (this.actions.onShown) this.actions.onShown(product);  // a card view (show report)
+      }
       if (this.list.children[index] !== card.element) this.list.insertBefore(card.element, this.list.children[index] || null);
     });
     this.section.hidden = !products.length;
