@@ -143,6 +143,7 @@ def order_view(order: Order) -> JSON:
         "total_minor": order.total_minor,
         "currency": order.currency,
         "coupon_id": order.coupon_id,
+        "source": order.source,  # "live" or "replay" (bought from the show's replay)
         "created_at": iso(as_utc(order.created_at)),
         "expires_at": iso(as_utc(order.expires_at)) if order.expires_at else None,
         "paid_at": iso(as_utc(order.paid_at)) if order.paid_at else None,

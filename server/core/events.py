@@ -79,6 +79,15 @@ class ProductUnpinned:
     product_id: int
 
 
+@dataclass(frozen=True)
+class ReplayChanged:
+    """A show's replay setting changed, or staff took its replay down (or put it back)."""
+
+    stream_id: int
+    replay: str  # server.core.domain.replays.ReplaySetting
+    taken_down: bool
+
+
 DomainEvent = (
     PurchasePlaced
     | OrderChanged
@@ -86,6 +95,7 @@ DomainEvent = (
     | StreamStatusChanged
     | ProductPinned
     | ProductUnpinned
+    | ReplayChanged
 )
 Listener = Callable[[DomainEvent], Awaitable[None]]
 

@@ -28,6 +28,7 @@ from server.edge.http import (
     orders,
     pages,
     recordings,
+    replays,
     reports,
 )
 from server.edge.http.context import CONFIG, DATABASE, MEDIA, REDIS, ROOM, SERVICES, SOCKETS
@@ -98,6 +99,7 @@ def create_app(config: Config) -> web.Application:
     app.router.add_routes(metrics.routes)
     app.router.add_routes(openapi.routes)
     app.router.add_routes(recordings.routes)
+    app.router.add_routes(replays.routes)
     app.router.add_routes(coupons.routes)
     app.router.add_routes(ledger.routes)
     app.router.add_routes(reports.routes)

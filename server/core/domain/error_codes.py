@@ -226,6 +226,18 @@ class ReportCode(StrEnum):
     REPORT_NOT_STARTED = "report_not_started"
 
 
+class ReplayCode(StrEnum):
+    """Replays of ended shows: who may watch them, their media links, chat windows, buying."""
+
+    REPLAY_NOT_ENDED = "replay_not_ended"
+    REPLAY_NO_RECORDING = "replay_no_recording"
+    REPLAY_UNAVAILABLE = "replay_unavailable"
+    BAD_REPLAY_SETTING = "bad_replay_setting"
+    BAD_REPLAY_WINDOW = "bad_replay_window"
+    REPLAY_LINK_EXPIRED = "replay_link_expired"
+    REPLAY_BAD_SIGNATURE = "replay_bad_signature"
+
+
 ErrorCode: TypeAlias = (
     GeneralCode
     | AuthCode
@@ -238,6 +250,7 @@ ErrorCode: TypeAlias = (
     | DealCode
     | CouponCode
     | RoomCode
+    | ReplayCode
     | ReportCode
 )
 ERROR_CODE_ENUMS: tuple[type[StrEnum], ...] = get_args(ErrorCode)

@@ -25,6 +25,7 @@ from server.core.services.order_lifecycle import OrderLifecycle
 from server.core.services.orders import OrderService
 from server.core.services.rate_limits import RateLimits
 from server.core.services.recordings import RecordingService
+from server.core.services.replays import ReplayService
 from server.core.services.show_reports import ShowReports
 from server.core.services.streams import StreamService
 from server.core.stock.gate import StockGate
@@ -55,6 +56,7 @@ class Services:
     rate_limits: RateLimits
     events: DomainEvents  # what they change, told after each commit (server/core/events.py)
     show_reports: ShowReports
+    replays: ReplayService
 
     @classmethod
     def build(
@@ -108,6 +110,7 @@ class Services:
             rate_limits=rate_limits,
             events=events,
             show_reports=show_reports,
+            replays=ReplayService(db, events=events),
         )
 
     async def close(self) -> None:

@@ -51,11 +51,14 @@ from server.core.domain.orders import (
     check_same_request,
 )
 from server.core.domain.payments import PaymentState
+from server.core.domain.replays import OrderSource
+from server.core.domain.replays import is_buyable as replay_sells
 from server.core.domain.roles import Principal, Role
 from server.core.domain.variants import pick_by_sku
 from server.core.events import DomainEvents, PurchasePlaced
 from server.core.services.coupons import CouponService
 from server.core.services.deals import as_deal
+from server.core.services.replays import has_replay_recording
 from server.core.stock.gate import Hold, StockGate, deal_key, hold_id, sold_out_message, variant_key
 from server.core.store.db import Database
 from server.core.store.rows import (
@@ -99,6 +102,7 @@ class _ShowCopy:
     lineup: set[int]
     variants: dict[int, list[_VariantCopy]]  # by product id
     deals: list[FlashDeal]
+    replay: bool = False  # an ended show whose replay sells (at normal prices)
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,7 @@ class OrderService:
         items = _merged(items)
         now = self._clock()
         try:
-            chosen = await self._precheck(stream_id, items, now)
+            chosen, source = await self._precheck(stream_id, items, now)
         except (SoldOut, Conflict):
             earlier = await self._retried(stream_id, buyer_id, key, items)
             if earlier is not None:
@@ -160,7 +164,7 @@ class OrderService:
         # Redis round trip.
         holds = await self._admit(buyer_id, key, chosen, now)
         try:
-            purchase = await self._write(buyer_id, stream_id, chosen, key, coupon, now)
+            purchase = await self._write(buyer_id, stream_id, chosen, key, coupon, now, source)
         except (IntegrityError, DomainError):
             # The same key raced in from another tab or node and its order is there now: that
             # is the answer. Holds with that order's ids are its own and stay; any other hold
@@ -182,19 +186,21 @@ class OrderService:
 
     async def _precheck(
         self, stream_id: int, items: Sequence[Item], now: datetime
-    ) -> list[_Chosen]:
+    ) -> tuple[list[_Chosen], OrderSource]:
         show = await self._copy(stream_id)
         try:
-            check_buyable(show.status, all(i.product_id in show.lineup for i in items))
+            _check_open(show.status, show.replay, all(i.product_id in show.lineup for i in items))
         except DomainError:
             # The show may have gone live or changed its line-up since the copy: look again.
             show = await self._copy(stream_id, fresh=True)
-            check_buyable(show.status, all(i.product_id in show.lineup for i in items))
-        return [self._choose(show, item, now) for item in items]
+            _check_open(show.status, show.replay, all(i.product_id in show.lineup for i in items))
+        source = OrderSource.REPLAY if show.replay else OrderSource.LIVE
+        return [self._choose(show, item, now) for item in items], source
 
     def _choose(self, show: _ShowCopy, item: Item, now: datetime) -> _Chosen:
         variant = pick_by_sku(show.variants.get(item.product_id, []), item.sku)
-        deal = _deal_for(show.deals, item.product_id, variant.id, now)
+        # A replay shows the show's deals as they ran; it sells at normal prices.
+        deal = None if show.replay else _deal_for(show.deals, item.product_id, variant.id, now)
         # With the gate, Redis says who is too late: it also knows whether this key already
         # holds units (a retry), which the copy cannot tell.
         if self.gate is None:
@@ -262,15 +268,18 @@ class OrderService:
         key: str,
         coupon: str | None,
         now: datetime,
+        source: OrderSource = OrderSource.LIVE,
     ) -> Purchase:
         async with self._db.writing() as session:
             stream = await session.get(Stream, stream_id)
             if stream is None:
                 raise NotFound("no such stream", code=StreamCode.STREAM_NOT_FOUND)
-            check_buyable(stream.status, True)
-            deals = await _take_deal_units(session, buyer_id, chosen, now)
+            replay = source == OrderSource.REPLAY and _replay_open(stream, True)
+            _check_open(stream.status, replay, True)
+            deals = {} if replay else await _take_deal_units(session, buyer_id, chosen, now)
             lines = await self._take_stock(session, chosen, deals)
             order = _order(buyer_id, stream, key, lines, now + self.hold)
+            order.source = source
             if coupon is not None:
                 await self._discount(session, order, coupon, now)
             session.add(order)
@@ -388,9 +397,12 @@ class OrderService:
         variants: dict[int, list[_VariantCopy]] = defaultdict(list)
         for product_id, variant_id, sku, stock in rows:
             variants[product_id].append(_VariantCopy(variant_id, sku, stock))
+            replay = stream.status == "ended" and _replay_open(
+                stream, await has_replay_recording(session, stream_id)
+            )
         if len(self._copies) >= MAX_SNAPSHOTS:
             self._copies.clear()
-        copy = _ShowCopy(self._monotonic(), stream.status, lineup, dict(variants), deals)
+        copy = _ShowCopy(self._monotonic(), stream.status, lineup, dict(variants), deals, replay)
         self._copies[stream_id] = copy
         return copy
 
@@ -650,6 +662,16 @@ def _deal_for(
         if as_deal(deal).phase(now) in (DealPhase.ACTIVE, DealPhase.SOLD_OUT):
             return deal
     return None
+
+
+def _replay_open(stream: Stream, has_recording: bool) -> bool:
+    taken_down = stream.replay_taken_down_at is not None
+    return replay_sells(stream.status, stream.replay, taken_down, has_recording)
+
+
+def _check_open(status: str, replay: bool, in_lineup: bool) -> None:
+    """Bought in a show on air, or from the replay of one that ended (when it sells)."""
+    check_buyable("live" if replay else status, in_lineup)
 
 
 def _merged(items: Sequence[Item]) -> list[Item]:

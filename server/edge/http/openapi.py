@@ -21,6 +21,7 @@ from pydantic_core import PydanticUndefined, core_schema
 import server
 from server.contract import accounts, answers, catalog, coupons, deals, orders, streams
 from server.contract import reports as report_api
+from server.contract import replays as replay_api
 from server.contract.body import Id
 from server.contract.shapes import Sku
 from server.edge.http import pages
@@ -248,6 +249,33 @@ OPERATIONS: tuple[Operation, ...] = (
         content="image/svg+xml",
         query=(("chart", {"enum": [str(c) for c in report_api.Chart]}), ("currency", STR)),
     ),
+    # replays of ended shows (media through a signed link: no token needed)
+    get(
+        "/api/streams/{id}/replay",
+        "The show's replay: chapters, deals as they ran, a signed media link",
+        answer=replay_api.ReplayAnswer,
+        query=(LANG,),
+    ),
+    get(
+        "/api/streams/{id}/replay/chat",
+        "The replay's chat lines of a window of its timeline",
+        answer=replay_api.ReplayChat,
+        query=(("from_ms", {"type": "integer", "minimum": 0}), ("to_ms", {"type": "integer"})),
+    ),
+    auth(
+        "patch",
+        "/api/streams/{id}/replay",
+        "Turn the replay on, off or unlisted (its host); take it down (admins)",
+        body=replay_api.ReplayPatch,
+        answer=replay_api.ReplaySettingAnswer,
+    ),
+    get(
+        "/api/streams/{id}/replay/media",
+        "The replay's file through its signed link (Range requests work)",
+        content="video/*",
+        query=tuple((name, STR) for name in ("recording", "expires", "audience", "signature")),
+    ),
+    get("/api/replays", "Recent listed replays", answer=replay_api.Replays),
     get("/api/openapi.json", "This document"),
     # operations, media and pages
     get("/healthz", "Database and Redis reachability", answer=A.Health),
