@@ -31,10 +31,13 @@ LOG_TAIL_BYTES = 3000
 LINE_LIMIT = 1 << 26  # a load process's final answer can be a few MB of JSON
 
 
+PR_SET_PDEATHSIG = 1
+PRCTL = ctypes.CDLL(None, use_errno=True).prctl  # looked up here: the child only calls it
+
+
 def die_with_parent() -> None:
     """Runs in the child before exec: SIGKILL it when the orchestrator exits."""
-    PR_SET_PDEATHSIG = 1
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def pinned(argv: Sequence[str], cpus: str | None) -> list[str]:
@@ -137,6 +140,7 @@ async def wait_serving(
                 if health is None:
                     _, writer = await asyncio.open_connection(host, int(port))
                     writer.close()
+                    await writer.wait_closed()
                     return
                 async with http.get(url + health) as resp:
                     if resp.status == 200:

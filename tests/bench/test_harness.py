@@ -5,6 +5,7 @@ settings (slow), checked against the table columns and JSON fields it has always
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import platform
@@ -107,6 +108,43 @@ async def test_taskset_puts_a_child_on_the_cpus_it_is_given() -> None:
     finally:
         await processes.stop_all([pinned, free])
     assert pinned.proc.returncode is not None and free.proc.returncode is not None
+
+
+# Starts a long sleeper through the harness, says its pid, then waits to be killed.
+ORCHESTRATOR = """
+import asyncio, sys
+sys.path.insert(0, sys.argv[1])
+from bench.harness.processes import Child
+async def main():
+    sleeper = await Child.start("sleeper", [sys.executable, "-c", "import time; time.sleep(120)"])
+    print(sleeper.pid, flush=True)
+    await asyncio.sleep(120)
+asyncio.run(main())
+"""
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie waiting to be reaped."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+async def test_a_child_dies_with_the_benchmark_that_started_it() -> None:
+    argv = [sys.executable, "-c", ORCHESTRATOR, str(ROOT)]
+    orchestrator = await Child.start("orchestrator", argv)
+    try:
+        sleeper = int(await orchestrator.line())
+        assert running(sleeper)
+    finally:
+        await orchestrator.stop()  # SIGKILL: no chance to clean up after itself
+    for _ in range(600):  # the kernel kills it at once; wait for that, up to 30 s
+        if not running(sleeper):
+            break
+        await asyncio.sleep(0.05)
+    assert not running(sleeper)
 
 
 def test_cpu_lists_read_as_taskset_reads_them() -> None:
