@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 MP4_CODECS = frozenset({"h264", "aac", "opus"})
 # MP4 clips carry their index in front, so a player starts before the whole file arrives.
 MP4_CLIP_OPTIONS = {"movflags": "+faststart"}
+TAIL_US = 10_000_000  # `duration_ms` reads from this far (µs) before the claimed end
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,26 @@ def probe(path: Path) -> Probe:
     scan = _scan(path)
     keyframes = tuple(_ms(k) for k in scan.keyframes)
     return Probe(scan.container, _ms(scan.end), keyframes, scan.complete)
+
+
+def duration_ms(path: Path) -> int:
+    """How much of `path` plays: the end of its last readable packet, as `probe` says, but
+    read from its tail when the container knows roughly where that is (an MP4, fragmented or
+    not: libavformat indexes the fragments when it opens the file), so that asking about a
+    live show's growing file does not read the whole show again. Raises RecordingUnreadable."""
+    with _open(path) as source:
+        _anchor(source)
+        if source.duration is not None and source.duration > 0:
+            tail = max(0, source.duration - TAIL_US)
+            try:
+                source.seek(tail, backward=True)
+            except av.FFmpegError:
+                logger.info("%s cannot be sought: read from its start", path)
+            else:
+                ends = [_span(p)[1] for p in _packets(source, path) if p is not None]
+                if ends:
+                    return _ms(max(ends))
+    return probe(path).duration_ms
 
 
 @dataclass(frozen=True)

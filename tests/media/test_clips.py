@@ -9,7 +9,7 @@ from pathlib import Path
 import av
 import pytest
 
-from media.clips import ClipCut, cut_clip, probe
+from media.clips import ClipCut, cut_clip, duration_ms, probe
 from media.exceptions import (
     ClipOutsideRecording,
     InvalidClipRange,
@@ -146,3 +146,24 @@ async def test_a_recording_cut_short_still_gives_clips(tmp_path, frames_h264) ->
     pictures, _ = decoded(cut.path)
     assert pictures[0].key_frame
     assert Fraction(cut.start_ms) == 333
+
+
+@pytest.mark.parametrize("kept", [1.0, 0.6, 0.85])
+async def test_the_duration_read_from_the_tail_is_the_whole_scans(tmp_path, kept) -> None:
+    """`duration_ms` (from the file's tail) says what `probe` (every packet) says, for a whole
+    recording and for ones whose end is missing (a live file, a crash)."""
+    frames = interleaved(video("h264", 20 * FPS, gop=45), opus(1000))
+    result = await record(tmp_path, H264, frames, max_queued_frames=3000)
+    data = result.path.read_bytes()
+    short = tmp_path / "short.mp4"
+    short.write_bytes(data[: int(len(data) * kept)])
+    expected = probe(short).duration_ms
+    assert expected > 10_000  # longer than the tail it reads
+    assert duration_ms(short) == expected
+
+
+async def test_the_duration_of_a_webm_recording(tmp_path) -> None:
+    source = await recorded(tmp_path, interleaved(video("vp8", 2 * FPS), opus(100)), VP8)
+    assert duration_ms(source) == probe(source).duration_ms >= 1966
+    with pytest.raises(RecordingUnreadable):
+        duration_ms(tmp_path / "missing.webm")

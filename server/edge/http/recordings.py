@@ -68,7 +68,7 @@ class LocalRecordingFiles:
         if known is not None and known[0] == version:
             return known[1]
         try:
-            found = FileFacts(clips.probe(Path(path)).duration_ms, stat.st_size)
+            found = FileFacts(clips.duration_ms(Path(path)), stat.st_size)
         except RecordingUnreadable:
             return None
         with self._guard:
@@ -84,6 +84,8 @@ class LocalRecordingFiles:
     def repair(self, path: str) -> None:
         try:
             recorder.repair(Path(path))
+        except FileNotFoundError:
+            return  # nothing to mend
         except OSError:
             logger.warning("recording %s could not be mended", path, exc_info=True)
 
