@@ -13,7 +13,7 @@ import pytest
 from media.clips import probe
 from media.exceptions import RecordingUnreadable
 from media.recording import FRAGMENT_S, Recorder, being_written, repair
-from tests.media.test_recording import FPS, H264, interleaved, opus, record, video
+from tests.media.test_recording import FPS, H264, VP8, interleaved, opus, record, video
 
 
 def top_level_boxes(path: Path) -> list[tuple[bytes, int]]:
@@ -115,3 +115,20 @@ async def test_only_a_live_recorder_holds_its_file(tmp_path) -> None:
     await until(lambda: being_written(recorder.path))
     await recorder.close()
     assert recorder.path.exists() and not being_written(recorder.path)
+
+
+async def test_a_torn_webm_recording_plays_up_to_the_tear(tmp_path) -> None:
+    """VP8 stays WebM: a crash leaves no Cues, sizes or duration, yet the clusters before the
+    tear decode, and `probe` reads how long they are. `repair` leaves WebM as it is."""
+    result = await record(
+        tmp_path, VP8, interleaved(video("vp8", 6 * FPS), opus(300)), max_queued_frames=1000
+    )
+    data = result.path.read_bytes()
+    torn = tmp_path / "torn.webm"
+    torn.write_bytes(data[: len(data) * 2 // 3])
+    assert repair(torn) == len(data) * 2 // 3 == torn.stat().st_size
+    found = probe(torn)
+    assert 1000 < found.duration_ms < 6000
+    pts = decoded_pts(torn)
+    assert pts[0] == 0 and pts == sorted(set(pts))
+    assert len(pts) >= found.duration_ms * FPS // 1000 - 1  # every frame before the tear
