@@ -128,7 +128,8 @@ class RecordingService:
     async def recover(self) -> list[RecordingInfo]:
         """At start-up: make each recording a dead node of this machine left `recording`
         usable (`interrupted`, with what its file holds). Those another node still writes,
-        and those of other machines, are left alone. Returns the recovered ones."""
+        and those of other machines (`node`), are left alone: a machine that never comes
+        back leaves its live recordings `recording`. Returns the recovered ones."""
         if self._files is None:
             return []
         async with self._db.reading() as session:
@@ -159,14 +160,16 @@ class RecordingService:
         return recovered
 
     async def _recovered_facts(self, recording: Recording) -> FileFacts | None:
-        """What a crashed recording's file holds once mended; None: not one to recover here."""
+        """What a crashed recording's file holds once mended; None: not one to recover here.
+        Another machine's is left to it even when its file is readable here (shared storage
+        may not carry the writer's lock), as is one another node of this machine writes."""
         files = self._files
-        if files is None or await asyncio.to_thread(files.being_written, recording.path):
-            return None  # another node of this machine is writing it
+        if files is None or recording.node not in (None, self._node):
+            return None
+        if await asyncio.to_thread(files.being_written, recording.path):
+            return None
         facts = await asyncio.to_thread(_mended, files, recording.path)
-        if facts is None and recording.node != self._node:
-            return None  # not on this machine: its own machine recovers it
-        return facts or FileFacts(0, 0)  # ours, and the file is gone or holds nothing
+        return facts or FileFacts(0, 0)  # the file is gone or holds nothing
 
     async def _info(self, recording: Recording) -> RecordingInfo:
         info = _info(recording)

@@ -232,6 +232,8 @@ async def test_start_up_recovers_recordings_a_dead_node_left(
     torn.write_bytes(data[: len(data) * 3 // 4])  # what a SIGKILL mid-fragment leaves
     held = tmp_path / "held.mp4"
     held.write_bytes(data)
+    elsewhere = tmp_path / "elsewhere.mp4"  # shared storage: readable, its writer's lock not
+    elsewhere.write_bytes(torn.read_bytes())
 
     async def left(path: Path) -> int:
         row = await service.begin(
@@ -242,7 +244,7 @@ async def test_start_up_recovers_recordings_a_dead_node_left(
     crashed, lost, other_machine, still_written = (
         await left(torn),
         await left(tmp_path / "gone.mp4"),
-        await left(tmp_path / "elsewhere.mp4"),
+        await left(elsewhere),
         await left(held),
     )
     async with run.app[DATABASE].writing() as session:
@@ -261,7 +263,7 @@ async def test_start_up_recovers_recordings_a_dead_node_left(
     assert infos[lost].status == "interrupted" and not infos[lost].playable
     assert infos[other_machine].status == "recording"
     assert infos[still_written].status == "recording"
-    assert held.read_bytes() == data  # not touched
+    assert held.read_bytes() == data and len(elsewhere.read_bytes()) == len(data) * 3 // 4
 
     [recording] = [r for r in await listed(again, show) if r["id"] == crashed]
     assert recording["status"] == "interrupted"
