@@ -23,6 +23,9 @@ class ChatConfig:
     batch_window_max_s: float = 0.2
     # How often viewer counts and like totals go out (only when they changed).
     counters_period_s: float = 0.5
+    # Engine.IO transports offered: several workers behind one port serve WebSocket only, since
+    # a long-polling session's requests may reach another worker (server/edge/workers.py).
+    transports: tuple[str, ...] = ("polling", "websocket")
     # Largest Socket.IO frame a client may send: chat lines and buy requests are small.
     max_payload_bytes: int = 16 * 1024
     # Redis pub/sub channel the nodes of one deployment share (channels ignore Redis db numbers).

@@ -42,6 +42,7 @@ def create_socket_server(
         # Bounds every frame a client sends: each WebSocket message (aiohttp closes the socket
         # past it) and each long-polling POST (server/edge/http/limits.py answers 413 first).
         max_http_buffer_size=config.max_payload_bytes,
+        transports=list(config.transports),
         logger=False,
         engineio_logger=False,
     )

@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
@@ -26,6 +27,7 @@ from server.edge.config import (
     from_env,
 )
 from server.edge.demo import DemoShow, banner, seeding
+from server.edge.workers import Supervisor, worker_command
 
 
 def parser() -> argparse.ArgumentParser:
@@ -40,6 +42,14 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
         sub.add_argument("--port", type=int, default=None, help="TCP port (default 8080)")
     demo.add_argument("--database-url", default=DEFAULT_DATABASE_URL, help="default: %(default)s")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes behind the one port (default SHOPCAST_WORKERS, else the number of "
+        "cores when SHOPCAST_REDIS_URL is set, else 1); more than 1 needs Redis",
+    )
+    serve.add_argument("--worker", type=int, default=0, help=argparse.SUPPRESS)  # set by the pool
     return root
 
 
@@ -51,9 +61,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.command == "migrate":
         _migrate_command()
         return
+    in_pool = getattr(args, "worker", 0) > 0
     try:
         if args.command == "serve":
             config = from_env(os.environ, host=args.host, port=args.port)
+            workers = _workers(args.workers, config.workers, bool(config.redis_url))
+            if workers > 1 and not in_pool:
+                sys.exit(Supervisor(worker_command(_serve_argv(argv)), workers).run())
+            if in_pool:  # a session's polling requests could reach another worker
+                chat = replace(config.chat, transports=("websocket",))
+                config = replace(config, chat=chat, worker=args.worker)
         else:
             config = from_env(
                 {},  # the demo is embedded on purpose: no Redis, its own SQLite file
@@ -84,9 +101,44 @@ def main(argv: Sequence[str] | None = None) -> None:
                 print("shopcast: payments: the TEST gateway (no money moves)", flush=True)
 
     try:
-        web.run_app(app, host=config.host, port=config.port, print=announce, access_log=None)
+        web.run_app(
+            app,
+            host=config.host,
+            port=config.port,
+            print=announce,
+            access_log=None,
+            reuse_port=in_pool or None,
+        )
     except (OSError, SQLAlchemyError, SchemaBehind) as exc:
         sys.exit(f"shopcast: cannot start: {_one_line(exc)}")
+
+
+def _workers(flag: int | None, configured: int | None, with_redis: bool) -> int:
+    workers = flag or configured or ((os.cpu_count() or 1) if with_redis else 1)
+    if workers < 1:
+        raise ConfigError(f"--workers: expected 1 or more (got {workers})")
+    if workers > 1 and not with_redis:
+        raise ConfigError(
+            f"--workers {workers}: workers share shows through Redis; set SHOPCAST_REDIS_URL "
+            "(or run one worker)"
+        )
+    return workers
+
+
+def _serve_argv(argv: Sequence[str] | None) -> list[str]:
+    """`serve`'s own flags as given, without --workers (each worker runs as one)."""
+    given = list(sys.argv[1:] if argv is None else argv)
+    given = given[given.index("serve") + 1 :]
+    kept: list[str] = []
+    skip = False
+    for item in given:
+        if skip:
+            skip = False
+        elif item in ("--workers", "--worker"):
+            skip = True
+        elif not item.startswith(("--workers=", "--worker=")):
+            kept.append(item)
+    return kept
 
 
 def _migrate_command() -> None:

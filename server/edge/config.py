@@ -31,6 +31,7 @@ DEMO_RECORDINGS_DIR = "./recordings"  # `shopcast demo` records here, beside its
 # Ranges checked here, and said in the table (SETTINGS).
 HOLD_S = (10, 24 * 3600)
 MAX_PROXY_HOPS = 5
+MAX_WORKERS = 64
 VIDEO_KBPS = (50, 100_000)
 
 
@@ -45,6 +46,9 @@ class Config:
     # GET /metrics asks for `Authorization: Bearer <this>` when set; open when None.
     metrics_token: str | None = None
     token_ttl_s: int = 7 * 24 * 3600
+    # `shopcast serve`'s worker processes behind the port; None: the cores with Redis, else 1.
+    workers: int | None = None
+    worker: int = 0  # this process's number in a pool of workers (from 1); 0: not in one
     chat: ChatConfig = field(default_factory=ChatConfig)
     media: MediaConfig = field(default_factory=MediaConfig)
     commerce: CommerceConfig = field(default_factory=CommerceConfig)
@@ -89,6 +93,7 @@ def from_env(environ: Mapping[str, str], **overrides: object) -> Config:
         secret=environ.get("SHOPCAST_SECRET", ""),
         public_url=environ.get("SHOPCAST_PUBLIC_URL") or None,
         metrics_token=environ.get("SHOPCAST_METRICS_TOKEN", "").strip() or None,
+        workers=_count(environ, "SHOPCAST_WORKERS"),
         media=MediaConfig(
             ice_servers=tuple(u.strip() for u in ice),
             recordings_dir=environ.get("SHOPCAST_RECORDINGS_DIR") or None,
@@ -158,6 +163,15 @@ def _on_off(environ: Mapping[str, str], name: str, default: bool) -> bool:
     if raw not in ("on", "off"):
         raise ConfigError(f"{name}: expected on or off (got {raw!r})")
     return raw == "on"
+
+
+def _count(environ: Mapping[str, str], name: str) -> int | None:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_WORKERS:
+        raise ConfigError(f"{name}: expected 1 to {MAX_WORKERS} (got {raw!r})")
+    return int(raw)
 
 
 def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
@@ -258,6 +272,12 @@ SETTINGS: tuple[Setting, ...] = (
         "unset: one process",
     ),
     Setting(
+        "SHOPCAST_WORKERS",
+        "`shopcast serve`'s worker processes behind its one port (SO_REUSEPORT; more than 1 "
+        "needs Redis, and then Socket.IO is WebSocket only); `--workers` overrides it",
+        "the number of cores with Redis, else `1`",
+    ),
+    Setting(
         "SHOPCAST_REDIS_CHANNEL",
         "the pub/sub channel one deployment's nodes share on that Redis, "
         "also the prefix of its keys",
@@ -347,7 +367,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SHOPCAST_SHOW_METRICS",
         "`off` stops collecting the show reports' audience events (viewer sessions, card "
-        "views, likes per second; written in batches, docs/protocol.md \"Show reports\"): the "
+        'views, likes per second; written in batches, docs/protocol.md "Show reports"): the '
         "reports keep chat, pins and sales",
         "`on`",
     ),

@@ -1,14 +1,17 @@
-"""GET /healthz: 200 when the database (and Redis, when configured) answer, 503 otherwise."""
+"""GET /healthz: 200 when the database (and Redis, when configured) answer, 503 otherwise.
+The `Shopcast-Worker` header names the process that answered (`<worker>/<pid>`, worker 0 when
+`shopcast serve` runs as one process), for telling `--workers` apart behind their one port."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 
 from aiohttp import web
 
 from server.core.store.db import ping
-from server.edge.http.context import DATABASE, REDIS
+from server.edge.http.context import CONFIG, DATABASE, REDIS
 
 logger = logging.getLogger(__name__)
 
@@ -32,4 +35,7 @@ async def healthz(request: web.Request) -> web.Response:
     redis = "off" if redis_client is None else await _check(redis_client.ping())
     healthy = database == "ok" and redis in ("ok", "off")
     body = {"status": "ok" if healthy else "unavailable", "database": database, "redis": redis}
-    return web.json_response(body, status=200 if healthy else 503)
+    worker = f"{request.app[CONFIG].worker}/{os.getpid()}"
+    return web.json_response(
+        body, status=200 if healthy else 503, headers={"Shopcast-Worker": worker}
+    )

@@ -53,7 +53,7 @@ async def node_b(
         )
         assert await migrate.wait() == 0, log.read_text(errors="replace")
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "server", "serve", "--port", str(port),
+            sys.executable, "-m", "server", "serve", "--port", str(port), "--workers", "1",
             env=env, stdout=out, stderr=asyncio.subprocess.STDOUT,
         )  # fmt: skip
     http = aiohttp.ClientSession()

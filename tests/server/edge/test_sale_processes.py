@@ -53,7 +53,7 @@ class Node:
             )
             assert await migrate.wait() == 0, self.log.read_text(errors="replace")
             self.proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "server", "serve", "--port", str(self.port),
+                sys.executable, "-m", "server", "serve", "--port", str(self.port), "--workers", "1",
                 env=self.env, stdout=out, stderr=asyncio.subprocess.STDOUT,
             )  # fmt: skip
         async with asyncio.timeout(30):

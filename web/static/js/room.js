@@ -6,7 +6,8 @@
 // wait for the connection (so a page's rejoin goes first), `onReconnect`, and `connect_error`
 // only for a refusal by the server (a network error just retries). The client's defaults stay:
 // long-polling first, then the upgrade to WebSocket; silence past the server's ping interval
-// and timeout drops a dead link. Connection-state recovery needs the server's side, which
+// and timeout drops a dead link. A server run as several workers (`shopcast serve --workers N`)
+// refuses long-polling, and `tryAllTransports` then opens the WebSocket straight away. Connection-state recovery needs the server's side, which
 // python-socketio does not have (its CONNECT answer carries no `pid`): `socket.recovered` is
 // always false, and a page joins its room again on every connect.
 // Who is connecting rides in the session cookie the browser sends with the handshake (same
@@ -34,6 +35,7 @@ export class RoomConnection {
       auth: { device: deviceId() },
       autoConnect: false,
       forceNew: true, // this page's own connection: a new RoomConnection never shares one
+      tryAllTransports: true,
       // Back off from half a second up to 10 s, so a restarting server is not stampeded.
       reconnectionDelay: 500,
       reconnectionDelayMax: 10000,
