@@ -242,7 +242,7 @@ async def start_server(
     )
     if await migrate.proc.wait() != 0:
         raise RuntimeError(f"shopcast migrate failed: see {log}")
-    argv = [sys.executable, "-m", "server", "serve", "--port", str(port)]
+    argv = [sys.executable, "-m", "server", "serve", "--port", str(port), "--workers", "1"]
     return await processes.start_server(f"server :{port}", argv, log, cpus=cpus, env=environ)
 
 
