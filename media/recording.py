@@ -52,14 +52,17 @@ logger = logging.getLogger(__name__)
 MAX_QUEUED_FRAMES = 256  # ~3 s of a host's 30 video frames and 50 Opus packets a second
 KEYFRAME_ASK_INTERVAL_S = 1.0
 FRAGMENT_S = 2  # the most a crash loses of a recording (plus what waits in the queue)
-# libavformat options, by container. `flush_packets` hands every write to the OS at once.
+# libavformat options, by container. `flush_packets` hands every write to the OS at once;
+# `max_interleave_delta` bounds how long packets of one track wait for the other's (10 s by
+# default: a host whose audio track sends nothing would otherwise keep 10 s of video back).
+_WRITING = {"flush_packets": "1", "max_interleave_delta": str(FRAGMENT_S * 1_000_000 // 2)}
 CONTAINER_OPTIONS = {
     "mp4": {
         "movflags": "frag_keyframe+empty_moov+default_base_moof",
         "frag_duration": str(FRAGMENT_S * 1_000_000),  # µs
-        "flush_packets": "1",
+        **_WRITING,
     },
-    "webm": {"cluster_time_limit": str(FRAGMENT_S * 1000), "flush_packets": "1"},  # ms
+    "webm": {"cluster_time_limit": str(FRAGMENT_S * 1000), **_WRITING},  # ms
 }
 
 
@@ -159,8 +162,13 @@ class Recorder:
 
     @property
     def started_at(self) -> datetime | None:
-        """UTC wall clock of the first frame taken (None: none yet); the file appears then."""
+        """UTC wall clock of the first frame taken (None: none yet)."""
         return self._started_at
+
+    @property
+    def writing(self) -> bool:
+        """The file exists and this recorder holds it (see `being_written`), until closed."""
+        return self._muxer.holds_file
 
     async def close(self) -> RecordingResult:
         """Stop taking frames, finish the file and say what it holds (safe to call again)."""
@@ -330,6 +338,10 @@ class _Muxer:
         except OSError:
             self.size = 0
         logger.info("recorded %s: %d frames, %d bytes", self._path, self.written, self.size)
+
+    @property
+    def holds_file(self) -> bool:
+        return self._lock is not None
 
     def duration_ms(self) -> int:
         ends = [end * 1000 // self._tracks[kind].clock_rate for kind, end in self._ends.items()]

@@ -85,6 +85,19 @@ async def test_fragments_come_at_least_every_two_seconds_between_keyframes(tmp_p
     assert kinds.count(b"moof") == kinds.count(b"mdat") >= 10 // FRAGMENT_S + 1
 
 
+async def test_webm_clusters_come_at_least_every_two_seconds(tmp_path) -> None:
+    result = await record(
+        tmp_path,
+        VP8,
+        interleaved(video("vp8", 10 * FPS, gop=150), opus(500)),  # a keyframe every 5 s
+        max_queued_frames=2000,
+    )
+    with av.open(str(result.path)) as played:
+        assert sum(1 for _ in played.decode(video=0)) == 10 * FPS
+    clusters = result.path.read_bytes().count(bytes.fromhex("1f43b675"))  # Cluster's EBML id
+    assert clusters >= 10 // FRAGMENT_S + 1
+
+
 @pytest.mark.parametrize("kept", [0.5, 0.75, 0.9])
 async def test_a_torn_recording_is_cut_back_to_its_last_whole_fragment(tmp_path, kept) -> None:
     result = await record(
@@ -132,3 +145,17 @@ async def test_a_torn_webm_recording_plays_up_to_the_tear(tmp_path) -> None:
     pts = decoded_pts(torn)
     assert pts[0] == 0 and pts == sorted(set(pts))
     assert len(pts) >= found.duration_ms * FPS // 1000 - 1  # every frame before the tear
+
+
+@pytest.mark.parametrize(("codec", "tracks"), [("h264", H264), ("vp8", VP8)])
+async def test_video_reaches_the_file_while_the_audio_track_sends_nothing(
+    tmp_path, codec, tracks
+) -> None:
+    """Packets of one track wait for the other's only so long (libavformat's interleaving
+    would keep 10 s back): a host with a silent audio track is still on disk while live."""
+    recorder = Recorder(tmp_path / "show", tracks, max_queued_frames=1000)
+    for frame in video(codec, 8 * FPS, gop=FPS):  # 8 s of video, no audio at all
+        frame.into(recorder)
+    await until(lambda: readable_ms(recorder.path) >= 8000 - 3 * FRAGMENT_S * 1000)
+    assert being_written(recorder.path)
+    await recorder.close()
