@@ -1,13 +1,16 @@
 """What the HTTP API answers, as models for the OpenAPI document (server/edge/http/openapi.py).
 
-The answers themselves are still built by server/contract/serializers.py; these models describe
-them field for field (docs/protocol.md has the prose)."""
+The answers are built by server/contract/serializers.py as plain dicts (the buy and chat paths
+pay for no model); these models name them field for field and forbid any other, and
+tests/server/edge/test_openapi.py validates every JSON answer the app sends, route by route,
+against the model the document names for it, so the two cannot drift apart (docs/protocol.md
+has the prose)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from server.contract.body import Id
 from server.contract.shapes import Language, Rate, Sku, Time
@@ -20,8 +23,10 @@ Date = Annotated[str, Field(json_schema_extra={"format": "date"})]
 
 
 class Answer(BaseModel):
-    """Fields an answer may carry (an answer may carry more: clients ignore what they do not
-    know)."""
+    """Fields an answer carries, and no other (clients still ignore what they do not know, so
+    a field may be added: here first, the test says so)."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class Problem(Answer):
@@ -108,13 +113,23 @@ class Products(Answer):
     products: list[Product] | None = None
 
 
+class Host(Answer):
+    id: Id | None = None
+    display_name: str | None = None
+
+
 class Stream(Answer):
     id: Id | None = None
     title: str | None = None
     language: str | None = None
     status: Literal["scheduled", "live", "ended"] | None = None
+    host: Host | None = None
+    scheduled_at: Time | None = None
+    started_at: Time | None = None
+    ended_at: Time | None = None
     pinned_product_id: int | None = None
     lineup: list[Product] | None = None
+    stream_key: str | None = Field(None, description="to its host, once: the show just scheduled")
 
 
 class Streams(Answer):
@@ -126,33 +141,75 @@ class StreamKey(Answer):
     whip_url: str | None = None
 
 
+class OrderLine(Answer):
+    product_id: Id | None = None
+    sku: str | None = None
+    seller_id: Id | None = None
+    title: str | None = None
+    unit_price_minor: int | None = None
+    currency: str | None = None
+    quantity: int | None = None
+    discount_minor: int | None = None
+    deal_id: Id | None = None
+    commission_bp: Rate | None = None
+
+
+class NextAction(Answer):
+    """The provider's step the page runs (its library takes `client_secret`)."""
+
+    type: str | None = None
+    client_secret: str | None = None
+    provider: str | None = None
+    publishable_key: str | None = None
+    script_url: str | None = None
+
+
 class Order(Answer):
     id: Id | None = None
+    buyer_id: Id | None = None
+    stream_id: Id | None = None
+    host_id: Id | None = None
     status: OrderStatus | None = None
     payment_state: PaymentState | None = None
+    idempotency_key: str | None = None
     subtotal_minor: int | None = None
     discount_minor: int | None = None
     total_minor: int | None = None
     currency: str | None = None
-    idempotency_key: str | None = None
+    coupon_id: Id | None = None
     source: Literal["live", "replay"] | None = None
+    created_at: Time | None = None
     expires_at: Time | None = None
-    lines: list[dict] | None = None
-    next_action: dict | None = Field(None, description="with 202: the provider's step")
+    paid_at: Time | None = None
+    lines: list[OrderLine] | None = None
+    next_action: NextAction | None = Field(None, description="with 202: the provider's step")
 
 
 class Orders(Answer):
     orders: list[Order] | None = None
 
 
+class CartLine(Answer):
+    product_id: Id | None = None
+    variant_id: Id | None = None
+    quantity: int | None = None
+
+
 class Cart(Answer):
-    items: list[dict] | None = None
+    items: list[CartLine] | None = None
 
 
 class Deal(Answer):
     id: Id | None = None
+    deal_id: Id | None = None  # the same: the countdown's own name for it
+    stream_id: Id | None = None
     product_id: Id | None = None
+    variant_id: Id | None = None
     price_minor: int | None = None
+    currency: str | None = None
+    quantity: int | None = None
+    per_buyer_limit: int | None = None
+    sold: int | None = None
     left: int | None = None
     phase: Literal["upcoming", "active", "sold_out", "ended"] | None = None
     server_time: str | None = None
@@ -243,6 +300,8 @@ class LedgerReport(Answer):
 
 class PaymentSetup(Answer):
     provider: str | None = None
+    publishable_key: str | None = None
+    script_url: str | None = None
 
 
 class WebhookAnswer(Answer):

@@ -1,5 +1,6 @@
 """The OpenAPI document against the app it describes: every route the router has is documented
-and nothing else is, and every documented request body is the model its handler validates with."""
+and nothing else is, every documented request body is the model its handler validates with,
+and every JSON answer the app sends is the answer model the document names for it."""
 
 from __future__ import annotations
 
@@ -7,9 +8,18 @@ import inspect
 import re
 
 from aiohttp import web
+from pydantic import ValidationError as PydanticError
 
 from server.contract.body import Body
+from server.core.domain.payments import EventKind
+from server.edge.http.context import SERVICES
 from server.edge.http.openapi import OPERATIONS, document, openapi_path
+from tests import factory
+from tests.security import matrix
+from tests.security.doors import HTTP
+from tests.security.walk import base
+from tests.security.world import World, build
+from tests.security.world import config as world_config
 
 PARSED = re.compile(r"\b([A-Z]\w*)\.parse\(")
 
@@ -86,3 +96,78 @@ def test_every_reference_resolves() -> None:
     schemas = served["components"]["schemas"]
     refs = re.findall(r'"\$ref": "#/components/schemas/(\w+)"', str(served).replace("'", '"'))
     assert refs and set(refs) <= set(schemas)
+
+
+async def test_every_json_answer_is_the_model_the_document_names(sqlite_backend, start, tmp_path):
+    """Every documented route with a JSON answer, called for real by every role that may (the
+    security suite's world and doors): each body validates against its answer model, which
+    forbids fields it does not name, so a serializer and its model cannot drift apart. A route
+    without a door is test_authorization_matrix.py's to name."""
+    run = await start(world_config(sqlite_backend))
+    world = await build(run, tmp_path)
+    faults, missing, checked = [], [], 0
+    for op in OPERATIONS:
+        if op.answer is None:
+            continue
+        route = f"{op.method.upper()} {openapi_path(op.path)}"
+        if route not in HTTP and route not in OWN_KNOCKS:
+            missing.append(route)  # test_authorization_matrix.py fails for it: no door
+            continue
+        knocks = [
+            (door, role)
+            for door in HTTP
+            if base(door) == route
+            for role, answer in matrix.expected(door).items()
+            if answer == "ok"
+        ]
+        own = OWN_KNOCKS.get(route)
+        if not knocks and own is None:
+            faults.append(f"{route}: nobody gets an answer at its doors (security/doors.py)")
+        answers = [(door, role, await _answer(world, door, role)) for door, role in knocks]
+        if own is not None:
+            answers.append((route, "its own", await own(world)))
+        for door, role, (status, body) in answers:
+            try:
+                assert 200 <= status < 300, f"status {status}: {body}"
+                op.answer.model_validate(body)
+            except (AssertionError, PydanticError) as exc:
+                faults.append(f"{door} as {role}: {exc}")
+            checked += 1
+    assert not faults, "\n".join(faults)
+    assert checked > len(OPERATIONS) - len(missing)
+
+
+async def _new_shop(world: World) -> tuple[int, object]:
+    """Every seller of the world has a shop: a new seller opens one."""
+    seller = await factory.account(world.run, "seller")
+    return await world.run.call(
+        "POST", "/api/sellers", seller, json={"name": "New shop", "country": "FR"}
+    )
+
+
+async def _captured_again(world: World) -> tuple[int, object]:
+    """The gateway tells again of a capture it made (it changes nothing)."""
+    gateway = world.run.app[SERVICES].lifecycle.gateway
+    auth_id, charge = next(iter(gateway._charges.items()))
+    event = gateway.event(EventKind.CAPTURED, auth_id, charge.authorization.amount)
+    hook = gateway.signed(event)
+    url = f"/api/payments/{gateway.name}/webhook"
+    return await world.run.call("POST", url, data=hook.body, headers=hook.headers)
+
+
+# Routes whose doors answer "ok" to nobody in the security world, knocked on here instead.
+OWN_KNOCKS = {
+    "POST /api/sellers": _new_shop,
+    "POST /api/payments/{gateway}/webhook": _captured_again,
+}
+
+
+async def _answer(world: World, door: str, role: str) -> tuple[int, object]:
+    """What the role's knock on the door gets back: the status and the JSON body."""
+    sent = await HTTP[door](world, role)
+    token = world.tokens[role] if sent.own_token else sent.token
+    headers = sent.headers | ({"Authorization": f"Bearer {token}"} if token else {})
+    body = {"json": sent.json} if sent.json is not None else {"data": sent.data}
+    url = world.run.url + sent.path
+    async with world.run.http.request(door.split()[0], url, headers=headers, **body) as response:
+        return response.status, await response.json()
