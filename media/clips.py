@@ -190,6 +190,10 @@ def _packets(source: InputContainer, path: Path) -> Iterator[Packet | None]:
     wanted = [s for s in source.streams if s.type in ("video", "audio")]
     try:
         for packet in source.demux(wanted):
+            if packet.is_corrupt:  # the file ends inside it (libavformat read what there was)
+                logger.info("%s ends inside a packet: read up to there", path)
+                yield None
+                return
             if packet.size and packet.pts is not None:
                 yield packet
     except av.FFmpegError as exc:

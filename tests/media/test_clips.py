@@ -142,6 +142,8 @@ async def test_a_recording_cut_short_still_gives_clips(tmp_path, frames_h264) ->
     short.write_bytes(data[: len(data) * 2 // 3])
     found = probe(short)
     assert 1000 <= found.duration_ms < 2966
+    assert not found.complete  # it ends inside a fragment
+    assert duration_ms(short) == found.duration_ms
     cut = cut_clip(short, 500, 900, tmp_path / "clip.mp4")
     pictures, _ = decoded(cut.path)
     assert pictures[0].key_frame
