@@ -6,7 +6,8 @@
 // watch_player.js (WHEP video), watch_stage.js (not live / reconnecting / ended),
 // watch_chat.js, watch_likes.js, watch_products.js (cards), watch_deals.js (countdowns),
 // watch_buy.js (idempotent purchases), watch_cart.js (the cart sheet), and room.js (the
-// room's connection, shared with the studio and the console).
+// room's connection, shared with the studio and the console). An ended show with a replay
+// plays it instead (watch_replay.js): no room then, purchases over HTTP.
 
 import { api, session, streamIdFromPath } from "./api.js";
 import { currentLanguage, languageSwitcher, loadMessages, t } from "./i18n.js";
@@ -20,6 +21,7 @@ import { DealBook } from "./watch_deals.js";
 import { Likes } from "./watch_likes.js";
 import { Player } from "./watch_player.js";
 import { localTitle, PinBoard } from "./watch_products.js";
+import { fetchReplay, ReplayView } from "./watch_replay.js";
 import { RoomConnection } from "./room.js";
 import { Stage } from "./watch_stage.js";
 
@@ -30,6 +32,7 @@ const show = {
   lineup: new Map(), // every product of the show, by id, as last heard
   viewers: 0,
   joined: false,
+  replay: null, // the replay's answer, when the page plays one
 };
 const video = $("#video");
 const deals = new DealBook();
@@ -37,6 +40,7 @@ const buying = new Intents();
 const joinWaiters = new Set();
 const refetching = new Map();
 let room = null;
+let replayView = null;
 
 const player = new Player(video, `/whep/${streamId}`, () => stage.render());
 const stage = new Stage(show, player);
@@ -45,7 +49,7 @@ const chat = new ChatFeed($("#chat"), {
 });
 const pins = new PinBoard($("#pinned"), $("#pin-list"), {
   deals,
-  canBuy: () => Boolean(show.stream) && show.stream.status !== "ended",
+  canBuy: () => Boolean(show.stream) && (show.stream.status !== "ended" || Boolean(show.replay)),
   onBuy: (card) => buy(card),
   onAddToCart: (card) => addToCart(card),
   onShown: (product) => { if (room) room.emit("product_seen", { product_id: product.id }); },
@@ -87,6 +91,7 @@ function renderAccount() {
 async function signedIn(user) {
   if (!user) return false;
   renderAccount();
+  if (show.replay) { await cart.load(); return true; } // a replay has no room to join
   openRoom();
   await whenJoined(8000);
   await cart.load();
@@ -206,6 +211,67 @@ function streamStatus({ status, publisher }) {
   follow(status);
   if (status === "live" && publisher === "connected") player.kick();
   render();
+  if (status === "ended") replayAfterEnd();
+}
+
+// --- the replay ---
+
+// An ended show's replay, if it has one to watch (else the page says "ended").
+async function replayOfEndedShow() {
+  const stream = await api("GET", `/api/streams/${streamId}`).catch(() => null);
+  if (!stream || stream.status !== "ended") return null;
+  return fetchReplay(streamId).catch(() => null);
+}
+
+// The show just ended: its recording is stored a moment later.
+async function replayAfterEnd() {
+  for (let attempt = 0; attempt < 5 && !show.replay; attempt++) {
+    const replay = await fetchReplay(streamId).catch(() => null);
+    if (replay) { startReplay(replay); return; }
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+}
+
+function startReplay(replay) {
+  if (show.replay) return;
+  if (room) { room.close(); room = null; }
+  show.joined = false;
+  player.stop(true);
+  show.replay = replay;
+  show.stream = { id: replay.stream_id, title: replay.title, language: replay.language, host: replay.host, status: "ended" };
+  show.lineup = new Map(replay.lineup.map((p) => [p.id, p]));
+  document.body.dataset.mode = "replay";
+  video.dataset.i18nLabel = "watch.replay.video";
+  video.setAttribute("aria-label", t("watch.replay.video"));
+  deals.replace([]);
+  chat.replace([]);
+  replayView = new ReplayView(replay, {
+    video, section: $("#chapters"), list: $("#chapter-list"), count: $("#chapter-count"), chat: $("#chat"),
+  }, {
+    onCards: (ids) => { showPins(ids); ids.forEach(freshProduct); },
+    onDeals: (ran) => { deals.replace(ran); pins.refresh(); cart.render(); },
+  });
+  replayView.start();
+  render();
+  cart.load();
+}
+
+// Stock and prices as they are now (the replay's line-up is as it was when the page opened).
+async function freshProduct(id) {
+  try { updateProduct(await api("GET", `/api/products/${id}?lang=${currentLanguage()}`)); } catch { /* the card keeps what it has */ }
+}
+
+// Buy now from a replay: the show's HTTP route, same payload and idempotency key as the room's.
+async function buyOverHttp(payload) {
+  const once = async () => {
+    try {
+      return { ok: true, order: await api("POST", `/api/streams/${streamId}/orders`, payload) };
+    } catch (error) {
+      return { ok: false, error: { code: error.code, message: error.message } };
+    }
+  };
+  const ack = await once();
+  return !ack.ok && ack.error.code === "network" ? once() : ack; // a lost answer: ask again
 }
 
 function openRoom() {
@@ -266,8 +332,9 @@ async function buy(card) {
   const intent = `${card.product.id}/${variant.sku}`;
   const payload = { product_id: card.product.id, sku: variant.sku, quantity: 1, idempotency_key: buying.keyFor(intent), pay: true };
   card.setBusy("buy");
-  const ack = await emitRetrying("buy", payload);
+  const ack = show.replay ? await buyOverHttp(payload) : await emitRetrying("buy", payload);
   buying.settle(intent, ack);
+  if (show.replay) freshProduct(card.product.id);
   card.setBusy(null);
   if (ack.ok && ack.order.status === "reserved" && (await needsCard())) {
     // The provider takes the card only on the page: the order holds its stock meanwhile.
@@ -387,12 +454,17 @@ $("#switch-account").addEventListener("click", async () => {
 
 async function main() {
   await loadMessages("watch");
-  $("#language-slot").append(languageSwitcher(() => { render(); chat.render(); }));
+  $("#language-slot").append(languageSwitcher(() => {
+    render();
+    if (replayView) replayView.relabel(); else chat.render();
+  }));
   render();
   if (!streamId) { stage.missing(); return; }
   setInterval(() => pins.tick(), 250);
   setInterval(() => stage.render(), 30000); // "starts in 5 minutes" moves on
-  openRoom();
+  const replay = await replayOfEndedShow();
+  if (replay) startReplay(replay);
+  else openRoom();
 }
 
 main();

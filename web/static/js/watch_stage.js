@@ -38,7 +38,9 @@ export class Stage {
     const { stream, publisher } = this.show;
     if (this.gone) return { heading: t("watch.no_show"), more: true };
     if (!stream) return { heading: t("watch.connecting"), spin: true };
-    if (stream.status === "ended") return { heading: t("watch.ended"), detail: t("watch.ended_thanks"), more: true };
+    if (stream.status === "ended") {
+      return this.show.replay ? null : { heading: t("watch.ended"), detail: t("watch.ended_thanks"), more: true };
+    }
     if (stream.status === "scheduled") {
       const when = stream.scheduled_at ? utc(stream.scheduled_at) : null;
       const relative = when ? relativeTime(when) : "";
@@ -62,7 +64,7 @@ export class Stage {
     $("#stage-spinner").hidden = !(note && note.spin);
     $("#stage-more").hidden = !(note && note.more);
     const pill = $("#status");
-    pill.textContent = status ? t(`common.${status === "live" ? "live" : status}`) : "…";
+    pill.textContent = this.show.replay ? t("watch.replay.badge") : status ? t(`common.${status === "live" ? "live" : status}`) : "…";
     pill.className = `pill status ${status || ""}`;
     document.body.dataset.status = status || "";
   }
