@@ -75,17 +75,21 @@ def duration_ms(path: Path) -> int:
     live show's growing file does not read the whole show again. Raises RecordingUnreadable."""
     with _open(path) as source:
         _anchor(source)
-        if source.duration is not None and source.duration > 0:
-            tail = max(0, source.duration - TAIL_US)
-            try:
-                source.seek(tail, backward=True)
-            except av.FFmpegError:
-                logger.info("%s cannot be sought: read from its start", path)
-            else:
-                ends = [_span(p)[1] for p in _packets(source, path) if p is not None]
-                if ends:
-                    return _ms(max(ends))
-    return probe(path).duration_ms
+        end = _readable_end(source, path)
+    return probe(path).duration_ms if end is None else _ms(end)
+
+
+def _readable_end(source: InputContainer, path: Path) -> Fraction | None:
+    """The end (s) of the last readable packet, read from the tail; None: not indexed."""
+    if source.duration is None or source.duration <= 0:
+        return None
+    try:
+        source.seek(max(0, source.duration - TAIL_US), backward=True)
+    except av.FFmpegError:
+        logger.info("%s cannot be sought: read from its start", path)
+        return None
+    ends = [_span(p)[1] for p in _packets(source, path) if p is not None]
+    return max(ends) if ends else None
 
 
 @dataclass(frozen=True)
@@ -126,54 +130,112 @@ def cut_clip(source: Path, start_ms: int, end_ms: int, target: Path) -> ClipCut:
     """
     if start_ms < 0 or end_ms <= start_ms:
         raise InvalidClipRange(f"a clip from {start_ms} ms to {end_ms} ms is not a range")
-    found = _scan(source)
-    if end_ms > _ms(found.end):
-        raise ClipOutsideRecording(
-            f"the clip ends at {end_ms} ms; the recording is {_ms(found.end)} ms long"
-        )
-    asked = Fraction(start_ms, 1000)
-    begin = max((k for k in found.keyframes if k <= asked), default=found.keyframes[0])
     partial = target.with_name(f".{target.name}.part")
     try:
-        kept_end = _remux(source, partial, found.container, begin, Fraction(end_ms, 1000))
+        with _open(source) as reader:  # opened once: opening indexes every fragment
+            container, begin, kept_end = _cut(reader, source, start_ms, end_ms, partial)
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
     size = target.stat().st_size
-    cut = ClipCut(target, found.container, _ms(begin), _ms(kept_end), size)
+    cut = ClipCut(target, container, _ms(begin), _ms(kept_end), size)
     logger.info(
         "clip %s: %s from %d to %d ms, %d bytes", target, source, cut.start_ms, cut.end_ms, size
     )
     return cut
 
 
-def _remux(source: Path, target: Path, container: str, begin: Fraction, end: Fraction) -> Fraction:
+def _cut(
+    reader: InputContainer, source: Path, start_ms: int, end_ms: int, target: Path
+) -> tuple[str, Fraction, Fraction]:
+    """Check the range against the file, find the clip's keyframe, write the clip: its
+    container, where it begins and ends (s)."""
+    anchor = _anchor(reader)
+    end = _readable_end(reader, source)
+    scan = _scan(source) if end is None else None  # not indexed: every packet is read
+    total_ms = _ms(scan.end if scan is not None else end or Fraction(0))
+    if end_ms > total_ms:
+        raise ClipOutsideRecording(f"the clip ends at {end_ms} ms; the recording is {total_ms} ms")
+    start = Fraction(start_ms, 1000)
+    begin = None if scan is not None else _keyframe_at_or_before(reader, source, anchor, start)
+    if begin is None:  # not indexed, or the seek went past the start
+        keyframes = (scan or _scan(source)).keyframes
+        begin = max((k for k in keyframes if k <= start), default=keyframes[0])
+    container = _container_of(reader)
+    return (
+        container,
+        begin,
+        _remux(reader, source, target, container, begin, Fraction(end_ms, 1000)),
+    )
+
+
+def _keyframe_at_or_before(
+    reader: InputContainer, source: Path, anchor: Stream, start: Fraction
+) -> Fraction | None:
+    """The anchor track's last keyframe at or before `start` (s), found from a seek."""
+    begin = None
+    if _seek(reader, anchor, start):
+        for packet in _packets(reader, source):
+            if packet is None:
+                break
+            if packet.stream is not anchor:
+                continue
+            at = _span(packet)[0]
+            if at > start:
+                break
+            if packet.is_keyframe or anchor.type == "audio":
+                begin = at
+    return begin
+
+
+def _seek(reader: InputContainer, anchor: Stream, at: Fraction) -> bool:
+    """Move to the anchor track's keyframe at or before `at` (s); False: the file is read
+    from its start."""
+    base = anchor.time_base
+    if reader.duration is None or base is None:
+        return False  # no index (a WebM cut short): a seek would read the file to find one
+    try:
+        reader.seek(int(at / base), backward=True, any_frame=False, stream=anchor)
+    except av.FFmpegError:
+        return False
+    return True
+
+
+def _remux(
+    reader: InputContainer,
+    source: Path,
+    target: Path,
+    container: str,
+    begin: Fraction,
+    end: Fraction,
+) -> Fraction:
     """Write the packets of [begin, end) (seconds) to `target`; the end of the last one kept."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    with _open(source) as reader:
-        anchor = _anchor(reader)
-        options = MP4_CLIP_OPTIONS if container == "mp4" else {}
-        with av.open(str(target), "w", format=container, options=options) as writer:
-            streams = {
-                s.index: writer.add_stream_from_template(s, opaque=True)
-                for s in reader.streams
-                if s.type in ("video", "audio")
-            }
-            kept_end = begin
-            for packet in _packets(reader, source):
-                if packet is None:
-                    break
-                start, stop = _span(packet)
-                if packet.stream.index not in streams or start < begin:
-                    continue
-                if start >= end:
-                    if packet.stream is anchor:
-                        break  # the anchor track has passed the end: the clip is whole
-                    continue
-                _rebase(packet, begin)
-                packet.stream = streams[packet.stream.index]
-                writer.mux(packet)
-                kept_end = max(kept_end, min(stop, end))
+    anchor = _anchor(reader)
+    if not _seek(reader, anchor, begin) and reader.duration is not None:
+        reader.seek(0)  # it had moved (an unindexed file is read from its start as it is)
+    options = MP4_CLIP_OPTIONS if container == "mp4" else {}
+    with av.open(str(target), "w", format=container, options=options) as writer:
+        streams = {
+            s.index: writer.add_stream_from_template(s, opaque=True)
+            for s in reader.streams
+            if s.type in ("video", "audio")
+        }
+        kept_end = begin
+        for packet in _packets(reader, source):
+            if packet is None:
+                break
+            start, stop = _span(packet)
+            if packet.stream.index not in streams or start < begin:
+                continue
+            if start >= end:
+                if packet.stream is anchor:
+                    break  # the anchor track has passed the end: the clip is whole
+                continue
+            _rebase(packet, begin)
+            packet.stream = streams[packet.stream.index]
+            writer.mux(packet)
+            kept_end = max(kept_end, min(stop, end))
     return kept_end
 
 

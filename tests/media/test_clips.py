@@ -3,6 +3,7 @@ read back and decoded with PyAV."""
 
 from __future__ import annotations
 
+import asyncio
 from fractions import Fraction
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from media.exceptions import (
     MediaError,
     RecordingUnreadable,
 )
+from media.recording import Recorder
 from tests.media.test_recording import H264, VP8, interleaved, opus, record, video
 
 GOP = 10
@@ -169,3 +171,35 @@ async def test_the_duration_of_a_webm_recording(tmp_path) -> None:
     assert duration_ms(source) == probe(source).duration_ms >= 1966
     with pytest.raises(RecordingUnreadable):
         duration_ms(tmp_path / "missing.webm")
+
+
+async def test_a_webm_recording_cut_short_still_gives_clips(tmp_path) -> None:
+    """What a crash leaves of a WebM (its file as it was while live: no duration, no Cues)
+    is read from its start."""
+    recorder = Recorder(tmp_path / "show", VP8, max_queued_frames=1000)
+    for frame in interleaved(video("vp8", 3 * FPS, gop=GOP), opus(150)):
+        frame.into(recorder)
+    for _ in range(400):
+        if recorder.path.exists() and probe_ms(recorder.path) >= 2000:
+            break
+        await asyncio.sleep(0.05)
+    short = tmp_path / "short.webm"
+    short.write_bytes(recorder.path.read_bytes())  # mid-show, as a SIGKILL would leave it
+    await recorder.close()
+    with av.open(str(short)) as container:
+        assert container.duration is None
+    found = probe(short)
+    assert 2000 <= found.duration_ms < 3000 and duration_ms(short) == found.duration_ms
+    cut = cut_clip(short, 1100, 1400, tmp_path / "clip.webm")
+    assert cut.start_ms == 1000 and cut.container == "webm"
+    pictures, _ = decoded(cut.path)
+    assert pictures[0].key_frame and pictures[0].pts == 0 and len(pictures) == 12
+    with pytest.raises(ClipOutsideRecording):
+        cut_clip(short, 1000, found.duration_ms + 1, tmp_path / "late.webm")
+
+
+def probe_ms(path: Path) -> int:
+    try:
+        return probe(path).duration_ms
+    except RecordingUnreadable:
+        return 0
