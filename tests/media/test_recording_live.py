@@ -10,7 +10,7 @@ from pathlib import Path
 import av
 import pytest
 
-from media.clips import probe
+from media.clips import cut_clip, probe
 from media.exceptions import RecordingUnreadable
 from media.recording import FRAGMENT_S, Recorder, being_written, repair
 from tests.media.test_recording import FPS, H264, VP8, interleaved, opus, record, video
@@ -63,6 +63,9 @@ async def test_a_recording_being_written_decodes(tmp_path) -> None:
     assert pts == sorted(set(pts)) and pts[0] == 0
     with av.open(str(recorder.path)) as container:
         assert next(container.decode(video=0)).key_frame
+    cut = cut_clip(recorder.path, 500, 1500, tmp_path / "clip.mp4")  # a clip while live
+    assert cut.start_ms == 0 and cut.end_ms == 1500  # the only keyframe so far is at 0
+    assert len(decoded_pts(cut.path)) == 45
 
     for frame in frames[len(first) :]:
         frame.into(recorder)
