@@ -106,6 +106,7 @@ async def node(sqlite_backend, tmp_path: Path) -> AsyncIterator[tuple[Node, obje
         "SHOPCAST_RECORDINGS_DIR": str(tmp_path / "recordings"),
         "SHOPCAST_PAYMENTS": "test",
         "SHOPCAST_ALLOW_TEST_PAYMENTS": "1",
+        "SHOPCAST_WORKERS": "1",  # the killed process is the one that ingests and records
     }
     env.pop("SHOPCAST_REDIS_URL", None)
     ingest = Node(env, tmp_path / "node.log")
