@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import json
 import math
 import os
@@ -51,14 +50,13 @@ from aiohttp import ClientSession, ClientWebSocketResponse, TCPConnector, WSMsgT
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import processes, report  # noqa: E402
+from bench.harness import processes, report, sio  # noqa: E402
 from bench.harness.processes import Child, command, say  # noqa: E402
 from bench.harness.record import Record  # noqa: E402
 from bench.harness.report import LATENCY_COLUMNS, Column, merged, quantile  # noqa: E402
+from bench.harness.sio import HANDSHAKE_TIMEOUT_S, SOCKET_PATH, Refused, reason  # noqa: E402
 from bench.harness.usage import Sample  # noqa: E402
 
-SOCKET_PATH = "/socket.io/?EIO=4&transport=websocket"
-HANDSHAKE_TIMEOUT_S = 20.0
 HANDSHAKES_IN_FLIGHT = 25  # per load process: the server never sees a stampede
 BUCKET_NS = 100_000  # latency histogram resolution: 0.1 ms
 PASSWORD = "bench-password-1"
@@ -137,10 +135,6 @@ def serve(kind: str, port: int, folder: str) -> None:
 # -- a lightweight Socket.IO client ------------------------------------------------------------
 
 
-class Refused(Exception):
-    """The handshake did not end in a joined room; the message is the reason counted."""
-
-
 async def next_text(ws: ClientWebSocketResponse) -> str:
     msg = await ws.receive()
     if msg.type is WSMsgType.TEXT:
@@ -179,10 +173,6 @@ async def open_room(
             await ws.close()
             raise
     return ws
-
-
-def reason(exc: BaseException) -> str:
-    return str(exc) if isinstance(exc, Refused) else type(exc).__name__
 
 
 # -- viewers: count every message once, never render --------------------------------------------
@@ -263,129 +253,29 @@ def strings(value: Any) -> list[str]:
     return []
 
 
-class BareViewer(asyncio.Protocol):
-    """A viewer on a bare socket: its own WebSocket upgrade and frame parser, many frames per
-    `data_received` and no task or coroutine per frame. An aiohttp WebSocket client costs the
-    load processes about 20 µs a frame, which at 5,000 viewers takes more of the machine's two
-    cores than the server under test; this one costs a few."""
+class BareViewer(sio.BareSocket):
+    """A viewer on a bare socket (bench/harness/sio.py): every chat frame straight to the
+    tally, a few µs each."""
 
     def __init__(self, viewer: Viewer, tally: Tally, host: str) -> None:
-        self.viewer, self.tally, self.host = viewer, tally, host
-        self.buffer = bytearray()
-        self.upgraded = False
-        self.handshake: asyncio.Queue[bytes] | None = asyncio.Queue()  # None once joined
-        self.transport: asyncio.Transport | None = None
+        super().__init__(host)
+        self.viewer, self.tally = viewer, tally
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-        key = base64.b64encode(os.urandom(16)).decode()
-        transport.write(
-            f"GET {SOCKET_PATH} HTTP/1.1\r\nHost: {self.host}\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-            "Sec-WebSocket-Version: 13\r\n\r\n".encode()
-        )
-
-    def data_received(self, data: bytes) -> None:
-        buffer = self.buffer
-        buffer += data
-        at = 0
-        if not self.upgraded:
-            end = buffer.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            if not buffer.startswith(b"HTTP/1.1 101"):
-                self.closed(Refused("websocket upgrade refused"))
-                return
-            self.upgraded, at = True, end + 4
-        size = len(buffer)
-        while size - at >= 2:
-            opcode, length, start = buffer[at] & 0x0F, buffer[at + 1] & 0x7F, at + 2
-            if length == 126:
-                length, start = int.from_bytes(buffer[at + 2 : at + 4]), at + 4
-            elif length == 127:
-                length, start = int.from_bytes(buffer[at + 2 : at + 10]), at + 10
-            if start > size or size - start < length:
-                break
-            at = start + length
-            if opcode == 1:
-                self.text(bytes(buffer[start:at]))
-            elif opcode == 8:
-                self.closed(Refused("closed by the server"))
-        del buffer[:at]
-
-    def text(self, data: bytes) -> None:
-        if self.handshake is not None:
-            self.handshake.put_nowait(data)
-        elif data.startswith(b"42"):
-            self.tally.frame(self.viewer, data)
-        elif data == b"2":
-            self.send(b"3")
-
-    def send(self, payload: bytes) -> None:
-        """A client frame: masked, as RFC 6455 requires of clients."""
-        mask = os.urandom(4)
-        masked = bytes(b ^ mask[i & 3] for i, b in enumerate(payload))
-        assert len(payload) < 126 and self.transport is not None
-        self.transport.write(bytes((0x81, 0x80 | len(payload))) + mask + masked)
-
-    def closed(self, why: BaseException) -> None:
-        if self.handshake is not None:
-            self.handshake.put_nowait(b"")  # wakes the handshake, which sees it refused
-        if self.transport is not None:
-            self.transport.close()
+    def event(self, data: bytes) -> None:
+        self.tally.frame(self.viewer, data)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self.handshake is not None:
-            self.handshake.put_nowait(b"")
-        elif self.viewer.open:
+        joined = self.handshake is None
+        super().connection_lost(exc)
+        if joined and self.viewer.open:
             self.viewer.open = False
             if not self.tally.stopping:
                 self.tally.disconnected += 1
                 self.tally.fail(type(exc).__name__ if exc else "closed", self.tally.reader_errors)
 
-    async def next(self, prefixes: tuple[bytes, ...]) -> bytes:
-        assert self.handshake is not None
-        while True:
-            data = await self.handshake.get()
-            if not data:
-                raise Refused("closed during handshake")
-            if data == b"2":
-                self.send(b"3")
-            elif data.startswith(prefixes):
-                return data
-
-    async def join(self, stream_id: int) -> None:
-        """Engine.IO open, Socket.IO connect to "/", `join` with ack id 0; then every frame
-        goes straight to the tally (those that came with the ack too)."""
-        await self.next((b"0",))
-        self.send(b"40{}")
-        if (await self.next((b"40", b"44"))).startswith(b"44"):
-            raise Refused("connect refused")
-        self.send(b"420" + json.dumps(["join", {"stream_id": stream_id}]).encode())
-        answer = json.loads((await self.next((b"430",)))[3:])[0]
-        if not answer.get("ok"):
-            raise Refused(answer.get("error", {}).get("code", "join refused"))
-        waiting, self.handshake = self.handshake, None
-        while waiting is not None and not waiting.empty():
-            self.text(waiting.get_nowait())
-
 
 async def open_bare(url: str, stream_id: int, viewer: Viewer, tally: Tally) -> BareViewer:
-    address = url.split("://", 1)[1].split("/", 1)[0]
-    host, _, port = address.rpartition(":")
-    loop = asyncio.get_running_loop()
-    async with asyncio.timeout(HANDSHAKE_TIMEOUT_S):
-        _, protocol = await loop.create_connection(
-            lambda: BareViewer(viewer, tally, address), host, int(port)
-        )
-        try:
-            await protocol.join(stream_id)
-        except BaseException:
-            if protocol.transport is not None:
-                protocol.transport.close()
-            raise
-    return protocol
+    return await sio.open_socket(url, stream_id, lambda address: BareViewer(viewer, tally, address))
 
 
 async def connect_all(args: argparse.Namespace, tally: Tally) -> list[BareViewer]:

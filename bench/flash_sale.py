@@ -24,6 +24,19 @@ request that had to wait for a free connection of its pool is counted in the not
 is in its latency, as it would be in a browser's).
 Attempts/s is every request sent divided by the time from the start to the last answer.
 
+`--transports socketio http` (the default: both, one row each, each on fresh servers and a fresh
+database): over Socket.IO each buyer is a bare-socket client (bench/harness/sio.py; token in
+`auth` at connect, WebSocket transport) that joined the show's room before the start, as a
+watching viewer has, and sends `buy` with an ack at its moment, with the same double taps and
+retries under the same idempotency key; latency is emit -> ack. Those clients also receive the
+room's events (deal updates, viewer counts), which the server pays for as it would in a show.
+After the sale, the losers' wave (`--no-loser-wave` skips it) sends every buyer once more with a
+new key, all refused since the deal is sold out: server CPU over it per attempt is the cost of a
+losing attempt, and (sale CPU - the sale's other attempts x that) / new orders the cost of a
+winning one. `--workers N` runs each server process as `shopcast serve --workers N` (N worker
+processes on its port, SO_REUSEPORT; pg-redis only, since workers share through Redis); their
+CPU counts as the server's, per process in the JSON.
+
 Afterwards the database itself is asked: orders for the product that are not cancelled (must
 be U), units sold (oversold = sold - U, must be 0), the stock left (must be 0, never negative),
 the deal's `sold` counter, and buyers with more than one order. "Duplicates" counts buyers who
@@ -41,6 +54,7 @@ and the load processes on cores of their own (taskset; PostgreSQL and Redis are 
     .venv/bin/python bench/flash_sale.py                            # 10,000 buyers, 500 units
     .venv/bin/python bench/flash_sale.py --buyers 500 --units 50    # smoke run, under a minute
     .venv/bin/python bench/flash_sale.py --no-deal                  # plain stock, no deal
+    .venv/bin/python bench/flash_sale.py --setups pg-redis --workers 2
 
 Prints a table and writes bench/results/flash_sale.json (`--out` elsewhere), with the machine,
 the commit and the time of the run.
@@ -65,14 +79,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, TCPConnector, TraceConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import processes, report  # noqa: E402
+from bench.harness import backends, processes, report, sio, usage  # noqa: E402
 from bench.harness.processes import Child, command, say  # noqa: E402
 from bench.harness.record import Record  # noqa: E402
 from bench.harness.report import LATENCY_COLUMNS, Column, merged, quantile  # noqa: E402
@@ -83,6 +97,8 @@ EMAIL_DOMAIN = "flash.bench.shopcast.test"
 PRICE_MINOR, DEAL_PRICE_MINOR = 9999, 4999
 TOKEN_TTL_S = 3600
 GOAL_P99_MS, GOAL_ATTEMPTS_PER_S = 250.0, 5000.0
+GOAL_LOSER_US = 50.0  # server CPU per losing attempt
+TRANSPORTS = ("socketio", "http")
 DB_PROCESSES = ("postgres", "redis-server")  # whose CPU counts as the database's
 
 
@@ -131,13 +147,9 @@ async def attempt(
         answer = "timeout"
     except (ClientError, OSError) as exc:
         answer = f"error {type(exc).__name__}"
-    done = time.monotonic()
-    tally.last_answer = max(tally.last_answer, done)
-    tally.latencies_ms.append(round((done - sent) * 1000, 3))
     if waited["queued"]:
         tally.pool_waits_ms.append(round(waited["queued"] * 1000, 3))
-    tally.count(answer)
-    tally.answers.setdefault(buyer.user_id, []).append([kind, answer, order_id, sent, done])
+    record(tally, buyer, kind, answer, order_id, sent)
 
 
 def classify(status: int, raw: bytes) -> tuple[str, int | None]:
@@ -152,19 +164,98 @@ def classify(status: int, raw: bytes) -> tuple[str, int | None]:
     return (f"{status} {code}" if code and status != 429 else str(status)), None
 
 
-async def one_buyer(http: ClientSession, buyer: Buyer, start: float, product_id: int,
-                    tally: Tally) -> None:  # fmt: skip
+Send = Any  # (buyer, body, kind, tally) -> awaitable: one attempt over a transport
+
+
+async def one_buyer(send: Send, buyer: Buyer, start: float, product_id: int, tally: Tally,
+                    retries: bool) -> None:  # fmt: skip
     key = f"flash-{buyer.user_id}-{secrets.token_hex(6)}"
     body = {"product_id": product_id, "quantity": 1, "idempotency_key": key}
     tally.lags_ms.append(round((time.monotonic() - start - buyer.at) * 1000, 3))
-    if not buyer.retries:
-        await attempt(http, buyer, body, "first", tally)
+    if not (retries and buyer.retries):
+        await send(buyer, body, "first", tally)
         return
-    first = asyncio.create_task(attempt(http, buyer, body, "first", tally))
-    double = asyncio.create_task(attempt(http, buyer, body, "double", tally))
+    first = asyncio.create_task(send(buyer, body, "first", tally))
+    double = asyncio.create_task(send(buyer, body, "double", tally))
     await first
-    await attempt(http, buyer, body, "retry", tally)
+    await send(buyer, body, "retry", tally)
     await double
+
+
+# -- over Socket.IO: each buyer a bare-socket client in the show's room -------------------------
+
+
+class BuyerSocket(sio.BareSocket):
+    """A buyer watching the show: joined with its token, the room's events ignored unread."""
+
+
+def classify_ack(ack: Any) -> tuple[str, int | None]:
+    """A `buy` ack as the HTTP answers are named: ("201", id) a new order, ("200", id) the same
+    order again, ("ack deal_sold_out", None) a refusal, ("429", None) rate limited."""
+    if isinstance(ack, dict) and ack.get("ok") and isinstance(ack.get("order"), dict):
+        return ("201" if ack.get("created") else "200"), ack["order"].get("id")
+    code = ack.get("error", {}).get("code") if isinstance(ack, dict) else None
+    return ("429" if code == "rate_limited" else f"ack {code}"), None
+
+
+def socket_sender(sockets: dict[int, BuyerSocket], timeout: float) -> Send:
+    async def attempt_sio(buyer: Buyer, body: dict, kind: str, tally: Tally) -> None:
+        sock = sockets.get(buyer.user_id)
+        order_id = None
+        sent = time.monotonic()
+        if sock is None or sock.transport is None or sock.transport.is_closing():
+            answer = "error not connected"
+        else:
+            try:
+                answer, order_id = classify_ack(
+                    await asyncio.wait_for(sock.emit("buy", body), timeout)
+                )
+            except TimeoutError:
+                answer = "timeout"
+            except (ConnectionError, OSError) as exc:
+                answer = f"error {type(exc).__name__}"
+        record(tally, buyer, kind, answer, order_id, sent)
+
+    return attempt_sio
+
+
+def record(tally: Tally, buyer: Buyer, kind: str, answer: str, order_id: int | None,
+           sent: float) -> None:  # fmt: skip
+    done = time.monotonic()
+    tally.last_answer = max(tally.last_answer, done)
+    tally.latencies_ms.append(round((done - sent) * 1000, 3))
+    tally.count(answer)
+    tally.answers.setdefault(buyer.user_id, []).append([kind, answer, order_id, sent, done])
+
+
+async def connect_buyers(buyers: list[Buyer], stream_id: int, rate: float
+                         ) -> tuple[dict[int, BuyerSocket], dict[str, int]]:  # fmt: skip
+    """Every buyer's socket, authenticated at connect and joined to the show's room, `rate`
+    new ones a second and a bounded number of handshakes at once."""
+    gate = asyncio.Semaphore(HANDSHAKES_IN_FLIGHT)
+    sockets: dict[int, BuyerSocket] = {}
+    failures: dict[str, int] = {}
+
+    async def one(buyer: Buyer) -> None:
+        async with gate:
+            base = buyer.url.split("/api/", 1)[0]
+            try:
+                sockets[buyer.user_id] = await sio.open_socket(
+                    base, stream_id, BuyerSocket, {"token": buyer.token}
+                )
+            except Exception as exc:  # refused, timed out, reset: counted by reason
+                why = sio.reason(exc)
+                failures[why] = failures.get(why, 0) + 1
+
+    tasks = []
+    for buyer in buyers:
+        tasks.append(asyncio.create_task(one(buyer)))
+        await asyncio.sleep(1 / rate)
+    await asyncio.gather(*tasks)
+    return sockets, failures
+
+
+HANDSHAKES_IN_FLIGHT = 25  # per load process
 
 
 async def warm_up(http: ClientSession, urls: list[str], token: str, connections: int) -> int:
@@ -203,7 +294,13 @@ def pool_wait_tracing() -> TraceConfig:
 async def run_buyers(args: argparse.Namespace) -> None:
     plan = json.loads(await asyncio.to_thread(Path(args.plan).read_text))
     buyers = [Buyer(*row) for row in plan["buyers"]]
-    tally = Tally()
+    if plan["transport"] == "socketio":
+        sockets, failures = await connect_buyers(buyers, plan["stream_id"], plan["connect_rate"])
+        say({"ready": True, "warm": len(sockets), "socket_failures": failures})
+        await waves(buyers, plan, socket_sender(sockets, plan["timeout"]))
+        for sock in sockets.values():
+            sock.close()
+        return
     connector = TCPConnector(limit=plan["connections"], keepalive_timeout=120)
     timeout = ClientTimeout(total=plan["timeout"])
     traces = [pool_wait_tracing()]
@@ -212,28 +309,38 @@ async def run_buyers(args: argparse.Namespace) -> None:
         if plan["warm"] and buyers:
             count = min(plan["connections"], len(buyers))
             warm = await warm_up(http, plan["servers"], buyers[0].token, count)
-        say({"ready": True, "warm": warm})
-        go = await command("go")
-        if not go:
-            return
-        start = float(go.split()[1])
+        say({"ready": True, "warm": warm, "socket_failures": {}})
+
+        async def attempt_http(buyer: Buyer, body: dict, kind: str, tally: Tally) -> None:
+            await attempt(http, buyer, body, kind, tally)
+
+        await waves(buyers, plan, attempt_http)
+
+
+async def waves(buyers: list[Buyer], plan: dict, send: Send) -> None:
+    """`go <start> sale`: every buyer at its moment, double taps and retries as planned;
+    `go <start> losers`: every buyer once more with a new key, after the sale (all refused).
+    What each wave saw goes back as one line; `stop` ends."""
+    while (go := await command("go", "stop")).startswith("go"):
+        _, at, wave = go.split()
+        start, tally = float(at), Tally()
         tasks = []
         for buyer in buyers:  # in the order of their times
             delay = start + buyer.at - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one_buyer(http, buyer, start, plan["product_id"],
-                                                       tally)))  # fmt: skip
+            tasks.append(asyncio.create_task(
+                one_buyer(send, buyer, start, plan["product_id"], tally, wave == "sale")
+            ))  # fmt: skip
         await asyncio.gather(*tasks)
-    say(vars(tally))
-    await command("stop")
+        say(vars(tally))
 
 
 # -- processes: the servers and the load generators ---------------------------------------------
 
 
 async def start_server(
-    port: int, env: dict[str, str], log: Path, cpus: str | None
+    port: int, env: dict[str, str], log: Path, cpus: str | None, workers: int = 1
 ) -> Child:  # fmt: skip
     """`python -m server serve`, its output in `log`, its environment only what it is given."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("SHOPCAST_")} | env
@@ -242,7 +349,8 @@ async def start_server(
     )
     if await migrate.proc.wait() != 0:
         raise RuntimeError(f"shopcast migrate failed: see {log}")
-    argv = [sys.executable, "-m", "server", "serve", "--port", str(port), "--workers", "1"]
+    argv = [sys.executable, "-m", "server", "serve", "--port", str(port), "--workers",
+            str(workers)]  # fmt: skip
     return await processes.start_server(f"server :{port}", argv, log, cpus=cpus, env=environ)
 
 
@@ -262,52 +370,6 @@ def db_pids(db_name: str | None) -> list[int]:
 
 
 CLIENT = re.compile(r"\(\d+\)|\[local\]")  # a PostgreSQL backend names its client
-
-
-# -- back ends: a fresh PostgreSQL database, a flushed Redis database ---------------------------
-
-
-async def fresh_postgres(admin_url: str, stack: contextlib.AsyncExitStack) -> str:
-    """CREATE DATABASE bench_flash_<random>, dropped when the stack closes; its SQLAlchemy URL."""
-    import asyncpg
-
-    name = f"bench_flash_{secrets.token_hex(4)}"
-    admin = await asyncpg.connect(admin_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-
-    async def drop() -> None:
-        conn = await asyncpg.connect(admin_url)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-    stack.push_async_callback(drop)
-    parts = urlsplit(admin_url)
-    return urlunsplit(("postgresql+asyncpg", parts.netloc, f"/{name}", "", ""))
-
-
-async def flushed_redis(base_url: str, db: int, stack: contextlib.AsyncExitStack) -> str:
-    """redis://…/<db>, flushed now and again when the stack closes."""
-    import redis.asyncio as aioredis
-
-    if db == 0:
-        raise SystemExit("--redis-db 0 is never flushed by this benchmark: pick another")
-    url = f"{base_url.rstrip('/')}/{db}"
-
-    async def flush() -> None:
-        client = aioredis.from_url(url)
-        try:
-            await client.flushdb()
-        finally:
-            await client.aclose()
-
-    await flush()
-    stack.push_async_callback(flush)
-    return url
 
 
 # -- the world: a shop, a show, a deal and the buyers -------------------------------------------
@@ -408,7 +470,7 @@ def mint(secret: str, user_ids: list[int]) -> list[str]:
 
 
 def plans(args: argparse.Namespace, urls: list[str], world: dict, user_ids: list[int],
-          tokens: list[str], folder: Path) -> list[Path]:  # fmt: skip
+          tokens: list[str], folder: Path, transport: str) -> list[Path]:  # fmt: skip
     """One plan file per load process: buyer j goes out at window * j / N, from process
     j mod P, to server (j div P) mod S, so every process speaks to every server."""
     rng = random.Random(args.seed)
@@ -424,7 +486,9 @@ def plans(args: argparse.Namespace, urls: list[str], world: dict, user_ids: list
     for n, buyers in enumerate(per):
         plan = {"buyers": buyers, "servers": urls, "product_id": world["product_id"],
                 "connections": args.connections, "timeout": args.timeout,
-                "warm": not args.no_warm}  # fmt: skip
+                "warm": not args.no_warm, "transport": transport,
+                "stream_id": world["stream_id"],
+                "connect_rate": args.connect_rate / args.processes}  # fmt: skip
         files.append(folder / f"plan-{n}.json")
         files[-1].write_text(json.dumps(plan))
     return files
@@ -494,7 +558,7 @@ SETUPS = {
 }
 
 
-async def measure(setup: Setup, args: argparse.Namespace) -> dict:
+async def measure(setup: Setup, transport: str, args: argparse.Namespace) -> dict:
     from sqlalchemy.ext.asyncio import create_async_engine
 
     async with contextlib.AsyncExitStack() as stack:
@@ -505,8 +569,9 @@ async def measure(setup: Setup, args: argparse.Namespace) -> dict:
             "SHOPCAST_ALLOW_TEST_PAYMENTS": "1",
         }
         if setup.postgres:
-            env["SHOPCAST_DATABASE_URL"] = await fresh_postgres(args.pg_admin_url, stack)
-            env["SHOPCAST_REDIS_URL"] = await flushed_redis(args.redis_url, args.redis_db, stack)
+            env["SHOPCAST_DATABASE_URL"] = await backends.fresh_postgres(args.pg_admin_url, stack)
+            redis = await backends.flushed_redis(args.redis_url, args.redis_db, stack)
+            env["SHOPCAST_REDIS_URL"] = redis
         else:
             env["SHOPCAST_DATABASE_URL"] = f"sqlite+aiosqlite:///{folder}/shop.db"
         servers: list[Child] = []
@@ -514,22 +579,24 @@ async def measure(setup: Setup, args: argparse.Namespace) -> dict:
         urls = []
         for n in range(setup.servers):  # one at a time: the first one migrates the schema
             port, log = processes.free_port(), folder / f"server-{n}.log"
-            servers.append(await start_server(port, env, log, args.server_cpus))
+            servers.append(await start_server(port, env, log, args.server_cpus, args.workers))
             urls.append(f"http://127.0.0.1:{port}")
             await processes.wait_serving(servers[-1], urls[-1], log=log)
+            await processes.wait_workers(servers[-1], urls[-1], args.workers, log=log)
         engine = create_async_engine(env["SHOPCAST_DATABASE_URL"], pool_size=2)
         stack.push_async_callback(engine.dispose)
         world = await prepare(args, urls, engine, env["SHOPCAST_SECRET"])
         loads: list[Child] = []
         stack.push_async_callback(processes.stop_all, loads, 0.0)
-        files = plans(args, urls, world, world.pop("user_ids"), world.pop("tokens"), folder)
+        files = plans(args, urls, world, world.pop("user_ids"), world.pop("tokens"), folder,
+                      transport)  # fmt: skip
         db_name = urlsplit(env["SHOPCAST_DATABASE_URL"]).path[1:] if setup.postgres else None
         row = await run_load(files, loads, servers, args, db_name)
         row |= await audit(engine, world["product_id"], world["deal_id"])
         row["server_log_problems"] = log_problems(folder)
         row["servers_exited"] = [s.name for s in servers if s.proc.returncode is not None]
         row["setup_s"] = world["setup_s"]
-        return summarize(setup, args, row)
+        return summarize(setup, transport, args, row)
     raise AssertionError("unreachable")  # for type checkers: the stack never swallows errors
 
 
@@ -548,35 +615,56 @@ async def prepare(args: argparse.Namespace, urls: list[str], engine: Any, secret
 
 async def run_load(files: list[Path], loads: list[Child], servers: list[Child],
                    args: argparse.Namespace, db_name: str | None) -> dict:  # fmt: skip
-    """Start the load processes, give them one start time, collect what they saw and the CPU
-    used over the arrival window and from the start to the last answer."""
+    """Start the load processes (over Socket.IO they connect and join first), give them one
+    start time a wave, collect what they saw and the CPU used over the arrival window and from
+    the start to the last answer: the sale, then (`--loser-wave`) every buyer once more."""
     for n, plan in enumerate(files):
         argv = processes.script(__file__, "buyers", {"plan": plan})
         loads.append(await Child.start(f"load {n}", argv, cpus=args.load_cpus))
     ready = [await load.read() for load in loads]
 
     def sample() -> Sample:
-        return Sample.take({"server": [s.pid for s in servers if s.proc.returncode is None],
+        live = [s.pid for s in servers if s.proc.returncode is None]
+        return Sample.take({"server": [p for pid in live for p in usage.family(pid)],
                             "load": [p.pid for p in loads],
                             "db": db_pids(db_name) if db_name else []})  # fmt: skip
 
-    async def at_window_end() -> Sample:
-        await asyncio.sleep(start + args.window - time.monotonic())
-        return sample()
+    async def wave(name: str) -> dict:
+        async def at_window_end() -> Sample:
+            await asyncio.sleep(start + args.window - time.monotonic())
+            return sample()
 
-    start = time.monotonic() + 1.0  # every process has it well before it comes
-    for load in loads:
-        await load.send(f"go {start!r}")
-    await asyncio.sleep(start - time.monotonic())
-    before = sample()
-    window = asyncio.create_task(at_window_end())
-    results = [await load.read() for load in loads]
-    after_window, after = await window, sample()
+        start = time.monotonic() + 1.0  # every process has it well before it comes
+        for load in loads:
+            await load.send(f"go {start!r} {name}")
+        await asyncio.sleep(start - time.monotonic())
+        before = sample()
+        window = asyncio.create_task(at_window_end())
+        results = [await load.read() for load in loads]
+        after_window, after = await window, sample()
+        return {"start": start, "results": results,
+                "cpu": {"window": after_window.since(before), "run": after.since(before)},
+                "per_server_cpu_s": per_process(after, before)}  # fmt: skip
+
+    raw = await wave("sale")
+    if args.loser_wave:
+        await asyncio.sleep(SETTLE_S)
+        raw["losers"] = await wave("losers")
     for load in loads:
         await load.send("stop")
-    return {"start": start, "results": results,
-            "cpu": {"window": after_window.since(before), "run": after.since(before)},
-            "warm_connections": sum(r["warm"] for r in ready)}  # fmt: skip
+    raw["warm_connections"] = sum(r["warm"] for r in ready)
+    raw["socket_failures"] = merged([r["socket_failures"] for r in ready])
+    return raw
+
+
+SETTLE_S = 1.0  # between the sale and the losers' wave
+
+
+def per_process(after: Sample, before: Sample) -> dict[str, float]:
+    """CPU seconds of each server process (a supervisor and its workers each apart)."""
+    was = before.cpu.get("server", {})
+    return {str(pid): round(now.total - was.get(pid, usage.Times(0.0, 0.0)).total, 3)
+            for pid, now in after.cpu["server"].items()}  # fmt: skip
 
 
 RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ ", re.M)
@@ -599,7 +687,7 @@ def log_problems(folder: Path) -> list[str]:
 # -- figures ------------------------------------------------------------------------------------
 
 
-def summarize(setup: Setup, args: argparse.Namespace, raw: dict) -> dict:
+def summarize(setup: Setup, transport: str, args: argparse.Namespace, raw: dict) -> dict:
     results, start = raw["results"], raw["start"]
     latencies = [ms for r in results for ms in r["latencies_ms"]]
     lags = [ms for r in results for ms in r["lags_ms"]]
@@ -611,7 +699,9 @@ def summarize(setup: Setup, args: argparse.Namespace, raw: dict) -> dict:
     sold, stock = raw["sold"], raw["stock"]
     return {
         "setup": setup.name,
+        "transport": transport,
         "servers": setup.servers,
+        "workers": args.workers,
         "buyers": args.buyers,
         "units": args.units,
         "deal": not args.no_deal,
@@ -637,12 +727,58 @@ def summarize(setup: Setup, args: argparse.Namespace, raw: dict) -> dict:
         "pool_wait_ms_p99": quantile(waits + [0.0] * (len(latencies) - len(waits)), 0.99),
         "pool_wait_ms_max": max(waits, default=None),
         **cpu_figures(raw["cpu"], args.window, elapsed, setup.postgres),
+        **per_attempt(raw, len(latencies), setup.postgres),
+        "per_server_process_cpu_s": raw["per_server_cpu_s"],
         "warm_connections": raw["warm_connections"],
+        "socket_failures": raw["socket_failures"],
         "setup_s": raw["setup_s"],
         "servers_exited": raw["servers_exited"],
         "server_log_problems": len(raw["server_log_problems"]),
         "server_log_first_problems": raw["server_log_problems"][:5],
     }
+
+
+def per_attempt(raw: dict, attempts: int, postgres: bool) -> dict:
+    """Server CPU (µs) per attempt of the sale; per losing attempt from the losers' wave (every
+    buyer once more after the sell-out: all refused), and per winning attempt as what the sale
+    cost beyond its losing attempts at that price: (sale CPU - losers x µs per loser) / winners,
+    where the winners are the attempts answered with a new order ("201") and every other
+    attempt of the sale counts as a loser (those refused before the sell-out went further than
+    a sold-out refusal, so this puts their extra cost on the winners)."""
+    cpu = raw["cpu"]["run"]
+    winners = merged([r["codes"] for r in raw["results"]]).get("201", 0)
+    figures: dict[str, Any] = {
+        "server_cpu_us_per_attempt": cpu["server"] / attempts * 1e6 if attempts else None,
+        "db_cpu_us_per_attempt": cpu["db"] / attempts * 1e6 if attempts and postgres else None,
+        "winners": winners,
+        "loser_attempts": None,
+        "loser_codes": None,
+        "loser_latency_ms_p99": None,
+        "server_cpu_us_per_loser": None,
+        "db_cpu_us_per_loser": None,
+        "server_cpu_us_per_winner": None,
+        "db_cpu_us_per_winner": None,
+    }
+    losers = raw.get("losers")
+    if losers is None:
+        return figures
+    latencies = [ms for r in losers["results"] for ms in r["latencies_ms"]]
+    count = len(latencies)
+    lost_cpu = losers["cpu"]["run"]
+    figures |= {
+        "loser_attempts": count,
+        "loser_codes": dict(sorted(merged([r["codes"] for r in losers["results"]]).items())),
+        "loser_latency_ms_p99": quantile(latencies, 0.99),
+    }
+    for who in ("server", "db"):
+        if who == "db" and not postgres:
+            continue
+        per_loser = lost_cpu[who] / count if count else None
+        figures[f"{who}_cpu_us_per_loser"] = per_loser * 1e6 if per_loser is not None else None
+        if per_loser is not None and winners:
+            rest = cpu[who] - per_loser * (attempts - winners)
+            figures[f"{who}_cpu_us_per_winner"] = max(0.0, rest) / winners * 1e6
+    return figures
 
 
 def cpu_figures(cpu: dict[str, dict[str, float]], window_s: float, elapsed: float,
@@ -716,8 +852,14 @@ def examples(answers: dict[int, list[list]], buyers: list[int], start: float) ->
 
 
 def refusal(answer: str) -> bool:
-    """A 4xx that decides ("409 sold_out"), not one that says "later" (429)."""
-    return answer[:1] == "4" and not answer.startswith("429")
+    """A 4xx or a refusing ack that decides ("409 sold_out", "ack deal_sold_out"), not one that
+    says "later" (429)."""
+    return (answer[:1] == "4" and not answer.startswith("429")) or answer.startswith("ack ")
+
+
+def label(row: dict) -> str:
+    workers = f" x{row['workers']} workers" if row["workers"] != 1 else ""
+    return f"{row['setup']} {row['transport']}{workers}"
 
 
 def correct(row: dict) -> bool:
@@ -738,6 +880,8 @@ def goal_met(row: dict) -> bool:
 
 COLUMNS = [
     Column("setup", "setup"),
+    Column("transport", "transport"),
+    Column("workers", "workers"),
     Column("buyers", "buyers", "{:,}"),
     Column("requests", "requests", "{:,}"),
     Column("orders", "orders", "{:,}"),
@@ -748,6 +892,9 @@ COLUMNS = [
     *LATENCY_COLUMNS,
     Column("lag p99", "lag_ms_p99", "{:.1f}"),
     Column("server CPU", "server_cpu_cores", "{:.2f}"),
+    Column("µs/attempt", "server_cpu_us_per_attempt", "{:.0f}"),
+    Column("µs/loser", "server_cpu_us_per_loser", "{:.0f}"),
+    Column("µs/winner", "server_cpu_us_per_winner", "{:.0f}"),
     Column("PG+Redis CPU", "db_cpu_cores", "{:.2f}"),
     Column("load CPU window", "load_cpu_cores_window", "{:.2f}"),
     Column("other CPU", "other_cpu_cores", "{:.2f}"),
@@ -764,28 +911,44 @@ def notes(rows: list[dict], args: argparse.Namespace) -> list[str]:
     lines = []
     for r in rows:
         codes = ", ".join(f"{code} x{n:,}" for code, n in r["codes"].items())
-        lines.append(f"{r['setup']} answers: {codes}")
+        lines.append(f"{label(r)} answers: {codes}")
         odd = {key: r[key] for key in ODDITIES if r[key]}
         if r["deal"] and r["deal_sold"] != r["units"]:
             odd["deal_sold"] = r["deal_sold"]
         if odd:
-            lines.append(f"{r['setup']}: {odd}")
+            lines.append(f"{label(r)}: {odd}")
         if r["pool_waits"]:
             lines.append(
-                f"{r['setup']}: {r['pool_waits']:,} requests waited for a pooled connection"
+                f"{label(r)}: {r['pool_waits']:,} requests waited for a pooled connection"
                 f" (p99 over all requests {r['pool_wait_ms_p99']:.1f} ms, max"
                 f" {r['pool_wait_ms_max']:.0f} ms), counted in their latency: --connections"
                 " raises the pools"
             )
+        if r["loser_codes"]:
+            losers = ", ".join(f"{code} x{n:,}" for code, n in r["loser_codes"].items())
+            lines.append(f"{label(r)} losers' wave answers: {losers}")
+        if r["socket_failures"]:
+            lines.append(f"{label(r)}: sockets that never joined: {r['socket_failures']}")
         if r["setup"] == "pg-redis":
+            loser = r["server_cpu_us_per_loser"]
             lines.append(
-                f"goal (pg-redis: p99 < {GOAL_P99_MS:g} ms and >= {GOAL_ATTEMPTS_PER_S:,.0f}"
+                f"{label(r)}: server CPU per losing attempt"
+                f" {'-' if loser is None else f'{loser:.0f}'} µs (goal < {GOAL_LOSER_US:g} µs)"
+            )
+            lines.append(
+                f"goal ({label(r)}: p99 < {GOAL_P99_MS:g} ms and >= {GOAL_ATTEMPTS_PER_S:,.0f}"
                 f" attempts/s, {args.buyers:,} buyers in {args.window:g} s):"
                 f" {'met' if goal_met(r) else 'NOT met'}"
             )
     lines += [
         "correct: orders = units, nothing oversold, no duplicates, stock 0 and never negative,"
-        " and the deal's own count = units",
+        " and the deal's own count = units (checked in the database after the losers' wave too)",
+        "µs/attempt: server CPU per attempt of the sale; µs/loser: per attempt of the losers'"
+        " wave (every buyer once more after the sell-out, all refused); µs/winner: (sale CPU -"
+        " the sale's other attempts x µs/loser) / new orders",
+        "socketio: each buyer an authenticated Socket.IO client (token at connect, WebSocket)"
+        " joined to the show's room before the start, `buy` with an ack; latency emit -> ack;"
+        " the server also sends the room's events (deal updates, viewer counts) to every buyer",
         "lag p99: how late the load processes sent (ms): large means the load generator, not"
         " the server, set the pace",
         f"CPU in cores (of {os.cpu_count()}, shared by all) from the start to the last answer;"
@@ -811,8 +974,12 @@ async def main(args: argparse.Namespace) -> None:
     record = Record.begin()
     rows: list[dict] = []
     for name in args.setups:
-        rows.append(await measure(SETUPS[name], args))
-        report.progress(COLUMNS, shown(rows))
+        if args.workers > 1 and not SETUPS[name].postgres:
+            print(f"{name}: skipped, --workers {args.workers} needs Redis (pg-redis)")
+            continue
+        for transport in args.transports:
+            rows.append(await measure(SETUPS[name], transport, args))
+            report.progress(COLUMNS, shown(rows))
     print("\n" + report.table(COLUMNS, shown(rows)))
     for line in notes(rows, args):
         print(line)
@@ -826,7 +993,7 @@ async def main(args: argparse.Namespace) -> None:
 
 SETTINGS = ["buyers", "units", "window", "setups", "processes", "connections", "retry_fraction",
             "no_deal", "no_warm", "timeout", "seed", "deal_duration", "server_cpus",
-            "load_cpus"]  # fmt: skip
+            "load_cpus", "transports", "workers", "connect_rate", "loser_wave"]  # fmt: skip
 
 
 def parse_args() -> argparse.Namespace:
@@ -836,6 +1003,31 @@ def parse_args() -> argparse.Namespace:
     add("--units", type=int, default=500, help="the deal's quantity (and the product's stock)")
     add("--window", type=float, default=1.0, help="seconds over which the buyers arrive")
     add("--setups", nargs="+", choices=list(SETUPS), default=list(SETUPS))
+    add(
+        "--transports",
+        nargs="+",
+        choices=TRANSPORTS,
+        default=list(TRANSPORTS),
+        help="how the buyers buy: `buy` over their Socket.IO connection, or POST …/orders",
+    )
+    add(
+        "--workers",
+        type=int,
+        default=1,
+        help="`shopcast serve --workers N` for each server process (more than 1: pg-redis only)",
+    )
+    add(
+        "--connect-rate",
+        type=float,
+        default=500.0,
+        help="Socket.IO buyers connecting and joining per second before the sale, in all",
+    )
+    add(
+        "--loser-wave",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="after the sale, every buyer once more (all refused): CPU per losing attempt",
+    )
     add("--processes", type=int, default=4, help="load-generator processes")
     add("--connections", type=int, default=500, help="connection pool of each load process")
     add("--retry-fraction", type=float, default=0.1,
@@ -863,10 +1055,12 @@ def parse_args() -> argparse.Namespace:
         and args.processes >= 1
         and args.connections >= 1
         and args.window > 0
+        and args.workers >= 1
+        and args.connect_rate > 0
     ):
         parser.error(
             "need 0 < --units <= --buyers, 0 <= --retry-fraction <= 1, --window > 0"
-            " and at least one process and connection"
+            " and at least one process, connection and worker, and --connect-rate > 0"
         )
     return args
 

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from aiohttp import ClientSession, ClientTimeout
+from aiohttp import ClientSession, ClientTimeout, TCPConnector
 
 from bench.harness import ROOT, usage
 
@@ -147,6 +147,33 @@ async def wait_serving(
                         return
             await asyncio.sleep(0.1)
     raise RuntimeError(f"{child.name} did not serve {url} within {within_s:g} s")
+
+
+async def wait_workers(
+    child: Child, url: str, count: int, *, log: Path | None = None,
+    within_s: float = SERVING_WITHIN_S,
+) -> set[str]:  # fmt: skip
+    """Until `count` workers of `shopcast serve --workers N` answer `/healthz` on the one port
+    (their `Shopcast-Worker: <index>/<pid>` headers, a new connection a request, which the
+    kernel spreads over them); the workers seen. With `count` 1 nothing is asked."""
+    seen: set[str] = set()
+    if count <= 1:
+        return seen
+    deadline = time.monotonic() + within_s
+    connector = TCPConnector(force_close=True)
+    async with ClientSession(connector=connector, timeout=ClientTimeout(total=5)) as http:
+        while time.monotonic() < deadline:
+            if child.proc.returncode is not None:
+                raise RuntimeError(f"{child.name} exited during start:\n{await tail(log)}")
+            with contextlib.suppress(OSError, TimeoutError):
+                async with http.get(url + "/healthz") as resp:
+                    worker = resp.headers.get("Shopcast-Worker")
+                    if resp.status == 200 and worker:
+                        seen.add(worker.split("/", 1)[0])
+            if len(seen) >= count:
+                return seen
+            await asyncio.sleep(0.02)
+    raise RuntimeError(f"{child.name}: {len(seen)} of {count} workers served within {within_s:g} s")
 
 
 async def tail(log: Path | None) -> str:

@@ -83,3 +83,28 @@ class Sample:
         used = {group: self.times_since(earlier, group).total for group in self.cpu}
         used["other"] = max(0.0, self.machine - earlier.machine - sum(used.values()))
         return used
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (a supervisor's workers), from /proc/<n>/stat."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def family(pid: int) -> list[int]:
+    """`pid` and every process under it (a `shopcast serve --workers N` and its workers)."""
+    found, todo = [], [pid]
+    while todo:
+        one = todo.pop()
+        found.append(one)
+        todo.extend(children(one))
+    return found

@@ -276,23 +276,27 @@ CHAT_FIELDS = [
     "load_cpu_cores", "likes", "likes_acked", "likes_refused", "likes_seen_per_checked_viewer",
     "checked_events", "checked_mismatches", "server_log_problems", "server_log_first_problems",
 ]  # fmt: skip
-FLASH_TITLES = ["setup", "buyers", "requests", "orders", "oversold", "dupes", "stock left",
-                "attempts/s", "p50 ms", "p99 ms", "max ms", "lag p99", "server CPU",
-                "PG+Redis CPU", "load CPU window", "other CPU", "correct"]  # fmt: skip
+FLASH_TITLES = ["setup", "transport", "workers", "buyers", "requests", "orders", "oversold",
+                "dupes", "stock left", "attempts/s", "p50 ms", "p99 ms", "max ms", "lag p99",
+                "server CPU", "µs/attempt", "µs/loser", "µs/winner", "PG+Redis CPU",
+                "load CPU window", "other CPU", "correct"]  # fmt: skip
 FLASH_SETTINGS = ["buyers", "units", "window", "setups", "processes", "connections",
                   "retry_fraction", "no_deal", "no_warm", "timeout", "seed", "deal_duration",
-                  "cores"]  # fmt: skip
+                  "transports", "workers", "connect_rate", "loser_wave", "cores"]  # fmt: skip
 FLASH_FIELDS = [
-    "setup", "servers", "buyers", "units", "deal", "requests", "orders", "sold", "oversold",
-    "stock_left", "stock_min", "deal_sold", "duplicates", "duplicate_buyers", "retry_mismatches",
-    "double_click_refused", "retries_failed_after_order", "order_ids_shared",
+    "setup", "transport", "servers", "workers", "buyers", "units", "deal", "requests", "orders",
+    "sold", "oversold", "stock_left", "stock_min", "deal_sold", "duplicates", "duplicate_buyers",
+    "retry_mismatches", "double_click_refused", "retries_failed_after_order", "order_ids_shared",
     "orders_unanswered", "examples", "answers_201", "codes", "attempts_per_s", "last_answer_s",
     "latency_ms_p50", "latency_ms_p99", "latency_ms_max", "lag_ms_p99", "lag_ms_max",
     "pool_waits", "pool_wait_ms_p99", "pool_wait_ms_max", "server_cpu_s", "server_cpu_cores",
     "server_cpu_cores_window", "db_cpu_cores", "db_cpu_cores_window", "load_cpu_cores",
-    "load_cpu_cores_window", "other_cpu_cores", "other_cpu_cores_window", "warm_connections",
-    "setup_s", "servers_exited", "server_log_problems", "server_log_first_problems", "correct",
-    "goal_met",
+    "load_cpu_cores_window", "other_cpu_cores", "other_cpu_cores_window",
+    "server_cpu_us_per_attempt", "db_cpu_us_per_attempt", "winners", "loser_attempts",
+    "loser_codes", "loser_latency_ms_p99", "server_cpu_us_per_loser", "db_cpu_us_per_loser",
+    "server_cpu_us_per_winner", "db_cpu_us_per_winner", "per_server_process_cpu_s",
+    "warm_connections", "socket_failures", "setup_s", "servers_exited", "server_log_problems",
+    "server_log_first_problems", "correct", "goal_met",
 ]  # fmt: skip
 MEDIA_FIELDS = [
     "relay", "codec", "viewers", "server_cpu_cores", "server_cpu_per_viewer_cores",
@@ -354,14 +358,19 @@ def test_chat_benchmark_smoke_run(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_flash_sale_benchmark_smoke_run(tmp_path: Path) -> None:
     flags = ["--buyers", "300", "--units", "30", "--setups", "sqlite", "--processes", "2",
-             "--connections", "100"]  # fmt: skip
+             "--connections", "100", "--transports", "http", "--no-loser-wave"]  # fmt: skip
     data, titles = run_benchmark("flash_sale", tmp_path / "flash.json", *flags, within_s=600)
     assert titles == FLASH_TITLES
     assert set(FLASH_SETTINGS) <= set(data["settings"])
     assert data["settings"]["server_cpus"] is None  # nothing pinned unless asked
     [row] = data["rows"]
     assert list(row) == FLASH_FIELDS
-    assert row["setup"] == "sqlite" and row["buyers"] == 300
+    assert (row["setup"], row["transport"], row["workers"], row["buyers"]) == (
+        "sqlite",
+        "http",
+        1,
+        300,
+    )
     assert row["correct"] is True
     assert (row["orders"], row["oversold"], row["duplicates"], row["stock_left"]) == (30, 0, 0, 0)
     assert row["requests"] == 300 + 2 * 30  # 10 % double-click and retry
