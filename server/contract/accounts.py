@@ -10,7 +10,7 @@ from typing import Annotated, Self
 
 from pydantic import ConfigDict, Field
 
-from server.contract.body import Body, Cleaned, fields_of
+from server.contract.body import Body, Cleaned, require_object
 from server.contract.shapes import RoleName
 from server.core.domain import accounts
 from server.core.domain.accounts import (
@@ -32,7 +32,7 @@ class Credentials(Cleaned):
 
     @classmethod
     def rules(cls, data: object) -> object:
-        given = fields_of(data)
+        given = require_object(data)
         email, password = given.get("email"), given.get("password")
         if not isinstance(email, str) or not isinstance(password, str):
             raise ValidationError("email and password are required")
@@ -50,16 +50,17 @@ class NewAccount(Cleaned):
 
     @classmethod
     def parse(cls, data: object, granted_by: Principal | None = None) -> Self:
-        """The role, then whether `granted_by` (the bearer's principal, None without one) may
-        grant it, then the rest."""
+        """A JSON object (the handler asks that before reading the bearer), its role, then
+        whether `granted_by` (the bearer's principal, None without one) may grant it, then the
+        rest."""
         check_may_create(_role(data), granted_by)
         return super().parse(data)
 
     @classmethod
     def rules(cls, data: object) -> object:
-        given = fields_of(data)
+        given = require_object(data)
         return {
-            "role": _role(data),
+            "role": _role(given),
             "email": accounts.check_email(given.get("email")),
             "password": accounts.check_password(given.get("password")),
             "display_name": accounts.check_display_name(given.get("display_name")),
@@ -75,7 +76,7 @@ class Guest(Cleaned):
 
     @classmethod
     def rules(cls, data: object) -> object:
-        name = accounts.check_display_name(fields_of(data).get("display_name"))
+        name = accounts.check_display_name(require_object(data).get("display_name"))
         return {"display_name": name}
 
 
@@ -93,4 +94,4 @@ class AccountPatch(Body):
 
 def _role(data: object) -> Role:
     """As asked; a viewer when left out (or empty)."""
-    return accounts.check_role(fields_of(data).get("role") or Role.VIEWER)
+    return accounts.check_role(require_object(data).get("role") or Role.VIEWER)

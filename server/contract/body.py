@@ -91,9 +91,3 @@ def describe(exc: PydanticError) -> str:
     first = exc.errors(include_url=False)[0]
     where = ".".join(str(part) for part in first["loc"])
     return f"{where}: {first['msg']}" if where else str(first["msg"])
-
-
-def fields_of(data: object) -> dict[str, Any]:
-    """The payload's fields, or none for what is not an object (its rules then refuse the
-    missing fields one by one, as the services did)."""
-    return data if isinstance(data, dict) else {}

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
-from server.contract.body import Body, Cleaned, fields_of
+from server.contract.body import Body, Cleaned, require_object
 from server.contract.shapes import (
     Currency,
     Language,
@@ -39,7 +39,7 @@ class NewSeller(Cleaned):
 
     @classmethod
     def rules(cls, data: object) -> object:
-        given = fields_of(data)
+        given = require_object(data)
         return {
             "name": check_shop_name(given.get("name")),
             "country": check_country(given.get("country")),

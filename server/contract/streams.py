@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from server.contract.body import Cleaned, Id, fields_of, require_object
+from server.contract.body import Cleaned, Id, require_object
 from server.contract.shapes import Language
 from server.core.domain import streams as rules
 from server.core.domain.error_codes import GeneralCode
@@ -41,7 +41,7 @@ class Lineup(Cleaned):
 
     @classmethod
     def rules(cls, data: object) -> object:
-        return {"product_ids": rules.check_lineup(fields_of(data).get("product_ids"))}
+        return {"product_ids": rules.check_lineup(require_object(data).get("product_ids"))}
 
 
 def _time(value: object) -> datetime | None:

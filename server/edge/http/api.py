@@ -7,6 +7,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from server.contract.accounts import AccountPatch, Credentials, Guest, NewAccount
+from server.contract.body import require_object
 from server.contract.catalog import NewProduct, NewSeller, ProductPatch, ShopPatch, VariantPatch
 from server.contract.serializers import product_view, stream_view, user_view
 from server.contract.streams import Lineup, NewStream
@@ -37,7 +38,7 @@ def signed_in(request: web.Request, user: dict, token: str, status: int = 200) -
 
 @routes.post("/api/accounts")
 async def register(request: web.Request) -> web.Response:
-    raw = await read_json(request, MAX_SIGN_IN_BYTES)
+    raw = require_object(await read_json(request, MAX_SIGN_IN_BYTES))  # before the bearer
     granted_by = bearer_principal(request)
     body = NewAccount.parse(raw, granted_by)
     user, issued = await request.app[SERVICES].accounts.register(
@@ -100,7 +101,7 @@ async def change_account(request: web.Request) -> web.Response:
 
 @routes.post("/api/sellers")
 async def create_seller(request: web.Request) -> web.Response:
-    raw = await read_json(request)
+    raw = require_object(await read_json(request))  # before who is asking, as ever
     who, catalog = principal(request), request.app[SERVICES].catalog
     catalog.authorize_new_seller(who)
     body = NewSeller.parse(raw)
@@ -224,7 +225,7 @@ async def get_stream(request: web.Request) -> web.Response:
 
 @routes.put("/api/streams/{id}/lineup")
 async def set_lineup(request: web.Request) -> web.Response:
-    raw = await read_json(request)
+    raw = require_object(await read_json(request))  # before the path and who is asking
     stream_id, who = path_id(request), principal(request)
     body = Lineup.parse(raw)  # before the show is looked up, as ever
     await request.app[SERVICES].streams.set_lineup(who, stream_id, body.product_ids)
