@@ -261,7 +261,7 @@ class StreamNamespace(ModerationEvents, DomainEventsRoom):
         await self._batcher.flush()
         for sid in list(self._members):
             await self.disconnect(sid)
-        await self._show_metrics.flush()
+        await self._show_metrics.flush(force=True)
 
     async def run_viewer_counts(self) -> None:
         """Each tick, per room: the viewer count if it changed, and the likes added since the

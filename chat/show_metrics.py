@@ -8,10 +8,15 @@ collected and the report has only what the database keeps anyway (chat, pins, or
 
 from __future__ import annotations
 
+import time
+
 from chat.rules import RateLimiter
 from server.core.domain.roles import Principal
 from server.core.services.show_reports import ShowReports
 
+# How often the buffer is written: one transaction per node this often, whatever the room's
+# size (the room's counters tick calls `flush` more often).
+FLUSH_EVERY_S = 2.0
 # Card views one socket may report: a burst, then one a second (a page shows a few cards).
 SEEN_BURST = 20
 SEEN_REFILL_S = 1.0
@@ -27,6 +32,7 @@ class RoomMetrics:
         self._reports = reports
         self.enabled = enabled
         self._seen_limiter = RateLimiter(SEEN_BURST, SEEN_REFILL_S)
+        self._flushed_at = 0.0
 
     def joined(self, stream_id: int, sid: str, principal: Principal | None) -> None:
         if self.enabled:
@@ -49,6 +55,12 @@ class RoomMetrics:
         if self.enabled:
             self._reports.metrics.liked(stream_id, taps)
 
-    async def flush(self) -> None:
+    async def flush(self, force: bool = False) -> None:
+        """Write what waits, at most once every FLUSH_EVERY_S (each event keeps its own time:
+        a later write changes no figure); `force`: now."""
+        now = time.monotonic()
+        if not force and now - self._flushed_at < FLUSH_EVERY_S:
+            return
+        self._flushed_at = now
         if self.enabled or self._reports.metrics.pending:
             await self._reports.flush()

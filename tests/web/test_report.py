@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import config_for
-from tests.server.edge.test_show_reports import drive_show, final_report
+from tests.server.edge.test_show_reports import drive_show, final_report, settled
 from tests.web.conftest import assert_accessible, screenshots, sign_in_context, until
 
 pytestmark = pytest.mark.slow
@@ -30,7 +30,7 @@ async def signed_in(browser, run, token: str, **options):
 async def test_the_report_page_draws_its_plots(sqlite_backend, start, browser, tmp_path) -> None:
     run = await start(config_for(sqlite_backend))
     show, _, _ = await drive_show([run])
-    await final_report(run, show.host, show.stream_id, unique=4)
+    await final_report(run, show.host, show.stream_id, 4, settled(show))
 
     page = await signed_in(browser, run, show.host)
     await page.goto(f"{run.url}/report/{show.stream_id}")
