@@ -24,6 +24,13 @@ take a good part of it, so the figures are a floor for what the node alone would
 
     .venv/bin/python bench/chat.py                     # defaults below, about five minutes
     .venv/bin/python bench/chat.py --viewers 200 --rates 10 100 --extra --seconds 5
+    .venv/bin/python bench/chat.py --viewers 5000 --extra --servers shopcast --workers 1 2
+
+`--workers 1 2` runs Shopcast, for each N, as `shopcast serve --workers N` runs it (the
+Supervisor of server/edge/workers.py: N processes on one port with SO_REUSEPORT, WebSocket-only
+Socket.IO when N > 1; each worker is this script, so the senders' raised chat limits hold) on a
+fresh PostgreSQL database (`--workers-db sqlite`: SQLite) and a flushed Redis database, side by
+side in one run, with each process's CPU in the JSON; without it, the embedded server as above.
 
 Prints a table and writes bench/results/chat.json (`--out` elsewhere), with the machine, the
 commit and the time of the run.
@@ -33,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import os
@@ -50,7 +58,7 @@ from aiohttp import ClientSession, ClientWebSocketResponse, TCPConnector, WSMsgT
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import processes, report, sio  # noqa: E402
+from bench.harness import backends, processes, report, sio, usage  # noqa: E402
 from bench.harness.processes import Child, command, say  # noqa: E402
 from bench.harness.record import Record  # noqa: E402
 from bench.harness.report import LATENCY_COLUMNS, Column, merged, quantile  # noqa: E402
@@ -69,7 +77,7 @@ TEXT = re.compile(r"bench \d+ \d+")
 # -- the servers under test --------------------------------------------------------------------
 
 
-def shopcast_app(folder: str, port: int) -> web.Application:
+def shopcast_app(folder: str, port: int, pool: Pool | None = None) -> web.Application:
     from chat.config import ChatConfig
     from server.core.store.db import migrate_url
     from server.edge.app import create_app
@@ -80,16 +88,21 @@ def shopcast_app(folder: str, port: int) -> web.Application:
     chat = replace(
         ChatConfig(), rate_burst=1000, rate_refill_s=0.001, like_burst=1000, like_refill_s=0.001
     )
+    if pool is not None:  # one of `shopcast serve --workers N`'s workers, as cli.py makes them
+        chat = replace(chat, redis_channel=pool.channel, transports=pool.transports)
     config = Config(
-        database_url=f"sqlite+aiosqlite:///{folder}/chat.db",
-        secret=secrets.token_urlsafe(48),
+        database_url=pool.database_url if pool else f"sqlite+aiosqlite:///{folder}/chat.db",
+        redis_url=pool.redis_url if pool else None,
+        worker=pool.worker if pool else 0,
+        secret=pool.secret if pool else secrets.token_urlsafe(48),
         port=port,
         chat=chat,
         payments=PaymentsConfig.test(),
         # Every guest sender takes its token from this one address.
         auth=AuthConfig(guest_per_address="100000/minute"),
     )
-    asyncio.run(migrate_url(config.database_url))  # what `shopcast migrate` does
+    if pool is None:
+        asyncio.run(migrate_url(config.database_url))  # what `shopcast migrate` does
     return create_app(config)
 
 
@@ -130,6 +143,56 @@ def serve(kind: str, port: int, folder: str) -> None:
     logging.basicConfig(level=logging.WARNING)
     app = shopcast_app(folder, port) if kind == "shopcast" else baseline_app()
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+@dataclass(frozen=True)
+class Pool:
+    """What one worker of a `--workers N` server is given: the shared database and Redis."""
+
+    database_url: str
+    redis_url: str
+    channel: str
+    secret: str
+    worker: int = 0
+    transports: tuple[str, ...] = ("polling", "websocket")
+
+
+def serve_pool(args: argparse.Namespace) -> None:
+    """Shopcast as `shopcast serve --workers N` runs it (server/edge/workers.py's Supervisor:
+    N processes on one port with SO_REUSEPORT, WebSocket-only Socket.IO when N > 1), each
+    worker this script in the role "worker" so it keeps the senders' raised chat limits, which
+    no SHOPCAST_* variable sets. One worker is one process, as `--workers 1` is."""
+    import logging
+
+    from server.core.store.db import migrate_url
+    from server.edge.workers import Supervisor
+
+    logging.basicConfig(level=logging.WARNING)
+    args.database_url = args.database_url or f"sqlite+aiosqlite:///{args.folder}/chat.db"
+    asyncio.run(migrate_url(args.database_url))  # what `shopcast migrate` does, once
+    if args.workers_n == 1:
+        serve_worker(args, 0)
+        return
+    flags = {
+        k: getattr(args, k.replace("-", "_"))
+        for k in ("port", "folder", "database-url", "redis-url", "channel", "secret")
+    }
+
+    def command(index: int) -> list[str]:
+        return processes.script(__file__, "worker", flags | {"worker": index})
+
+    sys.exit(Supervisor(command, args.workers_n).run())
+
+
+def serve_worker(args: argparse.Namespace, index: int) -> None:
+    import logging
+
+    logging.basicConfig(level=logging.WARNING)
+    transports = ("websocket",) if index else ("polling", "websocket")
+    pool = Pool(args.database_url, args.redis_url, args.channel, args.secret, index, transports)
+    app = shopcast_app(args.folder, args.port, pool)
+    web.run_app(app, host="127.0.0.1", port=args.port, print=None, access_log=None,
+                reuse_port=bool(index) or None)  # fmt: skip
 
 
 # -- a lightweight Socket.IO client ------------------------------------------------------------
@@ -530,18 +593,24 @@ class Run:
     server: str  # "shopcast" or "baseline"
     viewers: int
     rate: float  # chat messages per second, all senders together
+    workers: int | None = None  # `--workers`: worker processes on a shared database and Redis
 
     @property
     def name(self) -> str:
-        return f"{self.server} {self.viewers}x{self.rate:g}"
+        workers = f" --workers {self.workers}" if self.workers else ""
+        return f"{self.server} {self.viewers}x{self.rate:g}{workers}"
 
 
 async def measure(run: Run, args: argparse.Namespace) -> dict:
-    with tempfile.TemporaryDirectory(prefix="shopcast-chat-bench-") as name:
-        folder = Path(name)
+    async with contextlib.AsyncExitStack() as stack:
+        temporary = tempfile.TemporaryDirectory(prefix="shopcast-chat-bench-")
+        folder = Path(stack.enter_context(temporary))
         port = processes.free_port()
-        flags = {"server": run.server, "port": port, "folder": folder}
-        argv = processes.script(__file__, "server", flags)
+        flags: dict[str, object] = {"server": run.server, "port": port, "folder": folder}
+        role = "server"
+        if run.workers:
+            role, flags = "pool", flags | await pool_flags(args, stack) | {"workers-n": run.workers}
+        argv = processes.script(__file__, role, flags)
         server = await processes.start_server(
             "server", argv, folder / "server.log", cpus=args.server_cpus
         )
@@ -550,12 +619,26 @@ async def measure(run: Run, args: argparse.Namespace) -> dict:
             row = await run_load(run, args, f"http://127.0.0.1:{port}", folder, children)
         finally:
             for child in reversed(children):
-                await child.stop()
+                await child.stop(grace_s=5.0 if child is server and run.workers else 0.0)
         text = (folder / "server.log").read_text(errors="replace")
         problems = re.findall(r"^(?:WARNING|ERROR|CRITICAL):.*", text, re.M)
         row["server_log_problems"] = len(problems)
         row["server_log_first_problems"] = [line[:300] for line in problems[:5]]
         return row
+    raise AssertionError("unreachable")  # for type checkers: the stack never swallows errors
+
+
+async def pool_flags(args: argparse.Namespace, stack: contextlib.AsyncExitStack) -> dict:
+    """A fresh database (PostgreSQL, or SQLite in the run's folder) and a flushed Redis database
+    for a `--workers` run, with a channel and a secret every worker shares."""
+    if args.workers_db == "postgres":
+        database_url = await backends.fresh_postgres(args.pg_admin_url, stack, "bench_chat")
+    else:
+        database_url = ""  # the worker puts it in the folder
+    redis_url = await backends.flushed_redis(args.redis_url, args.redis_db, stack)
+    return {"database-url": database_url, "redis-url": redis_url,
+            "channel": f"bench-chat-{secrets.token_hex(4)}",
+            "secret": secrets.token_urlsafe(48)}  # fmt: skip
 
 
 async def run_load(
@@ -563,13 +646,21 @@ async def run_load(
 ) -> dict:
     server = children[0]
     await processes.wait_serving(server, url, log=folder / "server.log")
+    await processes.wait_workers(server, url, run.workers or 1, log=folder / "server.log")
     if run.server == "shopcast":
         setup = await seed(url, args.senders)
     else:
         setup = {"stream_id": 1, "tokens": [None] * args.senders}
     (folder / "tokens.json").write_text(json.dumps(setup["tokens"]))
     room = {"url": url, "stream-id": setup["stream_id"]}
-    rss = [server.rss()]
+
+    def server_pids() -> list[int]:
+        return usage.family(server.pid) if run.workers else [server.pid]
+
+    def server_rss() -> int:
+        return sum(usage.rss(pid) for pid in server_pids())
+
+    rss = [server_rss()]
     per = args.viewers_per_process
     procs = math.ceil(run.viewers / per)
     for n in range(procs):
@@ -589,23 +680,32 @@ async def run_load(
     likes = (await sender.read())["likes"]
     await sender.ask("warm")
     await asyncio.sleep(SETTLE_S)
-    rss.append(server.rss())
-    groups = {"server": [server.pid], "load": [c.pid for c in children[1:]]}
+    rss.append(server_rss())
+    groups = {"server": server_pids(), "load": [c.pid for c in children[1:]]}
     before = Sample.take(groups)
     started = time.monotonic()
     await sender.ask("go")  # answers once the last message of the window has gone
     sending_s = time.monotonic() - started
     drain_s, drained = await drain(sender, loads, args.drain)
     window_s = time.monotonic() - started
-    used = Sample.take(groups).since(before)
+    after = Sample.take(groups)
+    used = after.since(before)
     cpu = [used["server"], used["load"]]
-    rss.append(server.rss())
+    was = before.cpu["server"]
+    per_process = [now.total - was[pid].total if pid in was else now.total
+                   for pid, now in after.cpu["server"].items()]  # fmt: skip
+    rss.append(server_rss())
     expected = await sender.ask("expected")
     sent = await sender.ask("stop")
     results = [await load.ask(f"stop {expected}") for load in loads]
     timing = {"sending_s": sending_s, "drain_s": drain_s, "drained": drained,
               "window_s": window_s, "likes": likes}  # fmt: skip
-    return summarize(run, args, sent, results, timing, cpu, rss)
+    row = summarize(run, args, sent, results, timing, cpu, rss)
+    if not run.workers:
+        return row
+    first, rest = {"server": row.pop("server")}, row
+    cores = [s / window_s for s in per_process]
+    return first | {"workers": run.workers, "server_cpu_cores_per_process": cores} | rest
 
 
 def summarize(
@@ -703,6 +803,46 @@ COLUMNS = [
 ]
 
 
+WORKERS_COLUMN = Column("workers", "workers")
+
+
+def with_workers(rows: list[dict]) -> list[dict]:
+    """The rows as the table shows them: "-" workers for the embedded server."""
+    return [row | {"workers": row.get("workers", "-")} for row in rows]
+
+
+def pool_notes(rows: list[dict]) -> list[str]:
+    """What more workers bought, size by size: against the run with the fewest workers."""
+    lines = []
+    sizes = {(r["viewers"], r["msgs_per_s"]) for r in rows if r.get("workers")}
+    for viewers, rate in sorted(sizes):
+        runs = sorted((r for r in rows if r.get("workers") and (r["viewers"], r["msgs_per_s"])
+                       == (viewers, rate)), key=lambda r: r["workers"])  # fmt: skip
+        base = runs[0]
+        for r in runs[1:]:
+            lines.append(
+                f"shopcast {viewers}x{rate:g}: --workers {r['workers']} against"
+                f" {base['workers']}: p99 {fmt(base['latency_ms_p99'])} -> "
+                f"{fmt(r['latency_ms_p99'])} ms, lost {base['lost']:,} -> {r['lost']:,},"
+                f" deliveries/s {base['deliveries_per_s']:,.0f} -> {r['deliveries_per_s']:,.0f},"
+                f" server CPU {base['server_cpu_cores']:.2f} -> {r['server_cpu_cores']:.2f}"
+                " cores (per process: "
+                + ", ".join(f"{c:.2f}" for c in r["server_cpu_cores_per_process"])
+                + ")"
+            )
+    if sizes:
+        lines.append(
+            "workers: `shopcast serve --workers N` as server/edge/workers.py runs it (SO_REUSEPORT"
+            " on one port, WebSocket-only when N > 1), on a fresh database and a flushed Redis"
+            " database; '-': the embedded run, one process on SQLite without Redis"
+        )
+    return lines
+
+
+def fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
 def notes(rows: list[dict], args: argparse.Namespace) -> list[str]:
     lines = [
         f"lost: messages an open viewer had not received {args.drain:g} s after the last send"
@@ -712,6 +852,7 @@ def notes(rows: list[dict], args: argparse.Namespace) -> list[str]:
         lines.append(f"likes: {NO_LIKES}")
     for r in rows:
         name = f"{r['server']} {r['viewers']}x{r['msgs_per_s']:g}"
+        name += f" --workers {r['workers']}" if r.get("workers") else ""
         odd = {key: r[key] for key in ODDITIES if r[key]}
         if odd:
             lines.append(f"{name}: {odd}")
@@ -721,6 +862,7 @@ def notes(rows: list[dict], args: argparse.Namespace) -> list[str]:
                 f"goal (5,000 viewers, 100 msgs/s, p99 < 250 ms, nothing lost) at {name}:"
                 f" {'met' if met else 'NOT met'}"
             )
+    lines += pool_notes(rows)
     if args.server_cpus or args.load_cpus:
         lines.append(
             f"{os.cpu_count()} cores; the server on CPUs {args.server_cpus or 'any'}, the load"
@@ -743,16 +885,24 @@ def plan(args: argparse.Namespace) -> list[Run]:
     for extra in args.extra:
         viewers, _, rate = extra.partition("x")
         sizes.append((int(viewers), float(rate)))
-    return [Run(server, v, r) for v, r in sizes for server in args.servers]
+    runs = []
+    for v, r in sizes:
+        for server in args.servers:
+            pools = args.workers if server == "shopcast" and args.workers else [None]
+            runs += [Run(server, v, r, workers) for workers in pools]
+    return runs
 
 
 async def main(args: argparse.Namespace) -> None:
     record = Record.begin()
     rows: list[dict] = []
+    columns = COLUMNS if not args.workers else [COLUMNS[0], WORKERS_COLUMN, *COLUMNS[1:]]
     for run in plan(args):
         rows.append(await measure(run, args))
-        report.progress(COLUMNS, rows)
-    print("\n" + report.table(COLUMNS, rows))
+        report.progress(columns, [row | {"workers": row.get("workers", "-")} for row in rows])
+    print(
+        "\n" + report.table(columns, [row | {"workers": row.get("workers", "-")} for row in rows])
+    )
     for line in notes(rows, args):
         print(line)
     settings = {k: v for k, v in vars(args).items() if k in SETTINGS}
@@ -762,7 +912,8 @@ async def main(args: argparse.Namespace) -> None:
 
 
 SETTINGS = ["viewers", "rates", "extra", "servers", "seconds", "likes", "senders",
-            "viewers_per_process", "connect_rate", "drain", "server_cpus", "load_cpus"]  # fmt: skip
+            "viewers_per_process", "connect_rate", "drain", "server_cpus", "load_cpus",
+            "workers", "workers_db"]  # fmt: skip
 
 
 def parse_args() -> argparse.Namespace:
@@ -779,12 +930,23 @@ def parse_args() -> argparse.Namespace:
     add("--viewers-per-process", type=int, default=1000)
     add("--connect-rate", type=float, default=400.0, help="new viewers per second, in all")
     add("--drain", type=float, default=5.0, help="wait this long at most for late messages")
+    add("--workers", type=int, nargs="+", default=None, metavar="N",
+        help="run Shopcast as `shopcast serve --workers N` for each N (e.g. 1 2), side by side,"
+        " on PostgreSQL + Redis (--workers-db sqlite: SQLite + Redis); default: the embedded"
+        " server, one process on SQLite")  # fmt: skip
+    add("--workers-db", choices=["postgres", "sqlite"], default="postgres")
+    add("--pg-admin-url", default=backends.PG_ADMIN_URL,
+        help="where a --workers run's database is created and dropped")  # fmt: skip
+    add("--redis-url", default=backends.REDIS_URL)
+    add("--redis-db", type=int, default=8, help="the Redis database flushed and used (never 0)")
     processes.add_run_options(parser, "chat")
     # what the processes this script starts are told
-    add("--role", default="main", choices=["main", "server", "viewers", "senders"])
-    for flag in ("--server", "--url", "--folder", "--tokens"):
+    add("--role", default="main", choices=["main", "server", "pool", "worker", "viewers",
+                                           "senders"])  # fmt: skip
+    for flag in ("--server", "--url", "--folder", "--tokens", "--database-url", "--channel",
+                 "--secret"):  # fmt: skip
         add(flag, default="")
-    for flag in ("--port", "--stream-id", "--count"):
+    for flag in ("--port", "--stream-id", "--count", "--workers-n", "--worker"):
         add(flag, type=int, default=0)
     add("--rate", type=float, default=0.0)
     return parser.parse_args()
@@ -794,6 +956,10 @@ if __name__ == "__main__":
     args = parse_args()
     if args.role == "server":
         serve(args.server, args.port, args.folder)
+    elif args.role == "pool":
+        serve_pool(args)
+    elif args.role == "worker":
+        serve_worker(args, args.worker)
     elif args.role == "viewers":
         asyncio.run(run_viewers(args))
     elif args.role == "senders":
