@@ -15,7 +15,7 @@ from server.core.domain.variants import MAX_STOCK, SKU
 # `T | Omitted = None`: may be left out, but null is not a value (the document says so).
 Omitted = SkipJsonSchema[None]
 Language = Literal["en", "fr", "es", "pt", "it", "pl", "ru", "uk"]  # domain/streams.LANGUAGES
-RoleName = Literal["viewer", "host", "seller", "moderator", "admin"]  # domain/roles.Role
+RoleName = Literal["viewer", "host", "seller", "moderator", "admin", "coach"]  # domain/roles.Role
 Texts = str | dict[Language, str]  # a string is in the product's `language`
 Price = Annotated[int, Field(ge=0, le=MAX_PRICE_MINOR)]
 Stock = Annotated[int, Field(ge=0, le=MAX_STOCK)]

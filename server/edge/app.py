@@ -30,6 +30,7 @@ from server.edge.http import (
     recordings,
     replays,
     reports,
+    reviews,
 )
 from server.edge.http.context import CONFIG, DATABASE, MEDIA, REDIS, ROOM, SERVICES, SOCKETS
 from server.edge.http.errors import error_middleware
@@ -102,6 +103,7 @@ def create_app(config: Config) -> web.Application:
     app.router.add_routes(replays.routes)
     app.router.add_routes(coupons.routes)
     app.router.add_routes(ledger.routes)
+    app.router.add_routes(reviews.routes)
     app.router.add_routes(reports.routes)
     pages.add_routes(app)
     announcements = media.relay_publisher_events(app)

@@ -402,3 +402,50 @@ async def _appointed(world: World, role: str) -> Any:
     target = await world.victim()
     await world.as_staff("host", "appoint_moderator", {"target": target})
     return {"target": target}
+
+
+# -- clip review ----------------------------------------------------------------------------
+
+fixed("GET /api/streams/{id}/reviews", "/api/streams/{show}/reviews")
+fixed("POST /api/streams/{id}/reviews", "/api/streams/{show}/reviews")
+fixed("GET /api/reviews", "/api/reviews")
+fixed("GET /review", "/review")
+
+
+@http("GET /api/reviews/{id}")
+async def _review(world: World, role: str) -> Request:
+    return Request(f"/api/reviews/{world.review}")
+
+
+@http("GET /api/reviews/{id}/video")
+async def _review_video(world: World, role: str) -> Request:
+    return Request(f"/api/reviews/{world.review}/video")
+
+
+@http("POST /api/reviews/{id}/clips")
+async def _review_clip(world: World, role: str) -> Request:
+    """A fresh review of the show for every knock: one review's clips never overlap."""
+    review = await world.ok("POST", f"/api/streams/{world.show}/reviews", "admin")
+    clip = {"start_ms": 0, "end_ms": 1000, "title": "Opening"}
+    return Request(f"/api/reviews/{review['id']}/clips", json=clip)
+
+
+@http("POST /api/reviews/{id}/comments")
+async def _review_comment(world: World, role: str) -> Request:
+    comment = {"offset_ms": 500, "category": "pacing", "rating": 3, "body": "Slower"}
+    return Request(f"/api/reviews/{world.review}/comments", json=comment)
+
+
+@http("POST /api/comments/{id}/replies")
+async def _review_reply(world: World, role: str) -> Request:
+    return Request(f"/api/comments/{world.review_comment}/replies", json={"body": "Thanks"})
+
+
+@http("POST /api/comments/{id}/read")
+async def _review_read(world: World, role: str) -> Request:
+    return Request(f"/api/comments/{world.review_comment}/read")
+
+
+@http("POST /api/clips/{id}/export", "GET /api/clips/{id}/export")
+async def _review_export(world: World, role: str) -> Request:
+    return Request(f"/api/clips/{world.review_clip}/export")

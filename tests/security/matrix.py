@@ -228,6 +228,83 @@ HTTP_MATRIX: dict[str, Row] = {
         platform_mod="ok",
         admin="ok",
     ),
+    # clip review: coaches and admins review any show; its host reads, replies, marks read
+    "GET /api/streams/{id}/reviews": row(
+        "403 forbidden",
+        none="401 auth_required",
+        forged="401 bad_token",
+        host="ok",
+        coach="ok",
+        admin="ok",
+    ),
+    "POST /api/streams/{id}/reviews": row(
+        "403 forbidden", none="401 auth_required", forged="401 bad_token", coach="ok", admin="ok"
+    ),
+    # hosts list their own shows' reviews (another host's list holds only theirs)
+    "GET /api/reviews": row(
+        "403 forbidden",
+        none="401 auth_required",
+        forged="401 bad_token",
+        host="ok",
+        other_host="ok",
+        coach="ok",
+        admin="ok",
+    ),
+    "GET /api/reviews/{id}": row(
+        "403 forbidden",
+        none="401 auth_required",
+        forged="401 bad_token",
+        host="ok",
+        coach="ok",
+        admin="ok",
+    ),
+    "GET /api/reviews/{id}/video": row(
+        "403 forbidden",
+        none="401 auth_required",
+        forged="401 bad_token",
+        host="ok",
+        coach="ok",
+        admin="ok",
+    ),
+    "POST /api/reviews/{id}/clips": row(
+        "403 forbidden", none="401 auth_required", forged="401 bad_token", coach="ok", admin="ok"
+    ),
+    "POST /api/reviews/{id}/comments": row(
+        "403 forbidden", none="401 auth_required", forged="401 bad_token", coach="ok", admin="ok"
+    ),
+    "POST /api/comments/{id}/replies": row(
+        "403 forbidden",
+        none="401 auth_required",
+        forged="401 bad_token",
+        host="ok",
+        coach="ok",
+        admin="ok",
+    ),
+    "POST /api/comments/{id}/read": row(
+        "403 forbidden",
+        none="401 auth_required",
+        forged="401 bad_token",
+        host="ok",
+        coach="403 not_the_host",
+        admin="403 not_the_host",
+    ),
+    "POST /api/clips/{id}/export": row(
+        "403 forbidden",
+        none="401 auth_required",
+        forged="401 bad_token",
+        host="ok",
+        coach="ok",
+        admin="ok",
+    ),
+    "GET /api/clips/{id}/export": row(
+        "403 forbidden",
+        none="401 auth_required",
+        forged="401 bad_token",
+        host="ok",
+        coach="ok",
+        admin="ok",
+    ),
+    "GET /review": row("ok"),
     # operations and pages
     "GET /healthz": row("ok"),
     "GET /metrics": row("ok"),

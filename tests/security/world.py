@@ -33,6 +33,7 @@ ROLES = (
     "platform_mod",
     "seller",
     "other_seller",
+    "coach",
     "admin",
 )
 
@@ -73,6 +74,9 @@ class World:
     recording: int = 0
     chatter: str = ""  # the subject of a viewer whose socket says things to moderate
     chatter_socket: Any = None
+    review: int = 0  # a coach's review of this show, on a real recording, with a clip
+    review_clip: int = 0
+    review_comment: int = 0
 
     async def call(self, method: str, path: str, role: str, **kw: Any) -> Any:
         return await self.run.call(method, path, self.tokens[role], **kw)
@@ -179,6 +183,7 @@ async def build(run: Running, tmp: Path) -> World:
         other_seller=other.seller,
         admin=await factory.admin_token(run),
     )
+    tokens["coach"] = await factory.account(run, "coach", name="Coach", admin=tokens["admin"])
     status, body = await run.call("POST", "/api/auth/guest", json={"display_name": "Guest"})
     assert status == 200, body
     tokens["guest"] = body["token"]
@@ -198,6 +203,7 @@ async def build(run: Running, tmp: Path) -> World:
     await world.appoint(world.show, "host", world.subjects["stream_mod"])
     await world.appoint(world.other_show, "other_host", world.subjects["other_stream_mod"])
     world.recording = await _recording(world)
+    await _review(world)
     await factory_login_account(run)
     await _chatter(world)
     return world
@@ -241,3 +247,18 @@ async def _recording(world: World) -> int:
         size_bytes=64,
     )
     return int(recording.id)
+
+
+async def _review(world: World) -> None:
+    """A coach's review of this show on a real recording, with a clip and a timed comment."""
+    from tests.server.edge.test_reviews import recorded
+
+    await recorded(world.run, world.show, world.tmp / "reviewed", seconds=2)
+    review = await world.ok("POST", f"/api/streams/{world.show}/reviews", "coach")
+    world.review = int(review["id"])
+    clip = {"start_ms": 0, "end_ms": 1000, "title": "Opening"}
+    found = await world.ok("POST", f"/api/reviews/{world.review}/clips", "coach", json=clip)
+    world.review_clip = int(found["id"])
+    comment = {"offset_ms": 500, "category": "energy", "body": "Great start"}
+    found = await world.ok("POST", f"/api/reviews/{world.review}/comments", "coach", json=comment)
+    world.review_comment = int(found["id"])

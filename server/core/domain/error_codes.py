@@ -238,6 +238,26 @@ class ReplayCode(StrEnum):
     REPLAY_BAD_SIGNATURE = "replay_bad_signature"
 
 
+class ReviewCode(StrEnum):
+    """Clip review: reviews of a show's recording, their clips, timed comments and replies."""
+
+    NO_RECORDING = "no_recording"
+    BAD_RECORDING = "bad_recording"
+    BAD_OFFSET = "bad_offset"
+    OFFSET_OUTSIDE_RECORDING = "offset_outside_recording"
+    CLIP_INVERTED = "clip_inverted"
+    CLIP_OVERLAPS = "clip_overlaps"
+    BAD_CLIP_TITLE = "bad_clip_title"
+    BAD_CATEGORY = "bad_category"
+    BAD_RATING = "bad_rating"
+    BAD_COMMENT = "bad_comment"
+    COMMENT_TOO_LONG = "comment_too_long"
+    REVIEW_NOT_FOUND = "review_not_found"
+    CLIP_NOT_FOUND = "clip_not_found"
+    COMMENT_NOT_FOUND = "comment_not_found"
+    NOT_THE_HOST = "not_the_host"
+
+
 ErrorCode: TypeAlias = (
     GeneralCode
     | AuthCode
@@ -252,5 +272,6 @@ ErrorCode: TypeAlias = (
     | RoomCode
     | ReplayCode
     | ReportCode
+    | ReviewCode
 )
 ERROR_CODE_ENUMS: tuple[type[StrEnum], ...] = get_args(ErrorCode)

@@ -12,6 +12,7 @@ class Role(StrEnum):
     HOST = "host"
     MODERATOR = "moderator"
     VIEWER = "viewer"
+    COACH = "coach"  # platform staff who review hosts' shows (clips, timed comments)
 
 
 # Roles a person may give themselves when signing up; the others are granted by an admin.
@@ -55,3 +56,16 @@ def can_see_recordings(principal: Principal, stream_host_id: int) -> bool:
     """Watch a show's recordings and their markers: its host, and moderators and admins.
     Not yet its viewers: publishing a replay is the host's call, which has no switch yet."""
     return can_moderate(principal, stream_host_id)
+
+
+def can_review(principal: Principal) -> bool:
+    """Open reviews of any show, mark clips, leave timed comments: coaches and admins."""
+    return principal.role in (Role.ADMIN, Role.COACH)
+
+
+def can_read_reviews(principal: Principal, stream_host_id: int) -> bool:
+    """Read a show's reviews, reply to their comments: reviewers, and the show's own host
+    (never another host's)."""
+    if can_review(principal):
+        return True
+    return principal.role == Role.HOST and principal.user_id == stream_host_id

@@ -26,6 +26,7 @@ from server.core.services.orders import OrderService
 from server.core.services.rate_limits import RateLimits
 from server.core.services.recordings import RecordingService
 from server.core.services.replays import ReplayService
+from server.core.services.reviews import ReviewService
 from server.core.services.show_reports import ShowReports
 from server.core.services.streams import StreamService
 from server.core.stock.gate import StockGate
@@ -47,6 +48,7 @@ class Services:
     chat_log: ChatLog
     moderation_audit: ModerationAuditLog
     recordings: RecordingService
+    reviews: ReviewService
     tokens: Tokens
     coupons: CouponService
     ledger: Ledger
@@ -81,6 +83,7 @@ class Services:
         coupons = CouponService(db)
         ledger = Ledger(db)
         events = DomainEvents()
+        recordings = RecordingService(db)
         show_reports = ShowReports(db)
         events.subscribe(show_reports.on_event)  # a show that ends gets its report stored
         orders = OrderService(db, coupons, hold=hold, gate=gate, events=events)
@@ -100,7 +103,8 @@ class Services:
             orders=orders,
             chat_log=ChatLog(db),
             moderation_audit=ModerationAuditLog(db),
-            recordings=RecordingService(db),
+            recordings=recordings,
+            reviews=ReviewService(db, recordings),
             tokens=tokens,
             coupons=coupons,
             ledger=ledger,

@@ -19,9 +19,9 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json
 from pydantic_core import PydanticUndefined, core_schema
 
 import server
-from server.contract import accounts, answers, catalog, coupons, deals, orders, streams
-from server.contract import reports as report_api
+from server.contract import accounts, answers, catalog, coupons, deals, orders, reviews, streams
 from server.contract import replays as replay_api
+from server.contract import reports as report_api
 from server.contract.body import Id
 from server.contract.shapes import Sku
 from server.edge.http import pages
@@ -276,6 +276,78 @@ OPERATIONS: tuple[Operation, ...] = (
         query=tuple((name, STR) for name in ("recording", "expires", "audience", "signature")),
     ),
     get("/api/replays", "Recent listed replays", answer=replay_api.Replays),
+    # clip review (coaches and admins review; a show's host reads its reviews)
+    auth(
+        "get",
+        "/api/streams/{id}/reviews",
+        "The show's reviews (its host, coaches, admins)",
+        answer=reviews.ReviewList,
+    ),
+    auth(
+        "post",
+        "/api/streams/{id}/reviews",
+        "Open a review of the show's recording (coaches, admins)",
+        body=reviews.NewReview,
+        status=201,
+        answer=reviews.ReviewAnswer,
+    ),
+    auth(
+        "get",
+        "/api/reviews",
+        "Reviews across shows: a host's own; coaches and admins any host's (?host=me|<id>)",
+        answer=reviews.ReviewList,
+        query=(("host", STR),),
+    ),
+    auth("get", "/api/reviews/{id}", "One review", answer=reviews.ReviewAnswer),
+    auth(
+        "get",
+        "/api/reviews/{id}/video",
+        "The reviewed recording's file (Range requests work)",
+        content="video/*",
+    ),
+    auth(
+        "post",
+        "/api/reviews/{id}/clips",
+        "Mark a clip (coaches, admins)",
+        body=reviews.NewClip,
+        status=201,
+        answer=reviews.ClipAnswer,
+    ),
+    auth(
+        "post",
+        "/api/reviews/{id}/comments",
+        "Leave a timed comment (coaches, admins)",
+        body=reviews.NewComment,
+        status=201,
+        answer=reviews.CommentAnswer,
+    ),
+    auth(
+        "post",
+        "/api/comments/{id}/replies",
+        "Reply to a comment (the show's host, coaches, admins)",
+        body=reviews.NewReply,
+        status=201,
+        answer=reviews.ReplyAnswer,
+    ),
+    auth(
+        "post",
+        "/api/comments/{id}/read",
+        "Mark a comment read (the show's host)",
+        answer=reviews.CommentAnswer,
+    ),
+    auth(
+        "post",
+        "/api/clips/{id}/export",
+        "Cut the clip from the recording, no re-encoding, from a keyframe",
+        status=201,
+        answer=reviews.ClipExport,
+    ),
+    auth(
+        "get",
+        "/api/clips/{id}/export",
+        "The clip's file as a download, cut first if need be (Range requests work)",
+        content="video/*",
+    ),
     get("/api/openapi.json", "This document"),
     # operations, media and pages
     get("/healthz", "Database and Redis reachability", answer=A.Health),
@@ -295,6 +367,7 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     get("/", "The home page", content="text/html"),
     get("/seller", "The seller's page", content="text/html"),
+    get("/review", "The coaches' review workspace", content="text/html"),
     get("/report/{id:\\d+}", "The report page of a show", content="text/html"),
     *(
         get(f"/{page}/{{id:\\d+}}", f"The {page} page of a show", content="text/html")

@@ -14,7 +14,7 @@ from web import STATIC_DIR
 
 routes = web.RouteTableDef()
 
-PAGES = {"/": "index.html", "/seller": "seller.html"} | {
+PAGES = {"/": "index.html", "/seller": "seller.html", "/review": "review.html"} | {
     f"/{name}/{{id:\\d+}}": f"{name}.html" for name in ("studio", "watch", "moderate")
 }
 PAGES["/report/{id:\\d+}"] = "report.html"  # a show's report (its host, sellers, staff)

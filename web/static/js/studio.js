@@ -14,6 +14,7 @@ import { refused, report } from "./studio_errors.js";
 import { KeyPanel } from "./studio_key.js";
 import { Lineup } from "./studio_lineup.js";
 import { Publisher } from "./studio_publisher.js";
+import { StudioReviews } from "./studio_reviews.js";
 import { Stats } from "./studio_stats.js";
 import { $ } from "./ui.js";
 
@@ -138,6 +139,8 @@ async function open() {
   }
   $("#gate").hidden = true;
   $("#studio").hidden = false;
+  parts.reviews = new StudioReviews();  // the Reviews view: coaches' feedback on this host's shows
+  parts.reviews.count();
   await Promise.all([openRoom().catch(report), parts.camera.start()]);
   parts.stats.start();
 }
