@@ -61,6 +61,7 @@ from server.core.services.deals import as_deal
 from server.core.services.replays import has_replay_recording
 from server.core.stock.gate import Hold, StockGate, deal_key, hold_id, sold_out_message, variant_key
 from server.core.store.db import Database
+from server.core.store.group_commit import writes_for
 from server.core.store.rows import (
     FlashDeal,
     Order,
@@ -125,6 +126,7 @@ class OrderService:
         events: DomainEvents | None = None,
     ) -> None:
         self._db = db
+        self._writes = writes_for(db)
         self._events = events or DomainEvents()
         self._coupons = coupons
         self.hold = hold
@@ -270,7 +272,7 @@ class OrderService:
         now: datetime,
         source: OrderSource = OrderSource.LIVE,
     ) -> Purchase:
-        async with self._db.writing() as session:
+        async def write(session: AsyncSession) -> tuple[int, dict[int, int], list[FlashDeal]]:
             stream = await session.get(Stream, stream_id)
             if stream is None:
                 raise NotFound("no such stream", code=StreamCode.STREAM_NOT_FOUND)
@@ -285,12 +287,15 @@ class OrderService:
             session.add(order)
             await session.flush()
             stock = await _stock_of(session, {line.product_id for line in lines})
-            order_id = order.id
+            return order.id, stock, list(deals.values())
+
+        # With other buyers' writes of this moment, in one transaction (group_commit.py).
+        order_id, stock, deals = await self._writes.run(write)
         _remember(chosen)
         for known in (self._keys.get(stream_id), self._keys_meanwhile.get(stream_id)):
             if known is not None:
                 known.add((buyer_id, key))
-        return Purchase(await self.get_by_id(order_id), True, stock, tuple(deals.values()))
+        return Purchase(await self.get_by_id(order_id), True, stock, tuple(deals))
 
     async def _take_stock(
         self,
