@@ -46,7 +46,7 @@ class NewAccount(Cleaned):
     email: str
     password: Annotated[str, Field(min_length=MIN_PASSWORD, max_length=MAX_PASSWORD)]
     display_name: DisplayName
-    role: RoleName = "viewer"
+    role: Role = Role.VIEWER
 
     @classmethod
     def parse(cls, data: object, granted_by: Principal | None = None) -> Self:
@@ -65,10 +65,6 @@ class NewAccount(Cleaned):
             "password": accounts.check_password(given.get("password")),
             "display_name": accounts.check_display_name(given.get("display_name")),
         }
-
-    @property
-    def account_role(self) -> Role:
-        return Role(self.role)
 
 
 class Guest(Cleaned):

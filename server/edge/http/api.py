@@ -42,7 +42,7 @@ async def register(request: web.Request) -> web.Response:
     granted_by = bearer_principal(request)
     body = NewAccount.parse(raw, granted_by)
     user, issued = await request.app[SERVICES].accounts.register(
-        body.email, body.password, body.display_name, body.account_role, granted_by=granted_by
+        body.email, body.password, body.display_name, body.role, granted_by=granted_by
     )
     if granted_by is not None:  # an admin making someone's account stays signed in as admin
         return web.json_response({"user": user_view(user), "token": issued}, status=201)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import inspect
 import re
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from pydantic import ValidationError as PydanticError
@@ -20,6 +21,7 @@ from tests.security.doors import HTTP
 from tests.security.walk import base
 from tests.security.world import World, build
 from tests.security.world import config as world_config
+from tests.server.edge.test_replays import record_show
 
 PARSED = re.compile(r"\b([A-Z]\w*)\.parse\(")
 
@@ -155,10 +157,36 @@ async def _captured_again(world: World) -> tuple[int, object]:
     return await world.run.call("POST", url, data=hook.body, headers=hook.headers)
 
 
+_REPLAYS: dict[int, tuple[int, str]] = {}
+
+
+async def _replayed(world: World) -> tuple[int, str]:
+    """A show of the world's that ended and was recorded (its id and its host's token): the
+    world's own are live, so they have no replay yet."""
+    if id(world) not in _REPLAYS:
+        show = await factory.show(world.run)
+        await factory.go_live(world.run, show.stream_id)
+        ended, _ = await world.run.call("POST", f"/api/streams/{show.stream_id}/end", show.host)
+        assert ended == 200
+        await record_show(world.run, show.stream_id, world.tmp / "replayed", seconds=2)
+        _REPLAYS[id(world)] = show.stream_id, show.host
+    return _REPLAYS[id(world)]
+
+
+def _replay(suffix: str) -> Callable[[World], Awaitable[tuple[int, object]]]:
+    async def knock(world: World) -> tuple[int, object]:
+        stream_id, host = await _replayed(world)
+        return await world.run.call("GET", f"/api/streams/{stream_id}/replay{suffix}", host)
+
+    return knock
+
+
 # Routes whose doors answer "ok" to nobody in the security world, knocked on here instead.
 OWN_KNOCKS = {
     "POST /api/sellers": _new_shop,
     "POST /api/payments/{gateway}/webhook": _captured_again,
+    "GET /api/streams/{id}/replay": _replay(""),
+    "GET /api/streams/{id}/replay/chat": _replay("/chat"),
 }
 
 
