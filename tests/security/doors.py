@@ -290,6 +290,30 @@ async def _recording(world: World, role: str) -> Request:
     return Request(f"/api/recordings/{world.recording}/file")
 
 
+# -- replays (this show is live: no replay yet, and a genuinely signed link finds none) -----
+
+fixed("GET /api/streams/{id}/replay", "/api/streams/{show}/replay")
+fixed("GET /api/streams/{id}/replay/chat", "/api/streams/{show}/replay/chat")
+fixed("GET /api/replays", "/api/replays")
+
+
+@http("PATCH /api/streams/{id}/replay")
+async def _replay_setting(world: World, role: str) -> Request:
+    return Request(f"/api/streams/{world.show}/replay", json={"replay": "on"})
+
+
+@http("GET /api/streams/{id}/replay/media")
+async def _replay_media(world: World, role: str) -> Request:
+    from server.core.domain import replays
+    from server.edge.http.replays import media_key
+
+    expires = 4_000_000_000  # far ahead: the link is genuine, the show has not ended
+    link = replays.MediaLink(world.show, world.recording, expires, replays.Audience.PUBLIC)
+    signature = replays.sign(media_key(world.run.app), link)
+    query = f"recording={world.recording}&expires={expires}&audience=public&signature={signature}"
+    return Request(f"/api/streams/{world.show}/replay/media?{query}")
+
+
 fixed("GET /healthz", "/healthz")
 fixed("GET /metrics", "/metrics")
 fixed("GET /api/openapi.json", "/api/openapi.json")

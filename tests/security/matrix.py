@@ -228,6 +228,14 @@ HTTP_MATRIX: dict[str, Row] = {
         platform_mod="ok",
         admin="ok",
     ),
+    # replays: public reads (this show is live, so it has none yet); the switch is its host's
+    "GET /api/streams/{id}/replay": row("409 replay_not_ended"),
+    "GET /api/streams/{id}/replay/chat": row("409 replay_not_ended"),
+    "GET /api/streams/{id}/replay/media": row("409 replay_not_ended"),
+    "GET /api/replays": row("ok"),
+    "PATCH /api/streams/{id}/replay": row(
+        "403 forbidden", none="401 auth_required", forged="401 bad_token", host="ok", admin="ok"
+    ),
     # clip review: coaches and admins review any show; its host reads, replies, marks read
     "GET /api/streams/{id}/reviews": row(
         "403 forbidden",

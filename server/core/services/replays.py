@@ -228,6 +228,8 @@ class ReplayService:
             recording = await session.get(Recording, link.recording_id)
         if stream is None or recording is None or recording.stream_id != stream.id:
             raise NotFound("no such replay", code=ReplayCode.REPLAY_UNAVAILABLE)
+        if stream.status != StreamStatus.ENDED:
+            raise Conflict("the show has not ended yet", code=ReplayCode.REPLAY_NOT_ENDED)
         if link.audience == rules.Audience.PUBLIC:
             rules.check_may_watch(
                 stream.replay, stream.replay_taken_down_at is not None, staff=False
