@@ -28,7 +28,8 @@ Time = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 
 
 def shown(shape: Any) -> WithJsonSchema:
-    """For `Annotated[Any, shown(T)]`: a field the service's rules check, in their own order
-    among its permission checks (a refused caller is told so before a bad field is). Any value
-    passes the model; the document shows T."""
+    """For `Annotated[X, shown(T)]`: the document shows T for a field whose rules are not
+    pydantic's. X is `Any` where the room's rules check the value itself, in their own order
+    among their permission checks (server/contract/moderation.py); a cleaned type looser than
+    T where the domain checks the rest later (a coupon's code, whose case does not matter)."""
     return WithJsonSchema(TypeAdapter(shape).json_schema())
