@@ -23,6 +23,7 @@ ACCOUNTS = {
     "host": "host@demo.shopcast.test",
     "moderator": "moderator@demo.shopcast.test",
     "viewer": "viewer@demo.shopcast.test",
+    "coach": "coach@demo.shopcast.test",
 }
 DRESS_SIZES = ["S", "M", "L"]
 DRESS_COLOURS = {"sand": "SND", "sage": "SGE", "navy": "NVY"}
@@ -124,6 +125,9 @@ async def seed(app: web.Application) -> DemoShow:
         ACCOUNTS["moderator"], PASSWORD, "Mod Kasia", Role.MODERATOR, granted_by=SYSTEM
     )
     await accounts.register(ACCOUNTS["viewer"], PASSWORD, "Viewer Ana", Role.VIEWER)
+    await accounts.register(
+        ACCOUNTS["coach"], PASSWORD, "Coach Rita", Role.COACH, granted_by=SYSTEM
+    )
     await services.catalog.create_seller(principal_of(seller), "Atelier Lumière", "FR")
     await services.catalog.update_seller(principal_of(seller), {"commission_bp": 1000})
     product_ids = []
@@ -160,6 +164,7 @@ def banner(base_url: str, stream_id: int) -> str:
         f"  moderator   : {base_url}/moderate/{stream_id} (sign in as {ACCOUNTS['moderator']})",
         f"  all shows   : {base_url}/",
         f"  seller desk : {base_url}/seller          (sign in as {ACCOUNTS['seller']})",
+        f"  coach       : {base_url}/review          (sign in as {ACCOUNTS['coach']})",
         f"  password for every demo account: {PASSWORD}",
         f"  API document: {base_url}/api/openapi.json",
         "",
