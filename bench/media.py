@@ -8,6 +8,13 @@ The relay under test runs alone in its own process; its CPU time and memory come
 
     .venv/bin/python bench/media.py                       # defaults below, a few minutes
     .venv/bin/python bench/media.py --viewers 10 50 --baseline-viewers 5 --codec vp8
+    .venv/bin/python bench/media.py --viewers 50 100 --workers 2   # each also on 2 workers
+
+`--workers N` also runs the Shopcast relay, for each viewer count, as N worker processes on one
+port (SO_REUSEPORT, kept by the Supervisor `shopcast serve --workers N` uses), sharing the show
+through the media bus (media/bus.py) on a flushed Redis database: the publisher lands on one
+worker and the viewers, connecting to the one port, on either; the row beside it is one process
+without Redis, and the notes compare CPU per viewer, loss and each process's CPU.
 
 Prints a table and writes bench/results/media.json (`--out` elsewhere), with the machine, the
 commit and the time of the run.
@@ -37,12 +44,13 @@ from aiortc.rtp import RtpPacket, is_rtcp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import processes, report  # noqa: E402
+from bench.harness import backends, processes, report, usage  # noqa: E402
 from bench.harness.processes import Child  # noqa: E402
 from bench.harness.record import Record  # noqa: E402
 from bench.harness.report import Column, quantile  # noqa: E402
 from bench.harness.usage import Sample  # noqa: E402
 from media import aiortc_hooks  # noqa: E402
+from media.bus import MediaBus  # noqa: E402
 from media.keyframes import starts_keyframe  # noqa: E402
 from media.service import MediaConfig, MediaService  # noqa: E402
 
@@ -139,8 +147,9 @@ async def post(url: str, sdp: str) -> str:
 # -- the relays under test ---------------------------------------------------------------------
 
 
-def shopcast_app() -> web.Application:
-    media = MediaService(MediaConfig())
+def shopcast_app(bus: MediaBus | None = None, worker: int = 0) -> web.Application:
+    """The relay; with a bus, one node of several that share shows through Redis (a worker)."""
+    media = MediaService(MediaConfig(), bus)
 
     async def publish(request: web.Request) -> web.Response:
         session = await media.publish("bench", await request.text())
@@ -165,10 +174,18 @@ def shopcast_app() -> web.Application:
             }
         )
 
+    async def healthz(request: web.Request) -> web.Response:
+        return web.json_response({}, headers={"Shopcast-Worker": f"{worker}/{os.getpid()}"})
+
+    async def start(_: web.Application) -> None:
+        await media.start()
+
     app = web.Application()
     app.router.add_post("/publish", publish)
     app.router.add_post("/watch", watch)
     app.router.add_get("/stats", stats)
+    app.router.add_get("/healthz", healthz)
+    app.on_startup.append(start)
     app.on_shutdown.append(lambda _: media.close())
     return app
 
@@ -343,29 +360,52 @@ def histogram_quantile(cumulative: list[list[float]], count: int, q: float) -> f
     return None
 
 
-async def measure(relay: str, viewers: int, codec: str, clip: list, args: argparse.Namespace):
+async def measure(relay: str, viewers: int, codec: str, clip: list, args: argparse.Namespace,
+                  workers: int = 0):  # fmt: skip
+    """One relay with `viewers`; `workers` > 0: the Shopcast relay as that many worker
+    processes on one port, sharing the show through the media bus on a flushed Redis database."""
     port = processes.free_port()
-    flags = {"relay": relay, "port": port}
-    server = await Child.start(
-        "relay", processes.script(__file__, "server", flags), cpus=args.server_cpus
-    )
-    loads: list[Child] = []
-    try:
-        url = f"http://127.0.0.1:{port}"
-        return {"relay": relay} | await run_load(url, server, loads, viewers, codec, clip, args)
-    finally:
-        await asyncio.gather(server.stop(grace_s=5.0), *(load.stop() for load in loads))
+    flags: dict[str, object] = {"relay": relay, "port": port}
+    async with contextlib.AsyncExitStack() as stack:
+        role = "server"
+        if workers:
+            redis_url = await backends.flushed_redis(args.redis_url, args.redis_db, stack)
+            role = "pool"
+            flags |= {"workers": workers, "redis-url": redis_url,
+                      "prefix": f"bench-media-{os.getpid()}-{port}"}  # fmt: skip
+        server = await Child.start(
+            "relay", processes.script(__file__, role, flags), cpus=args.server_cpus
+        )
+        loads: list[Child] = []
+        try:
+            url = f"http://127.0.0.1:{port}"
+            row = await run_load(url, server, loads, viewers, codec, clip, args, workers)
+        finally:
+            await asyncio.gather(server.stop(grace_s=5.0), *(load.stop() for load in loads))
+        head: dict[str, object] = {"relay": relay}
+        if args.workers > 1:
+            head["workers"] = workers or 1
+        return head | row
+    raise AssertionError("unreachable")  # for type checkers: the stack never swallows errors
 
 
 async def run_load(url: str, server: Child, loads: list[Child], viewers: int, codec: str,
-                   clip: list, args: argparse.Namespace) -> dict:  # fmt: skip
+                   clip: list, args: argparse.Namespace, workers: int = 0) -> dict:  # fmt: skip
     await server.line()  # "listening"
     await processes.wait_serving(server, url, health=None)
+    await processes.wait_workers(server, url, workers)
+
+    def pids() -> list[int]:
+        return usage.family(server.pid) if workers else [server.pid]
+
+    async def stats() -> dict:  # one worker's figures would pass for all of them: none then
+        return {} if workers else await server_stats(url)
+
     seconds = args.seconds
     sent: dict[int, float] = {}
     publisher = await start_publisher(url, clip, codec, sent)
     await asyncio.sleep(1.0)
-    rss_before = server.rss()
+    rss_before = sum(usage.rss(pid) for pid in pids())
     for i in range(math.ceil(viewers / VIEWERS_PER_PROCESS)):
         n = min(VIEWERS_PER_PROCESS, viewers - i * VIEWERS_PER_PROCESS)
         flags = {"url": url, "count": n, "seconds": seconds, "codec": codec}
@@ -373,14 +413,18 @@ async def run_load(url: str, server: Child, loads: list[Child], viewers: int, co
         loads.append(await Child.start(f"viewers {i}", argv, cpus=args.load_cpus))
     for load in loads:
         await load.line()  # "ready"
-    before = await server_stats(url)
-    cpu_before, started = Sample.take({"server": [server.pid]}), time.monotonic()
+    before = await stats()
+    cpu_before, started = Sample.take({"server": pids()}), time.monotonic()
     results = [await load.read() for load in loads]
     elapsed = time.monotonic() - started
-    user, system = Sample.take({"server": [server.pid]}).times_since(cpu_before, "server")
+    cpu_after = Sample.take({"server": pids()})
+    user, system = cpu_after.times_since(cpu_before, "server")
     cpu = user + system
-    rss = server.rss()
-    after = await server_stats(url)
+    was = cpu_before.cpu["server"]
+    per_process = [(now.total - was[pid].total if pid in was else now.total) / elapsed
+                   for pid, now in cpu_after.cpu["server"].items()]  # fmt: skip
+    rss = sum(usage.rss(pid) for pid in pids())
+    after = await stats()
     await publisher.close()
     packets = sum(r["packets"] for r in results)
     frames = sum(r["frames"] for r in results)
@@ -411,7 +455,8 @@ async def run_load(url: str, server: Child, loads: list[Child], viewers: int, co
             (after["latency_total"] - before["latency_total"]) / sends * 1e6 if sends else None
         )
     expected_frames = FPS * seconds * viewers
-    return {
+    pool = {"server_cpu_cores_per_process": per_process} if args.workers > 1 else {}
+    return pool | {
         "codec": codec,
         "viewers": viewers,
         "server_cpu_cores": cpu / elapsed,
@@ -522,19 +567,54 @@ COLUMNS = [  # titled by their JSON field, not aligned
 ]
 
 
+def pool_notes(rows: list[dict], args: argparse.Namespace) -> list[str]:
+    """--workers: each pool against one process with as many viewers, and how the pool's
+    CPU spread over its processes (the supervisor first)."""
+    if args.workers <= 1:
+        return []
+    lines = []
+    for one in (r for r in rows if r["relay"] == "shopcast" and r["workers"] == 1):
+        for pool in (r for r in rows if r["relay"] == "shopcast" and r["workers"] > 1
+                     and (r["codec"], r["viewers"]) == (one["codec"], one["viewers"])):  # fmt: skip
+            spread = ", ".join(f"{c:.2f}" for c in pool["server_cpu_cores_per_process"])
+            lines.append(
+                f"{one['codec']} {one['viewers']} viewers, --workers {pool['workers']} against 1:"
+                f" server CPU per viewer {one['server_cpu_per_viewer_cores']:.4f} ->"
+                f" {pool['server_cpu_per_viewer_cores']:.4f} cores, loss"
+                f" {fmt(one['loss_ratio'])} -> {fmt(pool['loss_ratio'])}, frames received"
+                f" {fmt(one['frames_received_ratio'])} -> {fmt(pool['frames_received_ratio'])};"
+                f" CPU per process (cores, the supervisor first): {spread}"
+            )
+    lines.append(
+        "workers: the relay as worker processes on one port (SO_REUSEPORT, the Supervisor of"
+        " server/edge/workers.py) sharing the show through the media bus on Redis; the viewers"
+        " land on either worker; relay_latency and fanout are not measured for a pool ('-')"
+    )
+    return lines
+
+
+def fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
 async def main(args: argparse.Namespace) -> None:
     record = Record.begin()
+    columns = (
+        [COLUMNS[0], Column("workers", "workers"), *COLUMNS[1:]] if args.workers > 1 else COLUMNS
+    )
     rows: list[dict] = []
     for codec in args.codecs:
         clip = encode_clip(codec, args.width, args.height, args.bitrate)
-        plan = [("shopcast", n) for n in args.viewers]
-        plan += [("aiortc", n) for n in args.baseline_viewers]
-        for relay, n in plan:
-            rows.append(await measure(relay, n, codec, clip, args))
-            report.progress(COLUMNS, rows, header=False, align=False)
+        pools = [0, args.workers] if args.workers > 1 else [0]
+        plan = [("shopcast", n, w) for n in args.viewers for w in pools]
+        plan += [("aiortc", n, 0) for n in args.baseline_viewers]
+        for relay, n, workers in plan:
+            rows.append(await measure(relay, n, codec, clip, args, workers))
+            report.progress(columns, rows, header=False, align=False)
     ratios = {}
     for codec in args.codecs:
-        ours = [r for r in rows if r["relay"] == "shopcast" and r["codec"] == codec]
+        ours = [r for r in rows if r["relay"] == "shopcast" and r["codec"] == codec
+                and r.get("workers", 1) == 1]  # fmt: skip
         base = [r for r in rows if r["relay"] == "aiortc" and r["codec"] == codec]
         for b in base:
             for r in ours:
@@ -544,7 +624,7 @@ async def main(args: argparse.Namespace) -> None:
                         b["server_cpu_per_viewer_cores"] / r["server_cpu_per_viewer_cores"]
                     )
     micro = await fanout_only(max(args.viewers), packets=max(400, 80_000 // max(args.viewers)))
-    print("\n" + report.table(COLUMNS, rows, align=False))
+    print("\n" + report.table(columns, rows, align=False))
     print(
         f"forwarding path alone ({micro['viewers']} viewers, {micro['sends']} sends, in-process):"
         f" {micro['us_per_send_cpu']:.1f} us CPU per packet sent"
@@ -552,8 +632,12 @@ async def main(args: argparse.Namespace) -> None:
     )
     for name, ratio in ratios.items():
         print(f"server CPU per viewer, {name}: {ratio:.1f}x")
+    for line in pool_notes(rows, args):
+        print(line)
     settings = {k: v for k, v in vars(args).items() if k not in ("role", "out")}
     result = {"settings": settings, "rows": rows, "ratios": ratios, "forwarding_path": micro}
+    if args.workers > 1:
+        result["notes"] = pool_notes(rows, args)
     report.write_json(args.out, result, record)
 
 
@@ -563,9 +647,38 @@ def serve(relay: str, port: int) -> None:
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
 
 
+def serve_pool(args: argparse.Namespace) -> None:
+    """`--workers N` relay processes on one port (SO_REUSEPORT), kept by the Supervisor that
+    `shopcast serve --workers N` uses, sharing the show through the media bus on Redis."""
+    from server.edge.workers import Supervisor
+
+    flags = {"port": args.port, "redis-url": args.redis_url, "prefix": args.prefix}
+
+    def command(index: int) -> list[str]:
+        return processes.script(__file__, "worker", flags | {"worker": index})
+
+    print("listening", flush=True)
+    sys.exit(Supervisor(command, args.workers).run())
+
+
+def serve_worker(args: argparse.Namespace) -> None:
+    app = shopcast_app(MediaBus(args.redis_url, args.prefix), args.worker)
+    web.run_app(app, host="127.0.0.1", port=args.port, print=None, access_log=None,
+                reuse_port=True)  # fmt: skip
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--role", default="main", choices=["main", "server", "viewers"])
+    parser.add_argument("--role", default="main",
+                        choices=["main", "server", "pool", "worker", "viewers"])  # fmt: skip
+    parser.add_argument("--workers", type=int, default=1,
+                        help="also run the Shopcast relay as this many worker processes on"
+                        " one port sharing the show through Redis, beside one process")  # fmt: skip
+    parser.add_argument("--redis-url", default=backends.REDIS_URL)
+    parser.add_argument("--redis-db", type=int, default=9,
+                        help="the Redis database --workers flushes and uses (never 0)")  # fmt: skip
+    parser.add_argument("--prefix", default="")
+    parser.add_argument("--worker", type=int, default=0)
     parser.add_argument("--relay", default="shopcast")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--url", default="")
@@ -583,6 +696,10 @@ if __name__ == "__main__":
     args = parser.parse_args()
     if args.role == "server":
         serve(args.relay, args.port)
+    elif args.role == "pool":
+        serve_pool(args)
+    elif args.role == "worker":
+        serve_worker(args)
     elif args.role == "viewers":
         result = asyncio.run(run_viewers(args.url, args.count, args.seconds, args.codecs[0]))
         print(json.dumps(result), flush=True)
