@@ -128,6 +128,7 @@ class Stream(Answer):
     started_at: Time | None = None
     ended_at: Time | None = None
     pinned_product_id: int | None = None
+    replay: Literal["on", "off", "unlisted"] | None = None
     lineup: list[Product] | None = None
     stream_key: str | None = Field(None, description="to its host, once: the show just scheduled")
 

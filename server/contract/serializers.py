@@ -90,6 +90,7 @@ def stream_view(stream: Stream, lineup: list[Product]) -> JSON:
         "started_at": iso(stream.started_at),
         "ended_at": iso(stream.ended_at),
         "pinned_product_id": stream.pinned_product_id,
+        "replay": stream.replay,  # on, off or unlisted (server/core/domain/replays.py)
         "lineup": [product_view(p) for p in lineup],
     }
 

@@ -5,7 +5,7 @@ may schedule (StreamService.authorize_schedule); a line-up before its show is lo
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -14,6 +14,7 @@ from server.contract.shapes import Language
 from server.core.domain import streams as rules
 from server.core.domain.error_codes import GeneralCode
 from server.core.domain.errors import ValidationError
+from server.core.domain.replays import check_setting
 
 Ids = Annotated[list[Id], Field(max_length=rules.MAX_LINEUP)]
 
@@ -23,6 +24,7 @@ class NewStream(Cleaned):
     language: Language = "en"
     scheduled_at: datetime | None = None
     product_ids: Ids = []
+    replay: Literal["on", "off", "unlisted"] = "on"  # after the show (domain/replays.py)
 
     @classmethod
     def rules(cls, data: object) -> object:
@@ -33,6 +35,7 @@ class NewStream(Cleaned):
             "title": rules.check_title(given.get("title")),
             "language": rules.check_language(given.get("language", "en")),
             "scheduled_at": _time(given.get("scheduled_at")),
+            "replay": check_setting(given.get("replay", "on")),
         }
 
 

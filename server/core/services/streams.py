@@ -59,6 +59,7 @@ class StreamService:
         language: str = "en",
         scheduled_at: datetime | None = None,
         product_ids: Sequence[int] = (),
+        replay: str = "on",
     ) -> Stream:
         """A show of fields the rules have checked (server/contract/streams.py)."""
         self.authorize_schedule(principal)
@@ -69,6 +70,7 @@ class StreamService:
             language=language,
             scheduled_at=scheduled_at,
             stream_key=secrets.token_urlsafe(32),
+            replay=replay,
         )
         async with self._db.writing() as session:
             await _require_products(session, lineup)

@@ -212,6 +212,7 @@ async def create_stream(request: web.Request) -> web.Response:
         language=body.language,
         scheduled_at=body.scheduled_at,
         product_ids=body.product_ids,
+        replay=body.replay,
     )
     payload = await stream_json(request, stream.id)
     payload["stream_key"] = stream.stream_key

@@ -362,3 +362,13 @@ async def test_bad_input_and_shows_without_a_replay(sqlite_backend, start, tmp_p
         "POST", f"/api/streams/{fresh.stream_id}/orders", fresh.viewer, json=buy
     )
     assert status == 409 and body["error"]["code"] == "not_live"
+
+    # The host picks the setting when scheduling (on by default).
+    assert (await run.call("GET", f"/api/streams/{fresh.stream_id}"))[1]["replay"] == "on"
+    later = {"title": "Later", "language": "en", "replay": "unlisted"}
+    status, body = await run.call("POST", "/api/streams", fresh.host, json=later)
+    assert status == 201 and body["replay"] == "unlisted"
+    status, body = await run.call(
+        "POST", "/api/streams", fresh.host, json=later | {"replay": "maybe"}
+    )
+    assert status == 400 and body["error"]["code"] == "bad_replay_setting"
