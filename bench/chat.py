@@ -62,6 +62,7 @@ from bench.harness import backends, processes, report, sio, usage  # noqa: E402
 from bench.harness.processes import Child, command, say  # noqa: E402
 from bench.harness.record import Record  # noqa: E402
 from bench.harness.report import LATENCY_COLUMNS, Column, merged, quantile  # noqa: E402
+from bench.harness.report import shown_number as number  # noqa: E402
 from bench.harness.sio import HANDSHAKE_TIMEOUT_S, SOCKET_PATH, Refused, reason  # noqa: E402
 from bench.harness.usage import Sample  # noqa: E402
 
@@ -822,8 +823,8 @@ def pool_notes(rows: list[dict]) -> list[str]:
         for r in runs[1:]:
             lines.append(
                 f"shopcast {viewers}x{rate:g}: --workers {r['workers']} against"
-                f" {base['workers']}: p99 {fmt(base['latency_ms_p99'])} -> "
-                f"{fmt(r['latency_ms_p99'])} ms, lost {base['lost']:,} -> {r['lost']:,},"
+                f" {base['workers']}: p99 {number(base['latency_ms_p99'])} -> "
+                f"{number(r['latency_ms_p99'])} ms, lost {base['lost']:,} -> {r['lost']:,},"
                 f" deliveries/s {base['deliveries_per_s']:,.0f} -> {r['deliveries_per_s']:,.0f},"
                 f" server CPU {base['server_cpu_cores']:.2f} -> {r['server_cpu_cores']:.2f}"
                 " cores (per process: "
@@ -837,10 +838,6 @@ def pool_notes(rows: list[dict]) -> list[str]:
             " database; '-': the embedded run, one process on SQLite without Redis"
         )
     return lines
-
-
-def fmt(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"
 
 
 def notes(rows: list[dict], args: argparse.Namespace) -> list[str]:

@@ -48,6 +48,7 @@ from bench.harness import backends, processes, report, usage  # noqa: E402
 from bench.harness.processes import Child  # noqa: E402
 from bench.harness.record import Record  # noqa: E402
 from bench.harness.report import Column, quantile  # noqa: E402
+from bench.harness.report import shown_number as number  # noqa: E402
 from bench.harness.usage import Sample  # noqa: E402
 from media import aiortc_hooks  # noqa: E402
 from media.bus import MediaBus  # noqa: E402
@@ -567,6 +568,9 @@ COLUMNS = [  # titled by their JSON field, not aligned
 ]
 
 
+F4 = "{:.4f}"
+
+
 def pool_notes(rows: list[dict], args: argparse.Namespace) -> list[str]:
     """--workers: each pool against one process with as many viewers, and how the pool's
     CPU spread over its processes (the supervisor first)."""
@@ -581,8 +585,9 @@ def pool_notes(rows: list[dict], args: argparse.Namespace) -> list[str]:
                 f"{one['codec']} {one['viewers']} viewers, --workers {pool['workers']} against 1:"
                 f" server CPU per viewer {one['server_cpu_per_viewer_cores']:.4f} ->"
                 f" {pool['server_cpu_per_viewer_cores']:.4f} cores, loss"
-                f" {fmt(one['loss_ratio'])} -> {fmt(pool['loss_ratio'])}, frames received"
-                f" {fmt(one['frames_received_ratio'])} -> {fmt(pool['frames_received_ratio'])};"
+                f" {number(one['loss_ratio'], F4)} -> {number(pool['loss_ratio'], F4)}, frames"
+                f" received {number(one['frames_received_ratio'], F4)} ->"
+                f" {number(pool['frames_received_ratio'], F4)};"
                 f" CPU per process (cores, the supervisor first): {spread}"
             )
     lines.append(
@@ -591,10 +596,6 @@ def pool_notes(rows: list[dict], args: argparse.Namespace) -> list[str]:
         " land on either worker; relay_latency and fanout are not measured for a pool ('-')"
     )
     return lines
-
-
-def fmt(value: float | None) -> str:
-    return "-" if value is None else f"{value:.4f}"
 
 
 async def main(args: argparse.Namespace) -> None:

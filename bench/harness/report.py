@@ -74,3 +74,8 @@ def merged(counts: Sequence[dict]) -> dict:
         for key, n in one.items():
             total[key] = total.get(key, 0) + n
     return total
+
+
+def shown_number(value: float | None, fmt: str = "{:.1f}") -> str:
+    """`value` as `fmt` shows it, "-" for a figure that was not measured."""
+    return "-" if value is None else fmt.format(value)
