@@ -7,7 +7,9 @@ requests travel back on a second channel. Pub/sub keeps nothing: a node that is 
 misses packets, exactly as a viewer that is not connected does.
 
 Messages on `<prefix>:media:<stream>`: b"p" + kind, seq, timestamp, marker + payload (a packet),
-b"h" + codecs JSON (a host started), b"g" (the host left), b"e" (the show ended).
+b"h" + codecs JSON (a host started), b"g" (the host left); b"e" (the show ended) is still heard
+from nodes of the version before. Every node listens on two patterns: `<prefix>:media:pli:*`
+(a keyframe wanted) and `<prefix>:media:end:*` (the show ended, whichever node ended it).
 """
 
 from __future__ import annotations
@@ -89,9 +91,15 @@ class MediaBus:
         self._queue_key(stream, encoded)
 
     def retract(self, stream: str, ended: bool) -> None:
-        """The host left (or the show ended): other nodes keep their viewers unless it ended."""
+        """The host left (or the show ended): other nodes keep their viewers unless it ended.
+        An end goes to every node, the one that ingests the show included: behind one port
+        (`--workers`) the request that ends it may reach another worker."""
         if self._published.pop(stream, None) is not None or ended:
-            self._queue(stream, b"e" if ended else b"g")
+            if ended:
+                self._pending.append((f"{self._prefix}:end:{stream}", b""))
+                self._wake.set()
+            else:
+                self._queue(stream, b"g")
             self._queue_key(stream, None)
 
     def packet(
@@ -179,7 +187,7 @@ class MediaBus:
         while True:
             try:
                 self._pubsub = self._redis.pubsub()
-                await self._pubsub.psubscribe(f"{self._prefix}:pli:*")
+                await self._pubsub.psubscribe(f"{self._prefix}:pli:*", f"{self._prefix}:end:*")
                 for stream in list(self._followed):
                     await self._pubsub.subscribe(self._channel(stream))
                 async for message in self._pubsub.listen():
@@ -196,7 +204,11 @@ class MediaBus:
             return
         channel = message["channel"].decode()
         if message["type"] == "pmessage":
-            self._handlers.keyframe_wanted(channel.rsplit(":", 1)[1])
+            _, what, stream = channel.rsplit(":", 2)
+            if what == "end":
+                self._handlers.ended(stream)
+            else:
+                self._handlers.keyframe_wanted(stream)
             return
         if message["type"] != "message":
             return

@@ -123,7 +123,7 @@ class MediaService:
         return {key: show.broadcast.metrics() for key, show in self._shows.items()}
 
     async def publish(self, stream_key: str, offer_sdp: str) -> SessionDescription:
-        if self.is_publishing(stream_key) or await self._live_elsewhere(stream_key):
+        if self.is_publishing(stream_key) or await self.live_elsewhere(stream_key):
             raise AlreadyPublishing()
         session_id = new_session_id()
         publisher = await accept_publisher(
@@ -317,7 +317,8 @@ class MediaService:
 
     # -- other nodes (the bus) ------------------------------------------------------------------
 
-    async def _live_elsewhere(self, stream_key: str) -> bool:
+    async def live_elsewhere(self, stream_key: str) -> bool:
+        """Whether another node (or another worker behind the same port) ingests the show."""
         return self._bus is not None and await self._bus.lookup(stream_key) is not None
 
     async def _follow(self, stream_key: str, codecs: dict[str, RTCRtpCodecParameters]) -> _Show:

@@ -82,7 +82,14 @@ async def unpublish(request: web.Request) -> web.Response:
     await request.app[SERVICES].streams.check_stream_key(
         stream_id, bearer(request.headers.get("Authorization"))
     )
-    await request.app[MEDIA].unpublish(str(stream_id), request.match_info["session"])
+    media = request.app[MEDIA]
+    try:
+        await media.unpublish(str(stream_id), request.match_info["session"])
+    except media_errors.SessionNotFound:
+        # Another node holds the session (behind one port, another worker may have taken this
+        # request): ending the show reaches it through the media bus.
+        if not await media.live_elsewhere(str(stream_id)):
+            raise
     await end_show(request.app, None, stream_id)
     return web.Response(status=200, headers=CORS)
 

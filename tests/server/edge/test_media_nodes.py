@@ -130,3 +130,40 @@ async def test_a_viewer_on_another_node_watches_the_host(start, node_b) -> None:
     await asyncio.wait_for(closed.wait(), 15)
     for pc in (viewer, host, other):
         await pc.close()
+
+
+async def test_the_host_leaving_through_another_node_ends_the_show(start, node_b) -> None:
+    """Behind one port (`--workers`), the WHIP DELETE may reach a node that does not hold the
+    session: the show ends all the same, and the node that does closes its publisher."""
+    node, config = node_b
+    a = await start(config)
+    show = await factory.show(a)
+    host, offer = await peers.publisher_offer("vp8")
+    status, answer, headers = await whip(a, show.stream_id, show.stream_key, offer)
+    assert status == 201, answer
+    location = headers["Location"]
+    await peers.accept(host, answer)
+    media = a.app[MEDIA]
+    for _ in range(100):
+        if await node_b_sees_live(node, show.stream_id):
+            break
+        await asyncio.sleep(0.1)
+    key = {"Authorization": f"Bearer {show.stream_key}"}
+    async with node.http.delete(node.url + location, headers=key) as resp:
+        assert resp.status == 200, await resp.text()
+    for _ in range(100):
+        if not media.is_publishing(str(show.stream_id)):
+            break
+        await asyncio.sleep(0.1)
+    assert not media.is_publishing(str(show.stream_id))
+    async with node.http.get(f"{node.url}/api/streams/{show.stream_id}") as resp:
+        assert (await resp.json())["status"] == "ended"
+    # Leaving again: the show is over.
+    async with node.http.delete(node.url + location, headers=key) as resp:
+        assert resp.status == 409 and "stream_ended" in await resp.text()
+    await host.close()
+
+
+async def node_b_sees_live(node: SimpleNamespace, stream_id: int) -> bool:
+    async with node.http.get(f"{node.url}/api/streams/{stream_id}") as resp:
+        return (await resp.json())["status"] == "live"
