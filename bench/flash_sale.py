@@ -646,7 +646,9 @@ async def run_load(files: list[Path], loads: list[Child], servers: list[Child],
                 "cpu": {"window": after_window.since(before), "run": after.since(before)},
                 "per_server_cpu_s": per_process(after, before)}  # fmt: skip
 
+    killer = asyncio.create_task(kill_worker(servers[0], args)) if args.kill_worker_at else None
     raw = await wave("sale")
+    raw["killed_worker"] = await killer if killer else None
     if args.loser_wave:
         await asyncio.sleep(SETTLE_S)
         raw["losers"] = await wave("losers")
@@ -658,6 +660,18 @@ async def run_load(files: list[Path], loads: list[Child], servers: list[Child],
 
 
 SETTLE_S = 1.0  # between the sale and the losers' wave
+
+
+async def kill_worker(server: Child, args: argparse.Namespace) -> int | None:
+    """`--kill-worker-at S`: SIGKILL one worker of the first server S seconds after the sale's
+    start (the supervisor restarts it); its pid, or None if it had no worker to kill."""
+    await asyncio.sleep(1.0 + args.kill_worker_at)  # the wave starts 1 s after it is set
+    workers = usage.children(server.pid)
+    if not workers:
+        return None
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(workers[0], signal.SIGKILL)
+    return workers[0]
 
 
 def per_process(after: Sample, before: Sample) -> dict[str, float]:
@@ -733,6 +747,8 @@ def summarize(setup: Setup, transport: str, args: argparse.Namespace, raw: dict)
         "socket_failures": raw["socket_failures"],
         "setup_s": raw["setup_s"],
         "servers_exited": raw["servers_exited"],
+        "killed_worker": raw["killed_worker"],
+        "conserved": bool(stock) and sum(stock) + sold == args.units,
         "server_log_problems": len(raw["server_log_problems"]),
         "server_log_first_problems": raw["server_log_problems"][:5],
     }
@@ -863,6 +879,15 @@ def label(row: dict) -> str:
 
 
 def correct(row: dict) -> bool:
+    if row["killed_worker"]:  # a worker died mid-sale: its buyers may not have bought
+        return (
+            row["oversold"] == 0
+            and row["duplicates"] == 0
+            and row["conserved"]
+            and (row["stock_min"] or 0) >= 0
+            and row["orders"] <= row["units"]
+            and (not row["deal"] or row["deal_sold"] == row["orders"])
+        )
     return (
         row["orders"] == row["units"]
         and row["oversold"] == 0
@@ -955,13 +980,20 @@ def notes(rows: list[dict], args: argparse.Namespace) -> list[str]:
         " 'load CPU window' while the buyers arrive, when the load generator is busiest;"
         " 'other CPU': the rest of the machine, which should be near 0 for figures to trust",
     ]
+    if args.kill_worker_at is not None:
+        lines.append(
+            f"kill test: one worker of the first server SIGKILLed {args.kill_worker_at:g} s into"
+            " the sale (its Socket.IO buyers are not reconnected: their later attempts count as"
+            " errors); correct then means nothing oversold or duplicated, stock + sold = units,"
+            " and the deal's count = orders"
+        )
     if args.server_cpus or args.load_cpus:
         lines.append(f"the servers on CPUs {args.server_cpus or 'any'}, the load processes on"
                      f" CPUs {args.load_cpus or 'any'}")  # fmt: skip
     return lines
 
 
-ODDITIES = ["servers_exited", "retry_mismatches", "retries_failed_after_order",
+ODDITIES = ["killed_worker", "servers_exited", "retry_mismatches", "retries_failed_after_order",
             "double_click_refused", "order_ids_shared", "orders_unanswered",
             "server_log_problems"]  # fmt: skip
 
@@ -993,7 +1025,8 @@ async def main(args: argparse.Namespace) -> None:
 
 SETTINGS = ["buyers", "units", "window", "setups", "processes", "connections", "retry_fraction",
             "no_deal", "no_warm", "timeout", "seed", "deal_duration", "server_cpus",
-            "load_cpus", "transports", "workers", "connect_rate", "loser_wave"]  # fmt: skip
+            "load_cpus", "transports", "workers", "connect_rate", "loser_wave",
+            "kill_worker_at"]  # fmt: skip
 
 
 def parse_args() -> argparse.Namespace:
@@ -1021,6 +1054,14 @@ def parse_args() -> argparse.Namespace:
         type=float,
         default=500.0,
         help="Socket.IO buyers connecting and joining per second before the sale, in all",
+    )
+    add(
+        "--kill-worker-at",
+        type=float,
+        default=None,
+        metavar="S",
+        help="SIGKILL one worker of the first server S seconds into the sale (needs --workers"
+        " > 1); then correct means nothing oversold or duplicated and stock + sold = units",
     )
     add(
         "--loser-wave",
@@ -1057,10 +1098,12 @@ def parse_args() -> argparse.Namespace:
         and args.window > 0
         and args.workers >= 1
         and args.connect_rate > 0
+        and (args.kill_worker_at is None or (args.workers > 1 and args.kill_worker_at >= 0))
     ):
         parser.error(
             "need 0 < --units <= --buyers, 0 <= --retry-fraction <= 1, --window > 0"
-            " and at least one process, connection and worker, and --connect-rate > 0"
+            " and at least one process, connection and worker, --connect-rate > 0, and"
+            " --kill-worker-at >= 0 only with --workers > 1"
         )
     return args
 

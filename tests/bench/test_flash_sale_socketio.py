@@ -35,3 +35,20 @@ def test_a_tiny_sale_over_socketio_and_http_sells_exactly_its_units(tmp_path: Pa
     assert socketio["warm_connections"] == 300 and socketio["socket_failures"] == {}
     assert set(socketio["codes"]) <= {"201", "200", "ack deal_sold_out"}
     assert socketio["loser_codes"] == {"ack deal_sold_out": 300}
+
+
+@pytest.mark.slow
+def test_two_workers_with_one_killed_mid_sale_oversell_and_duplicate_nothing(
+    tmp_path: Path,
+) -> None:
+    flags = ["--buyers", "300", "--units", "30", "--setups", "pg-redis", "--workers", "2",
+             "--processes", "2", "--connections", "100", "--window", "2",
+             "--kill-worker-at", "0.3", "--no-loser-wave"]  # fmt: skip
+    data, _ = run_benchmark("flash_sale", tmp_path / "flash.json", *flags, within_s=600)
+    assert [row["transport"] for row in data["rows"]] == ["socketio", "http"]
+    for row in data["rows"]:
+        assert row["workers"] == 2 and row["killed_worker"]
+        assert row["server_log_problems"] >= 1  # the supervisor's word on the death
+        assert (row["oversold"], row["duplicates"], row["conserved"]) == (0, 0, True), row
+        assert 0 < row["orders"] <= 30 and row["deal_sold"] == row["orders"]
+        assert row["correct"] is True

@@ -295,7 +295,8 @@ FLASH_FIELDS = [
     "server_cpu_us_per_attempt", "db_cpu_us_per_attempt", "winners", "loser_attempts",
     "loser_codes", "loser_latency_ms_p99", "server_cpu_us_per_loser", "db_cpu_us_per_loser",
     "server_cpu_us_per_winner", "db_cpu_us_per_winner", "per_server_process_cpu_s",
-    "warm_connections", "socket_failures", "setup_s", "servers_exited", "server_log_problems",
+    "warm_connections", "socket_failures", "setup_s", "servers_exited", "killed_worker",
+    "conserved", "server_log_problems",
     "server_log_first_problems", "correct", "goal_met",
 ]  # fmt: skip
 MEDIA_FIELDS = [
