@@ -172,3 +172,23 @@ async def test_a_replay_that_is_off_says_the_show_ended(
     await page.goto(run.url + "/")
     await until(page, "document.querySelector('#shows li')")
     assert await page.is_hidden("#replays-section")
+
+
+async def test_a_show_that_ends_while_watched_turns_into_its_replay(
+    sqlite_backend, start, browser, tmp_path
+) -> None:
+    run = await start(config_for(sqlite_backend))
+    show = await factory.show(run)
+    await factory.go_live(run, show.stream_id)
+    page = await open_signed_in(browser, run, f"{run.url}/watch/{show.stream_id}", show.viewer)
+    await until_equal(page, "document.querySelector('#status').textContent", "LIVE")
+    assert (await run.call("POST", f"/api/streams/{show.stream_id}/end", show.host))[0] == 200
+    await until_equal(
+        page, "document.querySelector('#stage-heading').textContent", "This show has ended"
+    )
+    await record_show(run, show.stream_id, tmp_path / "recordings", seconds=2)  # stored after
+    await until(page, "document.body.dataset.mode === 'replay'")
+    await until(page, f"{TIME} > 0.3")
+    assert await page.is_hidden("#stage-note")
+    await assert_accessible(page, "replay: after the live show")
+    assert page.errors == []
