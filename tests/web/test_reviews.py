@@ -17,7 +17,8 @@ from tests.web.conftest import assert_accessible, screenshots, sign_in_context, 
 pytestmark = pytest.mark.slow
 
 VIEWPORT = {"width": 1280, "height": 900}
-MOMENTS = [(1200, "energy", "4", "Great energy at the start"), (3500, "pacing", "", "Slow down")]
+MARKUP = "Slow down <img src=x onerror=window.pwned=1>"  # shown as text, never run
+MOMENTS = [(1200, "energy", "4", "Great energy at the start"), (3500, "pacing", "", MARKUP)]
 
 
 async def signed_in_page(browser: Any, run: Running, token: str) -> Any:
@@ -35,7 +36,9 @@ async def test_a_coach_comments_and_the_host_sees_each_comment_at_its_moment(
     run = await start(config_for(sqlite_backend))
     show = await factory.show(run)
     await recorded(run, show.stream_id, tmp_path / "recordings", seconds=6)
-    coach = await factory.account(run, "coach", name="Coach Kim", admin=await factory.admin_token(run))
+    coach = await factory.account(
+        run, "coach", name="Coach Kim", admin=await factory.admin_token(run)
+    )
 
     # The coach: pick the host's show, open a review, mark a clip, leave two timed comments.
     page = await signed_in_page(browser, run, coach)
@@ -115,3 +118,8 @@ async def test_a_coach_comments_and_the_host_sees_each_comment_at_its_moment(
     assert [r["body"] for r in by_id[first]["replies"]] == ["Thanks, I will keep it up"]
     assert by_id[first]["read_at"] is not None and by_id[second]["read_at"] is None
     assert after["unread"] == 1
+    for seen in (page, host):  # people's text went in as text
+        assert await seen.evaluate("window.pwned") is None
+    assert await host.locator("#review-moments img").count() == 0
+    second_card = host.locator(f"#review-moments li[data-comment='{second}'] .review-body")
+    assert await second_card.text_content() == MARKUP
