@@ -195,3 +195,50 @@ async def test_openapi_describes_every_api_route(running) -> None:
     }
     documented = {(m, p) for p, ops in served["paths"].items() for m in ops}
     assert routes - {("get", "/api/openapi.json")} <= documented
+
+
+async def test_a_refused_caller_hears_so_before_a_bad_field(running) -> None:
+    """The bodies parsed by their models in the handler keep the order the services had: who
+    may ask is refused first (then the first bad field, for who may); a line-up and an
+    account's role are read before who is asking."""
+    show = await factory.show(running)
+    viewer = show.viewer
+    _, guest = await running.call("POST", "/api/auth/guest", json={"display_name": "G"})
+    stream = f"/api/streams/{show.stream_id}"
+    asked = [
+        ("POST", "/api/sellers", viewer, {"name": ""}, 403, "forbidden"),
+        ("POST", "/api/sellers", await factory.account(running, "seller"), {}, 400, "bad_title"),
+        ("POST", "/api/streams", viewer, {"title": 7}, 403, "forbidden"),
+        ("POST", "/api/streams", show.host, {"title": 7}, 400, "bad_title"),
+        ("POST", "/api/streams", show.host, {"title": "T", "product_ids": [0]}, 400, "bad_lineup"),
+        ("PUT", f"{stream}/cart/items", guest["token"], {}, 403, "account_required"),
+        ("PUT", f"{stream}/cart/items", viewer, {"product_id": 0}, 400, "bad_product"),
+        (
+            "PUT",
+            f"{stream}/cart/items",
+            viewer,
+            {"product_id": 1, "quantity": 11},
+            400,
+            "bad_quantity",
+        ),
+        ("POST", f"{stream}/deals", viewer, {"product_id": "x"}, 403, "forbidden"),
+        ("POST", "/api/streams/999999/deals", show.host, {}, 404, "stream_not_found"),
+        ("POST", f"{stream}/deals", show.host, {"product_id": "x"}, 400, "bad_product"),
+        ("POST", "/api/coupons", viewer, {"code": "!"}, 403, "forbidden"),
+        (
+            "POST",
+            "/api/coupons",
+            show.host,
+            {"code": "!", "stream_id": show.stream_id},
+            400,
+            "bad_coupon_code",
+        ),
+        ("PUT", f"{stream}/lineup", viewer, {"product_ids": "x"}, 400, "bad_lineup"),
+        ("PUT", f"{stream}/lineup", viewer, {"product_ids": []}, 403, "forbidden"),
+        ("POST", "/api/accounts", None, {"role": "admin", "email": "x"}, 403, "forbidden"),
+        ("POST", "/api/accounts", None, {"role": "boss", "email": "x"}, 400, "bad_role"),
+        ("POST", "/api/accounts", None, {"email": "x"}, 400, "bad_email"),
+    ]
+    for method, path, token, body, status, code in asked:
+        got, answer = await running.call(method, path, token, json=body)
+        assert (got, answer["error"]["code"]) == (status, code), (method, path, body, answer)
