@@ -47,6 +47,11 @@ async def run_show(run, tmp_path):
     viewer, _, _ = await joined(run, show.viewer2, show.stream_id)
     assert (await host.call("pin_product", {"product_id": first}))["ok"]
     assert (await viewer.call("send_message", {"text": "first line"}))["ok"]
+    deal = {"product_id": first, "price_minor": 999, "duration_s": 60, "quantity": 2}
+    status, body = await run.call(
+        "POST", f"/api/streams/{show.stream_id}/deals", show.host, json=deal
+    )
+    assert status == 201, body
     await asyncio.sleep(1.5)  # chapters long enough to land in by a click
     assert (await host.call("unpin_product", {"product_id": first}))["ok"]
     assert (await host.call("pin_product", {"product_id": second}))["ok"]
@@ -113,6 +118,15 @@ async def test_the_replay_plays_seeks_follows_and_sells(
     await seek_by_chapter(page, 0)
     await until(page, f"{TIME} < {chapters[0]['end_ms'] / 1000}")
     await until_equal(page, CARD_IDS, [first])
+    # The show's flash deal as it ran, at the normal price now.
+    card_of_first = f'#pin-list [data-product-id="{first}"]'
+    await until_equal(
+        page,
+        f"document.querySelector('{card_of_first} .deal-label').textContent",
+        "Flash deal during the show: €9.99, now over",
+    )
+    price = await page.inner_text(f"{card_of_first} .card-price")
+    assert price.replace("\xa0", " ") == "€19.99"
     shown = await page.evaluate(CHAT)
     assert "second line" not in shown  # said later than the playhead
     await page.evaluate(

@@ -227,6 +227,10 @@ export class ProductCard {
       parts.dealLabel.textContent = t("watch.deal_upcoming", { price });
       parts.dealTimer.textContent = t("watch.deal_starts_in", { time: formatCountdown(phase.remainingMs) });
       parts.dealLeft.textContent = "";
+    } else if (deal.start_ms !== undefined) { // a replay's deal, shown as it ran: never bought at its price
+      parts.dealLabel.textContent = t("watch.replay.deal_was", { price });
+      parts.dealTimer.textContent = "";
+      parts.dealLeft.textContent = "";
     } else {
       parts.dealLabel.textContent = t(phase.phase === "sold_out" ? "watch.deal_sold_out" : "watch.deal_ended");
       parts.dealTimer.textContent = "";
