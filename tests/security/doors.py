@@ -290,6 +290,13 @@ async def _recording(world: World, role: str) -> Request:
     return Request(f"/api/recordings/{world.recording}/file")
 
 
+# -- show reports (this show is live: its report is computed as it runs) --------------------
+
+fixed("GET /api/streams/{id}/report", "/api/streams/{show}/report")
+fixed("GET /api/streams/{id}/report.csv", "/api/streams/{show}/report.csv")
+fixed("GET /api/streams/{id}/report.svg", "/api/streams/{show}/report.svg?chart=funnel")
+
+
 # -- replays (this show is live: no replay yet, and a genuinely signed link finds none) -----
 
 fixed("GET /api/streams/{id}/replay", "/api/streams/{show}/replay")
@@ -321,6 +328,7 @@ fixed("GET /", "/")
 fixed("GET /seller", "/seller")
 for _page in ("studio", "watch", "moderate"):
     fixed(f"GET /{_page}/{{id}}", f"/{_page}/{{show}}")
+fixed("GET /report/{id}", "/report/{show}")
 fixed("GET /static", "/static/js/i18n.js")
 for _vendor in ("socket.io.esm.min.js", "socket.io.esm.min.js.map"):
     fixed(f"GET /static/vendor/{_vendor}", f"/static/vendor/{_vendor}")
@@ -343,6 +351,13 @@ async def _join(world: World, role: str) -> Any:
 plain("leave", {})
 plain("send_message", {"text": "hello"})
 plain("like", {})
+
+
+@event("product_seen")
+async def _product_seen(world: World, role: str) -> Any:
+    return {"product_id": world.products[0]}
+
+
 plain("set_modes", {"slow_mode_s": 0})
 plain("add_word", {"term": "blorp", "action": "block"})
 plain("add_word platform", {"term": "blorp", "action": "block", "platform": True})

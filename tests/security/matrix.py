@@ -233,6 +233,34 @@ HTTP_MATRIX: dict[str, Row] = {
     "GET /api/streams/{id}/replay/chat": row("409 replay_not_ended"),
     "GET /api/streams/{id}/replay/media": row("409 replay_not_ended"),
     "GET /api/replays": row("ok"),
+    # show reports: the show's host, sellers with products in it, staff (coaches, admins)
+    "GET /api/streams/{id}/report": row(
+        "403 report_forbidden",
+        none="401 auth_required",
+        forged="401 bad_token",
+        host="ok",
+        seller="ok",
+        coach="ok",
+        admin="ok",
+    ),
+    "GET /api/streams/{id}/report.csv": row(
+        "403 report_forbidden",
+        none="401 auth_required",
+        forged="401 bad_token",
+        host="ok",
+        seller="ok",
+        coach="ok",
+        admin="ok",
+    ),
+    "GET /api/streams/{id}/report.svg": row(
+        "403 report_forbidden",
+        none="401 auth_required",
+        forged="401 bad_token",
+        host="ok",
+        seller="ok",
+        coach="ok",
+        admin="ok",
+    ),
     "PATCH /api/streams/{id}/replay": row(
         "403 forbidden", none="401 auth_required", forged="401 bad_token", host="ok", admin="ok"
     ),
@@ -322,6 +350,7 @@ HTTP_MATRIX: dict[str, Row] = {
     "GET /studio/{id}": row("ok"),
     "GET /watch/{id}": row("ok"),
     "GET /moderate/{id}": row("ok"),
+    "GET /report/{id}": row("ok"),  # the page; its figures are the report route's
     "GET /static": row("ok"),
     "GET /static/vendor/socket.io.esm.min.js": row("ok"),
     "GET /static/vendor/socket.io.esm.min.js.map": row("ok"),
@@ -334,6 +363,7 @@ EVENT_MATRIX: dict[str, Row] = {
     "leave": row("ok", forged="refused bad_token"),
     "send_message": row("ok", none="auth_required", forged="refused bad_token"),
     "like": row("ok", none="auth_required", forged="refused bad_token"),
+    "product_seen": row("ok", forged="refused bad_token"),  # a card view: anyone who watches
     "buy": row("ok", none="auth_required", forged="refused bad_token", guest="account_required"),
     # the stream's staff: its host, its appointed moderators, platform moderators, admins
     "set_modes": row(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,7 +46,7 @@ from server.core.domain.show_reports import (
     report_scope,
 )
 from server.core.domain.streams import StreamStatus
-from server.core.events import DomainEvent, StreamStatusChanged
+from server.core.events import DomainEvent, OrderChanged, PurchasePlaced, StreamStatusChanged
 from server.core.store.db import Database
 from server.core.store.rows import (
     Base,
@@ -71,6 +72,9 @@ logger = logging.getLogger(__name__)
 COUNTED = (OrderStatus.PAID, OrderStatus.FULFILLED)
 SHOW_EVENTS = Base.metadata.tables[ShowEvent.__tablename__]
 LIKES = "likes"
+REPLAY = "replay"
+STORED_RECHECK_S = 5.0
+MAX_KNOWN_SHOWS = 10_000
 
 
 class ShowMetrics:
@@ -92,6 +96,10 @@ class ShowMetrics:
 
     def seen(self, stream_id: int, product_id: int, viewer: str) -> None:
         self._event(stream_id, ProductKind.SEEN, viewer, product_id=product_id)
+
+    def replayed(self, stream_id: int, viewer: str) -> None:
+        """The show's replay was opened (GET /api/streams/{id}/replay answered)."""
+        self._event(stream_id, REPLAY, viewer)
 
     def liked(self, stream_id: int, taps: int) -> None:
         now = utcnow()
@@ -160,6 +168,7 @@ class ShowReports:
         self._db = db
         self.metrics = ShowMetrics(db)
         self._writing = asyncio.Lock()  # a flush and a show's end: one at a time
+        self._stored: dict[int, tuple[bool, float]] = {}  # show -> (stored report?, when known)
 
     async def report(self, principal: Principal, stream_id: int) -> dict[str, Any]:
         """The report as `principal` may read it: the whole show for its host and staff, a
@@ -207,11 +216,30 @@ class ShowReports:
             await self.finish(stream_id)
 
     async def on_event(self, event: DomainEvent) -> None:
-        """Listener on the services' events: a show that ended gets its report stored."""
+        """Listener on the services' events: a show that ended gets its report stored, and
+        an order of an ended show (bought from its replay, paid, refunded) updates it."""
         if isinstance(event, StreamStatusChanged) and event.status == StreamStatus.ENDED:
             async with self._writing:
                 await self.metrics.flush()
                 await self.finish(event.stream_id)
+                self._stored[event.stream_id] = (True, time.monotonic())
+        elif isinstance(event, PurchasePlaced | OrderChanged) and event.order.stream_id:
+            if await self._has_stored(event.order.stream_id):
+                async with self._writing:
+                    await self.finish(event.order.stream_id)
+
+    async def _has_stored(self, stream_id: int) -> bool:
+        """Whether the show has a stored report; a show without one is asked again after
+        STORED_RECHECK_S (a live show's purchases cost one read per show that often)."""
+        known = self._stored.get(stream_id)
+        if known is not None and (known[0] or time.monotonic() - known[1] < STORED_RECHECK_S):
+            return known[0]
+        async with self._db.reading() as session:
+            stored = await session.get(ShowReport, stream_id) is not None
+        if len(self._stored) > MAX_KNOWN_SHOWS:
+            self._stored.clear()
+        self._stored[stream_id] = (stored, time.monotonic())
+        return stored
 
     async def _stream(self, stream_id: int) -> Stream:
         async with self._db.reading() as session:
@@ -313,7 +341,7 @@ class ShowReports:
                 | {m.product_id for m in marks if m.product_id}
             )
             products = list(await session.scalars(select(Product).where(Product.id.in_(ids))))
-        viewer_events, product_events, likes = _audience_rows(events)
+        viewer_events, product_events, likes, replays = _audience_rows(events)
         return ShowFacts(
             window=window,
             host=f"u:{stream.host_id}",
@@ -326,12 +354,14 @@ class ShowReports:
             sales=[_sale(row) for row in sold],
             deals=[Deal(d.id, d.product_id, as_utc(d.starts_at), d.quantity) for d in deals],
             commissions=_commissions(earned),
+            replay_views=replays,
         )
 
 
 def _audience_rows(
     events: list[ShowEvent],
-) -> tuple[list[ViewerEvent], list[ProductEvent], list[Likes]]:
+) -> tuple[list[ViewerEvent], list[ProductEvent], list[Likes], list[ViewerEvent]]:
+    replays: list[ViewerEvent] = []
     viewers: list[ViewerEvent] = []
     products: list[ProductEvent] = []
     likes: list[Likes] = []
@@ -347,7 +377,9 @@ def _audience_rows(
             )
         elif row.kind == LIKES:
             likes.append(Likes(at, row.count))
-    return viewers, products, likes
+        elif row.kind == REPLAY:
+            replays.append(ViewerEvent(at, ViewerKind.JOIN, "", row.viewer or ""))
+    return viewers, products, likes, replays
 
 
 def _pins(marks: list[StreamEvent]) -> list[Pin]:

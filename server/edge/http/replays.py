@@ -55,6 +55,9 @@ async def get_replay(request: web.Request) -> web.Response:
     stream_id = path_id(request)
     language = _language(request)
     replay = await request.app[SERVICES].replays.get(_viewer(request), stream_id, language)
+    if request.app[CONFIG].chat.show_metrics:  # a replay view in the show's report
+        who = _viewer(request)
+        request.app[SERVICES].show_reports.metrics.replayed(stream_id, who.subject if who else "")
     public = rules.is_public(replay.stream.replay, replay.stream.replay_taken_down_at is not None)
     audience = rules.Audience.PUBLIC if public else rules.Audience.STAFF
     expires = int(time.time()) + rules.MEDIA_LINK_TTL_S

@@ -206,3 +206,37 @@ async def test_collection_off_keeps_chat_and_sales(sqlite_backend, start) -> Non
     assert status == 200 and report["final"], report
     assert report["viewers"]["unique"] == 0 and report["likes"] == 0
     assert report["chat"]["lines"] == 4 and report["sales"]["orders"] == 2
+
+
+async def test_replay_views_and_orders_reach_the_stored_report(
+    sqlite_backend, start, tmp_path
+) -> None:
+    from tests.server.edge.test_replays import play_a_show  # a show ended with its recording
+
+    run = await start(config_for(sqlite_backend))
+    played = await play_a_show(run, tmp_path / "recordings", seconds=3)
+    show = played.show
+    for token in (show.viewer, show.host, None):
+        status, body = await run.call("GET", f"/api/streams/{show.stream_id}/replay", token)
+        assert status == 200, body
+    buy = {
+        "product_id": show.product_ids[0],
+        "quantity": 2,
+        "idempotency_key": "report-replay-1",
+        "pay": True,
+    }
+    path = f"/api/streams/{show.stream_id}/orders"
+    status, order = await run.call("POST", path, show.viewer, json=buy)
+    assert status == 201 and order["source"] == "replay" and order["status"] == "paid", order
+
+    def ready(report: dict[str, Any]) -> bool:
+        sales = report["sales"]
+        return (sales["replay_views"], sales["replay_orders"]) == (3, 1)
+
+    report = await final_report(run, show.host, show.stream_id, 2, ready)
+    sales = report["sales"]
+    assert (sales["replay_views"], sales["replay_orders"], sales["orders"]) == (3, 1, 1)
+    assert sales["gmv"] == [{"currency": "EUR", "minor": 2 * 1999}]
+    first = next(p for p in report["products"] if p["product_id"] == show.product_ids[0])
+    assert (first["replay_orders"], first["units"]) == (1, 2)
+    assert sum(report["series"]["orders"]) == 0  # bought after the show: not in its timeline
