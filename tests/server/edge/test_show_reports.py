@@ -7,13 +7,18 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+import aiohttp
+import pytest
+import socketio
 
 from chat.config import ChatConfig
 from tests import factory
 from tests.chat.test_room import joined
 from tests.conftest import config_for
+from tests.server.edge.test_sale_processes import cluster, redis_backend  # noqa: F401
 
 REPORT = "/api/streams/{}/report"
 
@@ -47,10 +52,13 @@ def settled(show: factory.Show) -> Any:
     return ready
 
 
-async def drive_show(nodes: list[Any]) -> tuple[factory.Show, list[str], dict[str, Any]]:
+async def drive_show(
+    nodes: list[Any], setup: Any = None
+) -> tuple[factory.Show, list[str], dict[str, Any]]:
     """Four viewers over the nodes; chat, a question answered, likes, card views, a cart line,
-    two paid orders, a pin; one viewer leaves, the host ends the show."""
-    run = nodes[0]
+    two paid orders, a pin; one viewer leaves, the host ends the show. `setup` (the first node
+    by default) makes the show and hosts it."""
+    run = setup or nodes[0]
     show = await factory.show(run, stocks=(5, 3))
     p0, p1 = show.product_ids
     viewers = [show.viewer, show.viewer2, await factory.account(run), await factory.account(run)]
@@ -240,3 +248,40 @@ async def test_replay_views_and_orders_reach_the_stored_report(
     first = next(p for p in report["products"] if p["product_id"] == show.product_ids[0])
     assert (first["replay_orders"], first["units"]) == (1, 2)
     assert sum(report["series"]["orders"]) == 0  # bought after the show: not in its timeline
+
+
+@dataclass
+class Remote:
+    """A server process as the tests' `Running` is used here: HTTP calls and room clients."""
+
+    url: str
+    http: aiohttp.ClientSession
+    clients: list[socketio.AsyncClient] = field(default_factory=list)
+
+    async def call(self, method: str, path: str, token: str | None = None, **kw: Any) -> Any:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        async with self.http.request(method, self.url + path, headers=headers, **kw) as resp:
+            return resp.status, await resp.json(content_type=None)
+
+    async def sio(self, token: str | None = None) -> socketio.AsyncClient:
+        client = socketio.AsyncClient(reconnection=False)
+        auth = {"token": token} if token else None
+        await client.connect(self.url, auth=auth, transports=["websocket"])
+        self.clients.append(client)
+        return client
+
+
+@pytest.mark.slow
+async def test_two_server_processes_count_every_viewer(cluster) -> None:  # noqa: F811
+    """PostgreSQL + Redis, the viewers on two `python -m server serve` processes (the host and
+    the set-up on a third node in this process): each process writes its own events."""
+    node_a, processes = cluster
+    remotes = [Remote(node.url, node.http) for node in processes]
+    try:
+        show, _, _ = await drive_show(remotes, setup=node_a)
+        report = await final_report(remotes[1], show.host, show.stream_id, 4, settled(show))
+        check_figures(report, show)
+    finally:
+        for remote in remotes:
+            for client in remote.clients:
+                await client.disconnect()
