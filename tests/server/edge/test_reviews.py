@@ -5,6 +5,8 @@ exported as a file cut at a keyframe and served with Range."""
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -252,6 +254,37 @@ async def test_bad_input_is_refused_with_its_code_and_changes_nothing(
     assert (await run.call("GET", f"/api/streams/{bare.stream_id}/reviews", coach))[1] == {
         "reviews": []
     }
+
+
+async def test_two_overlapping_clips_at_once_keep_one(backend, start, tmp_path) -> None:
+    """The review's row is locked while a clip is checked against the others: of eight clips
+    that overlap, sent at the same moment, one is kept and the others refused."""
+    run = await start(config_for(backend))
+    show = await factory.show(run)
+    await recorded(run, show.stream_id, tmp_path / "recordings", seconds=2)
+    coach, admin = await coach_token(run), await factory.admin_token(run)
+    _, review = await run.call("POST", f"/api/streams/{show.stream_id}/reviews", coach)
+    path = f"/api/reviews/{review['id']}/clips"
+    for _ in range(3):
+        kept = (await run.call("GET", f"/api/reviews/{review['id']}", coach))[1]["clips"]
+        start_ms = 600 * len(kept)
+        answers = await asyncio.gather(
+            *(
+                run.call(
+                    "POST",
+                    path,
+                    (coach, admin)[i % 2],
+                    json={"start_ms": start_ms + 10 * i, "end_ms": start_ms + 500, "title": "A"},
+                )
+                for i in range(8)
+            )
+        )
+        assert sorted(status for status, _ in answers) == [201] + [409] * 7, answers
+        assert {code(b) for status, b in answers if status == 409} == {"clip_overlaps"}
+    clips = (await run.call("GET", f"/api/reviews/{review['id']}", coach))[1]["clips"]
+    assert len(clips) == 3
+    spans = [(c["start_ms"], c["end_ms"]) for c in clips]
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans)), spans
 
 
 def body_for(path: str) -> dict[str, Any]:
