@@ -4,6 +4,9 @@
   `taskset`, spoken to by JSON lines, waited for until they serve, killed at the end.
 - `usage`: CPU seconds and resident memory of a set of processes, and the machine's busy CPU,
   from /proc.
+- `sio`: a lightweight Socket.IO client (Engine.IO v4 / Socket.IO v5 on a bare socket, a few
+  µs a frame), so thousands of viewers or buyers fit in a few load processes.
+- `backends`: a fresh PostgreSQL database and a flushed Redis database for a run.
 - `report`: the table a benchmark prints, a few figures (quantiles, merged counts), and the
   JSON it writes, with the run's record (`record`: machine, commit, Python, time).
 
