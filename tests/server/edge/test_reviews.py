@@ -14,6 +14,7 @@ import av
 import pytest
 
 from media.recording import Recorder
+from server.core.store.rows import utcnow
 from server.edge.http.context import SERVICES
 from tests import factory
 from tests.conftest import Running, config_for
@@ -285,6 +286,61 @@ async def test_two_overlapping_clips_at_once_keep_one(backend, start, tmp_path) 
     assert len(clips) == 3
     spans = [(c["start_ms"], c["end_ms"]) for c in clips]
     assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans)), spans
+
+
+async def test_a_show_still_recording_is_reviewed_up_to_what_its_file_holds(
+    sqlite_backend, start, tmp_path
+) -> None:
+    """A live show's recording grows a fragment at a time: a review of it takes moments up to
+    what the file holds at that moment, and more once it has grown."""
+    run = await start(config_for(sqlite_backend))
+    show = await factory.show(run)
+    frames = interleaved(video("h264", 4 * FPS, gop=GOP), opus(4 * 50))
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    recorder = Recorder(folder / f"{show.stream_id}-live", H264, max_queued_frames=len(frames))
+    recordings = run.app[SERVICES].recordings
+    for frame in frames[: len(frames) * 3 // 4]:  # 3 s of the show so far
+        frame.into(recorder)
+    row = await recordings.begin(
+        show.stream_id, path=str(recorder.path), container="mp4", started_at=utcnow()
+    )
+    for _ in range(300):  # until its first fragments are on disk (written on their own thread)
+        if (await recordings.info(row.id)).duration_ms >= 1000:
+            break
+        await asyncio.sleep(0.05)
+    coach = await coach_token(run)
+    status, review = await run.call("POST", f"/api/streams/{show.stream_id}/reviews", coach)
+    assert status == 201, review
+    so_far = review["duration_ms"]
+    assert 1000 <= so_far < 3100, review
+    path = f"/api/reviews/{review['id']}/comments"
+    comment = {"offset_ms": 900, "category": "energy", "body": "Good start"}
+    assert (await run.call("POST", path, coach, json=comment))[0] == 201
+    later = comment | {"offset_ms": 3800}
+    status, body = await run.call("POST", path, coach, json=later)
+    assert (status, code(body)) == (400, "offset_outside_recording")
+
+    for frame in frames[len(frames) * 3 // 4 :]:
+        frame.into(recorder)
+    result = await recorder.close()
+    assert result.started_at is not None and result.ended_at is not None
+    await recordings.store(
+        show.stream_id,
+        path=str(result.path),
+        container="mp4",
+        status="complete",
+        started_at=result.started_at,
+        ended_at=result.ended_at,
+        duration_ms=result.duration_ms,
+        size_bytes=result.bytes,
+    )
+    assert (await run.call("POST", path, coach, json=later))[0] == 201
+    _, grown = await run.call("GET", f"/api/reviews/{review['id']}", coach)
+    assert grown["duration_ms"] > so_far and [c["offset_ms"] for c in grown["comments"]] == [
+        900,
+        3800,
+    ]
 
 
 def body_for(path: str) -> dict[str, Any]:
