@@ -646,8 +646,12 @@ async def run_load(files: list[Path], loads: list[Child], servers: list[Child],
                 "cpu": {"window": after_window.since(before), "run": after.since(before)},
                 "per_server_cpu_s": per_process(after, before)}  # fmt: skip
 
+    quiet = sample()  # everyone connected, nobody buying: what the servers use anyway
+    await asyncio.sleep(IDLE_S)
+    idle = sample().since(quiet)
     killer = asyncio.create_task(kill_worker(servers[0], args)) if args.kill_worker_at else None
     raw = await wave("sale")
+    raw["idle_cpu_cores"] = {who: idle[who] / IDLE_S for who in ("server", "db")}
     raw["killed_worker"] = await killer if killer else None
     if args.loser_wave:
         await asyncio.sleep(SETTLE_S)
@@ -660,6 +664,7 @@ async def run_load(files: list[Path], loads: list[Child], servers: list[Child],
 
 
 SETTLE_S = 1.0  # between the sale and the losers' wave
+IDLE_S = 2.0  # the servers' CPU with nothing to do, measured before the sale
 
 
 async def kill_worker(server: Child, args: argparse.Namespace) -> int | None:
@@ -755,17 +760,20 @@ def summarize(setup: Setup, transport: str, args: argparse.Namespace, raw: dict)
 
 
 def per_attempt(raw: dict, attempts: int, postgres: bool) -> dict:
-    """Server CPU (µs) per attempt of the sale; per losing attempt from the losers' wave (every
+    """Server CPU (µs) per attempt of the sale, less what the servers use idle (measured for
+    IDLE_S before the sale, everyone connected); per losing attempt from the losers' wave (every
     buyer once more after the sell-out: all refused), and per winning attempt as what the sale
     cost beyond its losing attempts at that price: (sale CPU - losers x µs per loser) / winners,
     where the winners are the attempts answered with a new order ("201") and every other
     attempt of the sale counts as a loser (those refused before the sell-out went further than
     a sold-out refusal, so this puts their extra cost on the winners)."""
-    cpu = raw["cpu"]["run"]
+    idle = raw["idle_cpu_cores"]
+    cpu = net_of_idle(raw, idle)
     winners = merged([r["codes"] for r in raw["results"]]).get("201", 0)
     figures: dict[str, Any] = {
         "server_cpu_us_per_attempt": cpu["server"] / attempts * 1e6 if attempts else None,
         "db_cpu_us_per_attempt": cpu["db"] / attempts * 1e6 if attempts and postgres else None,
+        "server_idle_cpu_cores": idle["server"],
         "winners": winners,
         "loser_attempts": None,
         "loser_codes": None,
@@ -780,7 +788,7 @@ def per_attempt(raw: dict, attempts: int, postgres: bool) -> dict:
         return figures
     latencies = [ms for r in losers["results"] for ms in r["latencies_ms"]]
     count = len(latencies)
-    lost_cpu = losers["cpu"]["run"]
+    lost_cpu = net_of_idle(losers, idle)
     figures |= {
         "loser_attempts": count,
         "loser_codes": dict(sorted(merged([r["codes"] for r in losers["results"]]).items())),
@@ -795,6 +803,13 @@ def per_attempt(raw: dict, attempts: int, postgres: bool) -> dict:
             rest = cpu[who] - per_loser * (attempts - winners)
             figures[f"{who}_cpu_us_per_winner"] = max(0.0, rest) / winners * 1e6
     return figures
+
+
+def net_of_idle(wave: dict, idle: dict[str, float]) -> dict[str, float]:
+    """A wave's CPU seconds (start to last answer) less what the servers use doing nothing."""
+    end = max((r["last_answer"] for r in wave["results"]), default=wave["start"])
+    elapsed = max(0.0, end - wave["start"])
+    return {who: max(0.0, wave["cpu"]["run"][who] - idle[who] * elapsed) for who in idle}
 
 
 def cpu_figures(cpu: dict[str, dict[str, float]], window_s: float, elapsed: float,
@@ -970,7 +985,8 @@ def notes(rows: list[dict], args: argparse.Namespace) -> list[str]:
         " and the deal's own count = units (checked in the database after the losers' wave too)",
         "µs/attempt: server CPU per attempt of the sale; µs/loser: per attempt of the losers'"
         " wave (every buyer once more after the sell-out, all refused); µs/winner: (sale CPU -"
-        " the sale's other attempts x µs/loser) / new orders",
+        " the sale's other attempts x µs/loser) / new orders; all less the servers' idle CPU"
+        f" (measured over {IDLE_S:g} s before the sale, everyone connected)",
         "socketio: each buyer an authenticated Socket.IO client (token at connect, WebSocket)"
         " joined to the show's room before the start, `buy` with an ack; latency emit -> ack;"
         " the server also sends the room's events (deal updates, viewer counts) to every buyer",
