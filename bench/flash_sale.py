@@ -35,7 +35,10 @@ new key, all refused since the deal is sold out: server CPU over it per attempt 
 losing attempt, and (sale CPU - the sale's other attempts x that) / new orders the cost of a
 winning one. `--workers N` runs each server process as `shopcast serve --workers N` (N worker
 processes on its port, SO_REUSEPORT; pg-redis only, since workers share through Redis); their
-CPU counts as the server's, per process in the JSON.
+CPU counts as the server's, per process in the JSON. `--kill-worker-at S` (with `--workers` > 1)
+SIGKILLs one worker of the first server S seconds into the sale (its supervisor restarts it):
+then "correct" is nothing oversold or duplicated, stock + units sold = the deal's units, and
+the deal's count = the orders (the killed worker's Socket.IO buyers are not reconnected).
 
 Afterwards the database itself is asked: orders for the product that are not cancelled (must
 be U), units sold (oversold = sold - U, must be 0), the stock left (must be 0, never negative),
@@ -55,6 +58,7 @@ and the load processes on cores of their own (taskset; PostgreSQL and Redis are 
     .venv/bin/python bench/flash_sale.py --buyers 500 --units 50    # smoke run, under a minute
     .venv/bin/python bench/flash_sale.py --no-deal                  # plain stock, no deal
     .venv/bin/python bench/flash_sale.py --setups pg-redis --workers 2
+    .venv/bin/python bench/flash_sale.py --setups pg-redis --workers 2 --kill-worker-at 0.5
 
 Prints a table and writes bench/results/flash_sale.json (`--out` elsewhere), with the machine,
 the commit and the time of the run.
