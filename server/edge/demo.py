@@ -10,6 +10,7 @@ from datetime import timedelta
 from aiohttp import web
 from sqlalchemy import func, select
 
+from server.core.domain.catalog import ProductInput, SellerChange
 from server.core.domain.roles import Principal, Role
 from server.core.services.accounts import principal_of
 from server.core.store.rows import Stream, User, utcnow
@@ -129,10 +130,14 @@ async def seed(app: web.Application) -> DemoShow:
         ACCOUNTS["coach"], PASSWORD, "Coach Rita", Role.COACH, granted_by=SYSTEM
     )
     await services.catalog.create_seller(principal_of(seller), "Atelier Lumière", "FR")
-    await services.catalog.update_seller(principal_of(seller), {"commission_bp": 1000})
+    await services.catalog.update_seller(
+        principal_of(seller), SellerChange.parse({"commission_bp": 1000})
+    )
     product_ids = []
     for listing in PRODUCTS:
-        product = await services.catalog.create_product(principal_of(seller), listing)
+        product = await services.catalog.create_product(
+            principal_of(seller), ProductInput.parse(listing)
+        )
         product_ids.append(product.id)
     stream = await services.streams.create(
         principal_of(host),

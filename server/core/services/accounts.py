@@ -107,10 +107,10 @@ class AccountService:
             raise NotFound("no such user")
         return user
 
-    async def change(self, actor: Principal, user_id: int, body: object) -> User:
-        """An admin sets an account's role or disables/enables it. Either bumps its token
-        version, so its older tokens stop working (on every node within `recheck_s`)."""
-        change = accounts.AccountChange.parse(body)
+    async def change(self, actor: Principal, user_id: int, change: accounts.AccountChange) -> User:
+        """An admin sets an account's role or disables/enables it (a change the rules have
+        checked: AccountChange.parse). Either bumps its token version, so its older tokens stop
+        working (on every node within `recheck_s`)."""
         change.check(actor, user_id)
         values: dict[str, object] = {"token_version": User.token_version + 1}
         if change.role is not None:

@@ -63,8 +63,8 @@ class CatalogService:
             raise NotFound("open a shop first (POST /api/sellers)", code=CatalogCode.NO_SELLER)
         return seller
 
-    async def update_seller(self, principal: Principal, payload: object) -> Seller:
-        change = SellerChange.parse(payload)
+    async def update_seller(self, principal: Principal, change: SellerChange) -> Seller:
+        """A change the rules have checked (SellerChange.parse, in server/contract/catalog.py)."""
         seller_id = (await self.seller_of(principal)).id
         async with self._db.writing() as session:
             query = select(Seller).where(Seller.id == seller_id).with_for_update()
@@ -77,8 +77,8 @@ class CatalogService:
                 seller.commission_bp = change.commission_bp
         return seller
 
-    async def create_product(self, principal: Principal, payload: object) -> Product:
-        data = ProductInput.parse(payload)
+    async def create_product(self, principal: Principal, data: ProductInput) -> Product:
+        """A listing the rules have checked (ProductInput.parse)."""
         seller = await self.seller_of(principal)
         title, title_i18n = stored_texts(data.title)
         description, description_i18n = stored_texts(data.description)
@@ -117,9 +117,9 @@ class CatalogService:
         return await self.get(product.id)
 
     async def update_product(
-        self, principal: Principal, product_id: int, payload: object
+        self, principal: Principal, product_id: int, change: ProductChange
     ) -> Product:
-        change = ProductChange.parse(payload)
+        """A change the rules have checked (ProductChange.parse)."""
         seller = await self.seller_of(principal)
         deltas: Deltas = []
         async with self._db.writing() as session:
@@ -154,9 +154,9 @@ class CatalogService:
         return await self.get(product_id)
 
     async def update_variant(
-        self, principal: Principal, product_id: int, sku: str, payload: object
+        self, principal: Principal, product_id: int, sku: str, change: VariantChange
     ) -> Product:
-        change = VariantChange.parse(payload)
+        """A change the rules have checked (VariantChange.parse)."""
         seller = await self.seller_of(principal)
         deltas: Deltas = []
         async with self._db.writing() as session:

@@ -11,6 +11,8 @@ from server.contract.body import require_object
 from server.contract.catalog import NewProduct, NewSeller, ProductPatch, ShopPatch, VariantPatch
 from server.contract.serializers import product_view, stream_view, user_view
 from server.contract.streams import Lineup, NewStream
+from server.core.domain.accounts import AccountChange
+from server.core.domain.catalog import ProductChange, ProductInput, SellerChange, VariantChange
 from server.core.store.rows import Seller
 from server.edge.http.context import CONFIG, SERVICES
 from server.edge.http.errors import read_json
@@ -91,8 +93,8 @@ async def change_account(request: web.Request) -> web.Response:
     """An admin changes an account's role or disables it (a ban); its tokens stop working."""
     raw = await read_json(request)
     who, account_id = principal(request), path_id(request)
-    AccountPatch.parse(raw)
-    user = await request.app[SERVICES].accounts.change(who, account_id, raw)
+    change = AccountPatch.parse(raw).checked(AccountChange)
+    user = await request.app[SERVICES].accounts.change(who, account_id, change)
     return web.json_response({"user": user_view(user) | {"disabled": user.disabled}})
 
 
@@ -119,8 +121,8 @@ async def my_shop(request: web.Request) -> web.Response:
 async def update_my_shop(request: web.Request) -> web.Response:
     raw = await read_json(request)
     who = principal(request)
-    ShopPatch.parse(raw)
-    seller = await request.app[SERVICES].catalog.update_seller(who, raw)
+    change = ShopPatch.parse(raw).checked(SellerChange)
+    seller = await request.app[SERVICES].catalog.update_seller(who, change)
     return web.json_response(_seller_json(seller))
 
 
@@ -153,8 +155,8 @@ async def list_products(request: web.Request) -> web.Response:
 async def create_product(request: web.Request) -> web.Response:
     raw = await read_json(request)
     who = principal(request)
-    NewProduct.parse(raw)
-    product = await request.app[SERVICES].catalog.create_product(who, raw)
+    listing = NewProduct.parse(raw).checked(ProductInput)
+    product = await request.app[SERVICES].catalog.create_product(who, listing)
     return web.json_response(product_view(product, _language(request)), status=201)
 
 
@@ -168,8 +170,8 @@ async def get_product(request: web.Request) -> web.Response:
 async def update_product(request: web.Request) -> web.Response:
     raw = await read_json(request)
     who, product_id = principal(request), path_id(request)
-    ProductPatch.parse(raw)
-    product = await request.app[SERVICES].catalog.update_product(who, product_id, raw)
+    change = ProductPatch.parse(raw).checked(ProductChange)
+    product = await request.app[SERVICES].catalog.update_product(who, product_id, change)
     return web.json_response(product_view(product, _language(request)))
 
 
@@ -177,9 +179,9 @@ async def update_product(request: web.Request) -> web.Response:
 async def update_variant(request: web.Request) -> web.Response:
     raw = await read_json(request)
     who, product_id = principal(request), path_id(request)
-    VariantPatch.parse(raw)
+    change = VariantPatch.parse(raw).checked(VariantChange)
     product = await request.app[SERVICES].catalog.update_variant(
-        who, product_id, request.match_info["sku"], raw
+        who, product_id, request.match_info["sku"], change
     )
     return web.json_response(product_view(product, _language(request)))
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from server.core.domain.catalog import ProductChange, ProductInput, VariantChange
 from server.core.services.catalog import CatalogService
 from server.core.store.rows import ProductVariant
 from server.edge.http.context import DATABASE, SERVICES
@@ -332,20 +333,24 @@ async def test_stock_changes_reach_the_hook_with_exact_deltas(running) -> None:
     seller, _ = await shop(running)
     who = running.app[SERVICES].tokens.verify(seller)
 
-    tee = await catalog.create_product(who, TEE)
+    tee = await catalog.create_product(who, ProductInput.parse(TEE))
     ids = {v.sku: v.id for v in tee.variants}
     assert seen == [(ids["TEE-S-RED"], 4, 4), (ids["TEE-M-BLUE"], 2, 2)]  # 0 units: no call
     seen.clear()
-    await catalog.update_variant(who, tee.id, "tee-s-red", {"stock": 1})
-    await catalog.update_variant(who, tee.id, "TEE-S-RED", {"stock": 1})  # no change, no call
-    await catalog.update_variant(who, tee.id, "TEE/M/RED", {"price_minor": 100})
-    await catalog.update_variant(who, tee.id, "TEE/M/RED", {"stock": 6})
+    await catalog.update_variant(who, tee.id, "tee-s-red", VariantChange.parse({"stock": 1}))
+    await catalog.update_variant(
+        who, tee.id, "TEE-S-RED", VariantChange.parse({"stock": 1})
+    )  # no change, no call
+    await catalog.update_variant(
+        who, tee.id, "TEE/M/RED", VariantChange.parse({"price_minor": 100})
+    )
+    await catalog.update_variant(who, tee.id, "TEE/M/RED", VariantChange.parse({"stock": 6}))
     assert seen == [(ids["TEE-S-RED"], -3, 1), (ids["TEE/M/RED"], 6, 6)]
 
-    mug = await catalog.create_product(who, MUG)
+    mug = await catalog.create_product(who, ProductInput.parse(MUG))
     (mug_variant,) = mug.variants
     seen.clear()
-    await catalog.update_product(who, mug.id, {"stock": 2, "title": "Big mug"})
+    await catalog.update_product(who, mug.id, ProductChange.parse({"stock": 2, "title": "Big mug"}))
     assert seen == [(mug_variant.id, -5, 2)]
 
     # Sellers set the stock while buyers take units: every unit is accounted for.
@@ -372,7 +377,9 @@ async def test_stock_changes_reach_the_hook_with_exact_deltas(running) -> None:
     async def restocks() -> int:
         try:
             for units in (30, 5, 17, 40, 8, 25, 12, 33):
-                await catalog.update_variant(who, tee.id, "TEE-M-BLUE", {"stock": units})
+                await catalog.update_variant(
+                    who, tee.id, "TEE-M-BLUE", VariantChange.parse({"stock": units})
+                )
         finally:
             done.set()
         return 0
