@@ -399,12 +399,12 @@ class OrderService:
                     )
                 )
             )
-        variants: dict[int, list[_VariantCopy]] = defaultdict(list)
-        for product_id, variant_id, sku, stock in rows:
-            variants[product_id].append(_VariantCopy(variant_id, sku, stock))
             replay = stream.status == "ended" and _replay_open(
                 stream, await has_replay_recording(session, stream_id)
             )
+        variants: dict[int, list[_VariantCopy]] = defaultdict(list)
+        for product_id, variant_id, sku, stock in rows:
+            variants[product_id].append(_VariantCopy(variant_id, sku, stock))
         if len(self._copies) >= MAX_SNAPSHOTS:
             self._copies.clear()
         copy = _ShowCopy(self._monotonic(), stream.status, lineup, dict(variants), deals, replay)
