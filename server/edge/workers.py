@@ -13,6 +13,8 @@ not promise, so the workers speak Socket.IO over WebSocket only: a polling reque
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import signal
 import subprocess
@@ -61,7 +63,7 @@ class Supervisor:
         return 1 if self.failed else 0
 
     def _start(self, index: int, quick_deaths: int = 0) -> None:
-        process = subprocess.Popen(self.command(index))
+        process = subprocess.Popen(self.command(index), preexec_fn=_die_with_parent)
         self.workers[index] = _Worker(index, process, self.clock(), quick_deaths)
         logger.info("worker %d started (pid %d)", index, process.pid)
 
@@ -102,6 +104,16 @@ class Supervisor:
                 logger.warning("worker pid %d did not stop in time: killed", process.pid)
                 process.kill()
                 process.wait()
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent() -> None:
+    """In the worker, before it runs: SIGTERM it when the supervisor dies, however it dies (a
+    SIGKILL leaves no chance to stop the workers), so no worker keeps the port on its own."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def worker_command(argv: Sequence[str]) -> Callable[[int], list[str]]:

@@ -53,7 +53,7 @@ async def pool(
         yield f"http://127.0.0.1:{port}", log, proc
     finally:
         if proc.returncode is None:
-            proc.kill()
+            proc.kill()  # the workers die with it (PR_SET_PDEATHSIG)
             await proc.wait()
 
 
@@ -93,11 +93,12 @@ async def workers_seen(
 
 
 def alive(pid: int) -> bool:
+    """Running, not gone and not a zombie (an orphan's exit waits for init to reap it)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
         return False
-    return True
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 async def test_two_workers_share_the_port_and_a_killed_one_comes_back(pool) -> None:
@@ -117,6 +118,18 @@ async def test_two_workers_share_the_port_and_a_killed_one_comes_back(pool) -> N
             break
         await asyncio.sleep(0.1)
     assert not any(alive(pid) for pid in again.values())
+
+
+async def test_a_supervisor_killed_outright_takes_its_workers_along(pool) -> None:
+    url, log, proc = pool
+    pids = await workers_seen(url, proc, log, want={1: None, 2: None})
+    proc.kill()
+    await proc.wait()
+    for _ in range(100):
+        if not any(alive(pid) for pid in pids.values()):
+            break
+        await asyncio.sleep(0.1)
+    assert not any(alive(pid) for pid in pids.values())
 
 
 async def test_workers_speak_socketio_over_websocket_only(pool) -> None:
