@@ -163,8 +163,17 @@ class OrderService:
             raise
         # A key that got units before finds its own hold in Redis and goes on to its order, so
         # a refusal here is final without a database read: the stampede's losers cost one
-        # Redis round trip.
-        holds = await self._admit(buyer_id, key, chosen, now)
+        # Redis round trip (or none, once the key is known sold out). Not after Redis failed
+        # here within a hold: a buyer let through then holds nothing in Redis.
+        try:
+            holds = await self._admit(buyer_id, key, chosen, now)
+        except (SoldOut, Conflict):
+            if self.gate is None or not self.gate.failed_open_within(self.hold.total_seconds()):
+                raise
+            earlier = await self._by_key(buyer_id, key, items)
+            if earlier is None:
+                raise
+            return earlier
         try:
             purchase = await self._write(buyer_id, stream_id, chosen, key, coupon, now, source)
         except (IntegrityError, DomainError):

@@ -88,6 +88,7 @@ class StockGate:
         self.refused = 0
         self.failed_open = 0
         self.board = SoldOutBoard(clock)
+        self._failed_open_at = float("-inf")
         self._listen = listen
         self._listener: asyncio.Task[None] | None = None
         self._listening = 0  # the subscription's generation while it is up, else 0
@@ -245,8 +246,14 @@ class StockGate:
         except (RedisError, OSError) as exc:
             self._failed(exc)
 
+    def failed_open_within(self, seconds: float) -> bool:
+        """Whether Redis failed here lately: buyers let through then hold no reservation, so a
+        refusal of their retry is no proof that they have no order."""
+        return self._clock() - self._failed_open_at < seconds
+
     def _failed(self, exc: BaseException) -> None:
         self.failed_open += 1
+        self._failed_open_at = self._clock()
         if self._clock() - self._logged_at >= LOG_EVERY_S:
             self._logged_at = self._clock()
             logger.warning("stock gate: Redis failed (%s); the database decides alone", exc)

@@ -108,3 +108,31 @@ async def test_a_node_that_loses_redis_serves_its_own_viewers_and_recovers(
             break
     else:
         raise AssertionError("node B never heard node A again")
+
+
+async def test_a_buyer_let_through_while_redis_was_down_gets_their_order_on_retry(
+    session_postgres_url: str, own_redis: OwnRedis, start
+) -> None:
+    """Without Redis the stock gate lets buyers through to the database, which decides alone: a
+    winner then holds nothing in Redis, and when it is back (and counts the stock again from the
+    database) the winner's retry must still get its order, not "sold out"."""
+    _require("PostgreSQL", "127.0.0.1", 5432)
+    await reset_postgres(session_postgres_url)
+    backend = Backend("postgres+redis", session_postgres_url, own_redis.url)
+    node = await start(replace(config_for(backend), redis_url=own_redis.url))
+    show = await factory.show(node, stocks=(1,))
+    await factory.go_live(node, show.stream_id)
+    path = f"/api/streams/{show.stream_id}/orders"
+    buy = {"product_id": show.product_ids[0], "quantity": 1, "idempotency_key": "won-while-down"}
+
+    await own_redis.stop()
+    status, first = await node.call("POST", path, show.viewer, json=buy)
+    assert status == 201, first  # the database sold the last unit
+
+    await own_redis.start()  # empty: the gate seeds the stock from the database, 0
+    await eventually_healthy(node, 200)
+    status, again = await node.call("POST", path, show.viewer, json=buy)
+    assert (status, again["id"]) == (200, first["id"]), again
+    other = {**buy, "idempotency_key": "too-late-0001"}
+    status, refused = await node.call("POST", path, show.viewer2, json=other)
+    assert (status, refused["error"]["code"]) == (409, "sold_out"), refused
