@@ -48,11 +48,11 @@ function renderFigures() {
     figure("chat", formatNumber(chat.lines)),
     figure("questions", t("report.answered_of", { answered: chat.answered, count: chat.questions })),
     figure("likes", formatNumber(report.likes)),
-    figure("orders", t("report.orders_units", { count: sales.orders, units: sales.units })),
+    figure("orders", t("report.orders_units", { count: sales.orders, units: t("report.units_n", { count: sales.units }) })),
     figure("gmv", money(sales.gmv)),
     figure("commission", money(sales.commission)),
     figure("coupons", formatNumber(sales.coupon_uses)),
-    figure("replay", t("report.replay_views_orders", { count: sales.replay_views, orders: sales.replay_orders })),
+    figure("replay", t("report.replay_views_orders", { count: sales.replay_views, orders: t("report.orders_n", { count: sales.replay_orders }) })),
   );
 }
 
