@@ -78,13 +78,16 @@ class DealAsItRan(Answer):
 class ReplayMedia(Answer):
     recording_id: int | None = None
     content_type: Literal["video/mp4", "video/webm"] | None = None
-    duration_ms: int | None = None
+    duration_ms: int | None = Field(None, description="of a live show: as far as it holds now")
     url: str | None = Field(None, description="signed: works without a token until expires_at")
     expires_at: Time | None = None
 
 
 class ReplayAnswer(Answer):
     stream_id: int | None = None
+    status: Literal["live", "ended"] | None = Field(
+        None, description="live: staff's rewind of the recording still being written"
+    )
     title: str | None = None
     language: str | None = None
     host: dict | None = None
@@ -144,17 +147,19 @@ class Replays(Answer):
 
 def replay_view(replay: Replay, media_url: str, expires_at: str, language: str | None) -> JSON:
     stream, recording = replay.stream, replay.recording
+    taken_down = stream.replay_taken_down_at is not None
     return {
         **setting_view(stream),
+        "status": stream.status,
         "title": stream.title,
         "language": stream.language,
         "host": {"id": stream.host.id, "display_name": stream.host.display_name},
-        "buyable": rules.is_public(stream.replay, stream.replay_taken_down_at is not None),
+        "buyable": rules.is_buyable(stream.status, stream.replay, taken_down, True),
         "ended_at": iso(stream.ended_at),
         "media": {
             "recording_id": recording.id,
             "content_type": CONTENT_TYPES[recording.container],
-            "duration_ms": recording.duration_ms,
+            "duration_ms": replay.span.duration_ms,
             "url": media_url,
             "expires_at": expires_at,
         },

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from server.core.domain.error_codes import ReplayCode
 from server.core.domain.errors import Forbidden, NotFound, ValidationError
-from server.core.domain.recordings import EventKind, Span
+from server.core.domain.recordings import EventKind, RecordingStatus, Span
 
 MEDIA_LINK_TTL_S = 3600  # a signed media link works this long; the page asks for a new one
 MAX_CHAT_WINDOW_MS = 10 * 60 * 1000  # one chat request spans at most this much of the replay
@@ -85,9 +85,47 @@ def check_may_watch(setting: str, taken_down: bool, *, staff: bool) -> None:
         raise NotFound("this show has no replay to watch", code=ReplayCode.REPLAY_UNAVAILABLE)
 
 
+def link_audience(setting: str, taken_down: bool, *, live: bool) -> Audience:
+    """Whom a media link is signed for: a live show's rewind is staff's only (a public link
+    to it is never made); an ended show's replay is public when anyone may watch it."""
+    if not live and is_public(setting, taken_down):
+        return Audience.PUBLIC
+    return Audience.STAFF
+
+
 def is_buyable(status: str, setting: str, taken_down: bool, has_recording: bool) -> bool:
     """A replay sells (at normal prices) once the show ended, while anyone may watch it."""
     return status == "ended" and has_recording and is_public(setting, taken_down)
+
+
+# -- the recording a replay plays ------------------------------------------------------------
+
+# Finished recordings a replay may play: whole, or cut short by a crash of the ingest node and
+# recovered to its last whole fragment. A failed one never; one still `recording` only as a
+# live show's rewind (an ended show's, left so by a node that never came back, never).
+FINISHED = frozenset({RecordingStatus.COMPLETE, RecordingStatus.INTERRUPTED})
+
+
+@dataclass(frozen=True)
+class Take:
+    """One recording of a show as the replay chooses among them."""
+
+    id: int
+    status: str  # RecordingStatus
+    duration_ms: int  # of a live one: what its file holds at the moment of asking
+
+
+def replay_take(takes: Sequence[Take], *, show_live: bool) -> Take | None:
+    """The recording a replay plays: the longest playable finished one (a host who reconnected
+    has several; the longest holds most of the show; of equal ones, the first). While the show
+    is live (the host's rewind, staff's review), the newest one being written that holds
+    something, else the longest finished so far."""
+    if show_live:
+        growing = [t for t in takes if t.status == RecordingStatus.RECORDING and t.duration_ms > 0]
+        if growing:
+            return max(growing, key=lambda t: t.id)
+    finished = [t for t in takes if t.status in FINISHED and t.duration_ms > 0]
+    return max(finished, key=lambda t: (t.duration_ms, -t.id), default=None)
 
 
 # -- chapters ---------------------------------------------------------------------------------

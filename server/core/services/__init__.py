@@ -114,7 +114,7 @@ class Services:
             rate_limits=rate_limits,
             events=events,
             show_reports=show_reports,
-            replays=ReplayService(db, events=events),
+            replays=ReplayService(db, events=events, recordings=recordings),
         )
 
     async def close(self) -> None:

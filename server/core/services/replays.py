@@ -18,9 +18,16 @@ from server.core.domain.error_codes import ReplayCode, StreamCode
 from server.core.domain.errors import Conflict, Forbidden, NotFound, ValidationError
 from server.core.domain.recordings import EventKind, RecordingStatus, Span
 from server.core.domain.replays import Chapter, ChatPage, ProductText, ReplaySetting
-from server.core.domain.roles import Principal, Role, can_run_stream, can_see_recordings
+from server.core.domain.roles import (
+    Principal,
+    Role,
+    can_review,
+    can_run_stream,
+    can_see_recordings,
+)
 from server.core.domain.streams import StreamStatus
 from server.core.events import DomainEvents, ReplayChanged
+from server.core.services.recordings import RecordingService
 from server.core.store.db import Database
 from server.core.store.rows import (
     ChatMessage,
@@ -50,14 +57,16 @@ class Replay:
     lineup: list[Product]
     deals: list[DealAsItRan]
     staff: bool  # the caller watches as staff (an off or taken-down replay too)
+    span: Span  # the recording's; of a live one, as far as its file holds now
 
     @property
     def state(self) -> rules.ReplayState:
         return rules.state(self.stream.replay, self.stream.replay_taken_down_at is not None)
 
     @property
-    def span(self) -> Span:
-        return span_of(self.recording)
+    def live(self) -> bool:
+        """The show is still live: staff's rewind of the recording being written."""
+        return self.stream.status == StreamStatus.LIVE
 
 
 @dataclass(frozen=True)
@@ -79,15 +88,25 @@ def span_of(recording: Recording) -> Span:
 
 
 class ReplayService:
-    def __init__(self, db: Database, *, events: DomainEvents | None = None) -> None:
+    """Without `recordings` (which read the files), a live show has no rewind: its growing
+    recording is listed with nothing in it yet."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        events: DomainEvents | None = None,
+        recordings: RecordingService | None = None,
+    ) -> None:
         self._db = db
         self._events = events or DomainEvents()
+        self._recordings = recordings
 
     async def get(
         self, principal: Principal | None, stream_id: int, language: str | None
     ) -> Replay:
         async with self._db.reading() as session:
-            stream, recording, staff = await _watchable(session, principal, stream_id)
+            stream, takes, staff = await _watchable(session, principal, stream_id)
             lineup = list(
                 await session.scalars(
                     select(Product)
@@ -108,11 +127,12 @@ class ReplayService:
                     .order_by(FlashDeal.starts_at, FlashDeal.id)
                 )
             )
-        span = span_of(recording)
+        recording, span = await self._take(stream, takes)
         texts = {p.id: _text(p, language) for p in [*lineup, *extra]}
         found = rules.chapters(span, pins, texts)
         ran = [_as_it_ran(span, d) for d in deals]
-        return Replay(stream, recording, found, lineup, [d for d in ran if d is not None], staff)
+        kept = [d for d in ran if d is not None]
+        return Replay(stream, recording, found, lineup, kept, staff, span)
 
     async def chat(
         self,
@@ -122,9 +142,10 @@ class ReplayService:
         to_raw: str | None,
     ) -> ChatReplay:
         async with self._db.reading() as session:
-            stream, recording, _ = await _watchable(session, principal, stream_id)
-            window = rules.parse_window(from_raw, to_raw, recording.duration_ms)
-            span = span_of(recording)
+            stream, takes, _ = await _watchable(session, principal, stream_id)
+        _, span = await self._take(stream, takes)
+        window = rules.parse_window(from_raw, to_raw, span.duration_ms)
+        async with self._db.reading() as session:
             lower = span.started_at + _ms(window.from_ms)
             upper = span.started_at + _ms(window.to_ms)
             rows = list(
@@ -228,7 +249,10 @@ class ReplayService:
             recording = await session.get(Recording, link.recording_id)
         if stream is None or recording is None or recording.stream_id != stream.id:
             raise NotFound("no such replay", code=ReplayCode.REPLAY_UNAVAILABLE)
-        if stream.status != StreamStatus.ENDED:
+        live_for_staff = (
+            stream.status == StreamStatus.LIVE and link.audience == rules.Audience.STAFF
+        )
+        if stream.status != StreamStatus.ENDED and not live_for_staff:
             raise Conflict("the show has not ended yet", code=ReplayCode.REPLAY_NOT_ENDED)
         if link.audience == rules.Audience.PUBLIC:
             rules.check_may_watch(
@@ -236,38 +260,77 @@ class ReplayService:
             )
         return recording
 
+    async def _take(self, stream: Stream, takes: list[Recording]) -> tuple[Recording, Span]:
+        """The recording the replay plays, with its span: of a live show (staff only, see
+        `_watchable`) the one being written, as far as its file holds now."""
+        live = stream.status == StreamStatus.LIVE
+        grown: dict[int, int] = {}
+        if live and self._recordings is not None:
+            for row in takes:
+                if row.status == RecordingStatus.RECORDING:
+                    grown[row.id] = (await self._recordings.info(row.id)).duration_ms
+        chosen = rules.replay_take(
+            [rules.Take(r.id, r.status, grown.get(r.id, r.duration_ms)) for r in takes],
+            show_live=live,
+        )
+        if chosen is None:
+            raise NotFound(
+                "this show has no recording to replay", code=ReplayCode.REPLAY_NO_RECORDING
+            )
+        [recording] = [r for r in takes if r.id == chosen.id]
+        if recording.status != RecordingStatus.RECORDING:
+            return recording, span_of(recording)
+        started = as_utc(recording.started_at)
+        return recording, Span(started, started + _ms(chosen.duration_ms), chosen.duration_ms)
+
 
 async def _watchable(
     session: AsyncSession, principal: Principal | None, stream_id: int
-) -> tuple[Stream, Recording, bool]:
+) -> tuple[Stream, list[Recording], bool]:
+    """The show, its recordings (oldest first) and whether the caller watches as staff. An
+    ended show's replay is anyone's it is public to; a live show's rewind is staff's only."""
     stream = await session.get(Stream, stream_id)
     if stream is None:
         raise NotFound("no such stream", code=StreamCode.STREAM_NOT_FOUND)
-    staff = principal is not None and can_see_recordings(principal, stream.host_id)
+    staff = principal is not None and (
+        can_see_recordings(principal, stream.host_id) or can_review(principal)
+    )
     rules.check_may_watch(stream.replay, stream.replay_taken_down_at is not None, staff=staff)
-    if stream.status != StreamStatus.ENDED:
+    rewind = staff and stream.status == StreamStatus.LIVE
+    if stream.status != StreamStatus.ENDED and not rewind:
         raise Conflict("the show has not ended yet", code=ReplayCode.REPLAY_NOT_ENDED)
-    recording = (await _recordings(session, [stream_id])).get(stream_id)
-    if recording is None:
-        raise NotFound("this show has no recording to replay", code=ReplayCode.REPLAY_NO_RECORDING)
-    return stream, recording, staff
+    takes = list(
+        await session.scalars(
+            select(Recording)
+            .where(Recording.stream_id == stream_id)
+            .order_by(Recording.started_at, Recording.id)
+        )
+    )
+    return stream, takes, staff
 
 
 async def _recordings(session: AsyncSession, stream_ids: Sequence[int]) -> dict[int, Recording]:
-    """The recording each show's replay plays: its longest complete one (a host who
-    reconnected has several; the longest holds most of the show)."""
+    """The recording each ended show's replay plays (domain `replay_take`): its longest
+    playable finished one, complete or interrupted by a crash."""
     if not stream_ids:
         return {}
     rows = await session.scalars(
-        select(Recording)
-        .where(
+        select(Recording).where(
             Recording.stream_id.in_(list(stream_ids)),
-            Recording.status == RecordingStatus.COMPLETE,
+            Recording.status.in_(list(rules.FINISHED)),
             Recording.duration_ms > 0,
         )
-        .order_by(Recording.duration_ms, Recording.id.desc())
     )
-    return {r.stream_id: r for r in rows}  # the longest comes last
+    takes: dict[int, list[Recording]] = {}
+    for row in rows:
+        takes.setdefault(row.stream_id, []).append(row)
+    found = {}
+    for stream_id, mine in takes.items():
+        chosen = rules.replay_take(
+            [rules.Take(r.id, r.status, r.duration_ms) for r in mine], show_live=False
+        )
+        found[stream_id] = next(r for r in mine if chosen is not None and r.id == chosen.id)
+    return found
 
 
 async def has_replay_recording(session: AsyncSession, stream_id: int) -> bool:

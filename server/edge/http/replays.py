@@ -55,11 +55,11 @@ async def get_replay(request: web.Request) -> web.Response:
     stream_id = path_id(request)
     language = _language(request)
     replay = await request.app[SERVICES].replays.get(_viewer(request), stream_id, language)
-    if request.app[CONFIG].chat.show_metrics:  # a replay view in the show's report
+    if request.app[CONFIG].chat.show_metrics and not replay.live:  # a view in the report
         who = _viewer(request)
         request.app[SERVICES].show_reports.metrics.replayed(stream_id, who.subject if who else "")
-    public = rules.is_public(replay.stream.replay, replay.stream.replay_taken_down_at is not None)
-    audience = rules.Audience.PUBLIC if public else rules.Audience.STAFF
+    taken_down = replay.stream.replay_taken_down_at is not None
+    audience = rules.link_audience(replay.stream.replay, taken_down, live=replay.live)
     expires = int(time.time()) + rules.MEDIA_LINK_TTL_S
     link = rules.MediaLink(stream_id, replay.recording.id, expires, audience)
     signature = rules.sign(media_key(request.app), link)

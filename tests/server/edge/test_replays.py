@@ -12,13 +12,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import av
+import pytest
+
+from media.clips import probe
+from media.service import MediaConfig
 from server.core.domain import replays
 from server.edge.http.context import SERVICES
 from server.edge.http.replays import media_key
-from tests import factory
+from tests import factory, peers
 from tests.chat.test_room import joined
 from tests.conftest import config_for
 from tests.media.test_recording import H264, interleaved, opus, record, video
+from tests.server.edge.test_reviews import coach_token
+from tests.test_end_to_end import whip
 
 
 @dataclass
@@ -372,3 +379,158 @@ async def test_bad_input_and_shows_without_a_replay(sqlite_backend, start, tmp_p
         "POST", "/api/streams", fresh.host, json=later | {"replay": "maybe"}
     )
     assert status == 400 and body["error"]["code"] == "bad_replay_setting"
+
+
+async def test_a_show_cut_short_by_a_crash_replays_what_its_recording_kept(
+    sqlite_backend, start, tmp_path
+) -> None:
+    """The ingest node died mid-show: at its next start the recording is recovered to its last
+    whole fragment (`interrupted`), and that is the replay, chapters clipped to it. A longer
+    failed recording is never played."""
+    config = config_for(sqlite_backend)
+    run = await start(config)
+    show = await factory.show(run)
+    await factory.go_live(run, show.stream_id)
+    host, _, _ = await joined(run, show.host, show.stream_id)
+    assert (await host.call("pin_product", {"product_id": show.product_ids[0]}))["ok"]
+    await host.disconnect()
+    _, stream = await run.call("GET", f"/api/streams/{show.stream_id}")
+    started = parse_time(stream["started_at"])
+    service = run.app[SERVICES].recordings
+    whole = await record(
+        tmp_path, H264, interleaved(video("h264", 240, gop=15), opus(400)), max_queued_frames=1000
+    )
+    data = whole.path.read_bytes()
+    torn = tmp_path / "torn.mp4"
+    torn.write_bytes(data[: len(data) * 3 // 4])  # what a SIGKILL mid-fragment leaves
+    crashed = await service.begin(
+        show.stream_id, path=str(torn), container="mp4", started_at=started
+    )
+    await service.store(
+        show.stream_id,
+        path=str(tmp_path / "failed.mp4"),
+        container="mp4",
+        status="failed",
+        started_at=started,
+        ended_at=started + timedelta(seconds=60),
+        duration_ms=60_000,
+        size_bytes=len(data),
+    )
+    assert (await run.call("POST", f"/api/streams/{show.stream_id}/end", show.host))[0] == 200
+    path = f"/api/streams/{show.stream_id}/replay"
+    status, body = await run.call("GET", path)  # the node has not come back yet
+    assert status == 404 and body["error"]["code"] == "replay_no_recording"
+
+    again = await start(config)  # the node starts again and recovers its recording
+    [info] = [
+        i
+        for i in await again.app[SERVICES].recordings.for_stream(show.stream_id)
+        if i.id == crashed.id
+    ]
+    assert info.status == "interrupted" and info.playable
+    status, replay = await again.call("GET", path)
+    assert status == 200, replay
+    assert replay["status"] == "ended" and replay["buyable"] is True
+    media = replay["media"]
+    assert media["recording_id"] == crashed.id
+    assert media["duration_ms"] == info.duration_ms == probe(torn).duration_ms > 0
+    [chapter] = replay["chapters"]
+    assert chapter["product_id"] == show.product_ids[0]
+    assert 0 <= chapter["start_ms"] < chapter["end_ms"] <= info.duration_ms
+    status, file, _ = await fetch(again, media["url"])
+    assert status == 200 and len(file) == torn.stat().st_size
+    (tmp_path / "served.mp4").write_bytes(file)
+    with av.open(str(tmp_path / "served.mp4")) as played:
+        assert sum(1 for _ in played.decode(video=0)) >= 30
+    _, listed = await again.call("GET", "/api/replays")
+    [mine] = [r for r in listed["replays"] if r["stream_id"] == show.stream_id]
+    assert mine["duration_ms"] == info.duration_ms
+    buy = {"product_id": show.product_ids[0], "quantity": 1, "idempotency_key": "crashed-0001"}
+    status, order = await again.call(
+        "POST", f"/api/streams/{show.stream_id}/orders", show.viewer, json=buy
+    )
+    assert status == 201 and order["source"] == "replay", order
+
+
+async def until_replay(run: Any, path: str, token: str, ready: Any) -> dict:
+    """The live show's replay answer once `ready(answer)` holds (before the host's first
+    frame, the show has no recording yet)."""
+    for _ in range(150):
+        status, answer = await run.call("GET", path, token)
+        if status == 404 and answer["error"]["code"] == "replay_no_recording":
+            await asyncio.sleep(0.2)
+            continue
+        assert status == 200, answer
+        if ready(answer):
+            return answer
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"the rewind never got there: {answer}")
+
+
+@pytest.mark.slow
+async def test_the_host_rewinds_a_live_show_viewers_wait_for_its_end(
+    backend, start, tmp_path
+) -> None:
+    media = MediaConfig(recordings_dir=str(tmp_path / "recordings"))
+    run = await start(config_for(backend, media=media))
+    show = await factory.show(run)
+    host_pc, offer = await peers.publisher_offer("h264")
+    status, answer, _ = await whip(run, show.stream_id, show.stream_key, offer)
+    assert status == 201, answer
+    await peers.accept(host_pc, answer)
+    host, _, _ = await joined(run, show.host, show.stream_id)
+    assert (await host.call("pin_product", {"product_id": show.product_ids[0]}))["ok"]
+    path = f"/api/streams/{show.stream_id}/replay"
+
+    rewind = await until_replay(run, path, show.host, lambda r: r["media"]["duration_ms"] >= 2000)
+    assert rewind["status"] == "live" and rewind["buyable"] is False
+    url = rewind["media"]["url"]
+    assert "audience=staff" in url and rewind["ended_at"] is None
+    [chapter] = rewind["chapters"]  # so far: still pinned, up to what the file holds
+    assert chapter["product_id"] == show.product_ids[0]
+    assert chapter["end_ms"] == rewind["media"]["duration_ms"]
+    status, first, headers = await fetch(run, url)
+    assert status == 200 and headers["Content-Type"] == "video/mp4"
+    (tmp_path / "first.mp4").write_bytes(first)
+    with av.open(str(tmp_path / "first.mp4")) as played:
+        pictures = list(played.decode(video=0))
+    assert pictures[0].key_frame and len(pictures) >= 25
+    later = await until_replay(
+        run, path, show.host, lambda r: r["media"]["duration_ms"] > rewind["media"]["duration_ms"]
+    )
+    assert later["media"]["recording_id"] == rewind["media"]["recording_id"]
+    for _ in range(150):  # the same link serves the file as it grows
+        status, grown, _ = await fetch(run, url)
+        if len(grown) > len(first):
+            break
+        await asyncio.sleep(0.2)
+    assert status == 200 and len(grown) > len(first) and grown[:1000] == first[:1000]
+    status, chat = await run.call("GET", f"{path}/chat", show.host)
+    assert status == 200, chat
+    for staff_token in (show.moderator, await coach_token(run)):
+        status, staff = await run.call("GET", path, staff_token)
+        assert status == 200 and staff["status"] == "live", staff
+
+    # Viewers wait for the end, and no public link reaches the growing file.
+    viewers: tuple[str | None, ...] = (None, show.viewer, show.seller)
+    for viewer in viewers:
+        for asked in (path, f"{path}/chat"):
+            status, body = await run.call("GET", asked, viewer)
+            assert status == 409 and body["error"]["code"] == "replay_not_ended", (viewer, asked)
+    expires = int(replay_expiry(url))
+    link = replays.MediaLink(
+        show.stream_id, rewind["media"]["recording_id"], expires, replays.Audience.PUBLIC
+    )
+    public = with_query(url, audience="public", signature=replays.sign(media_key(run.app), link))
+    status, body = await run.call("GET", public)
+    assert status == 409 and body["error"]["code"] == "replay_not_ended"
+    status, body = await run.call("GET", with_query(url, expires=str(expires + 3600)))
+    assert status == 403 and body["error"]["code"] == "replay_bad_signature"
+
+    await host.disconnect()
+    assert (await run.call("POST", f"/api/streams/{show.stream_id}/end", show.host))[0] == 200
+    status, ended = await run.call("GET", path, show.viewer)
+    assert status == 200 and ended["status"] == "ended"
+    assert ended["media"]["recording_id"] == rewind["media"]["recording_id"]
+    assert ended["media"]["duration_ms"] >= later["media"]["duration_ms"]
+    await host_pc.close()

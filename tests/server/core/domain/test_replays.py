@@ -195,3 +195,41 @@ def test_a_link_is_read_from_its_query() -> None:
         with pytest.raises(Forbidden) as refused:
             replays.parse_link(7, broken)
         assert refused.value.code == "replay_bad_signature"
+
+
+def test_the_replay_plays_the_longest_playable_finished_recording() -> None:
+    take = replays.Take
+    complete, crashed = take(1, "complete", 4_000), take(2, "interrupted", 9_000)
+    failed, empty = take(3, "failed", 20_000), take(4, "interrupted", 0)
+    left = take(5, "recording", 30_000)  # a node that never came back
+    assert replays.replay_take([complete, crashed, failed, empty, left], show_live=False) == crashed
+    assert replays.replay_take([complete, failed], show_live=False) == complete
+    assert replays.replay_take([failed, empty, left], show_live=False) is None
+    assert replays.replay_take([], show_live=False) is None
+    twin = take(6, "complete", 9_000)
+    assert replays.replay_take([twin, crashed], show_live=False) == crashed  # the first
+
+
+def test_a_live_show_rewinds_the_recording_being_written() -> None:
+    take = replays.Take
+    before, growing = take(1, "complete", 60_000), take(2, "recording", 1_500)
+    assert replays.replay_take([before, growing], show_live=True) == growing
+    newer = take(3, "recording", 500)
+    assert replays.replay_take([before, growing, newer], show_live=True) == newer
+    nothing_yet = take(3, "recording", 0)
+    assert replays.replay_take([before, nothing_yet], show_live=True) == before
+    assert replays.replay_take([nothing_yet], show_live=True) is None
+
+
+@pytest.mark.parametrize(
+    ("setting", "taken_down", "live", "audience"),
+    [
+        ("on", False, False, Audience.PUBLIC),
+        ("unlisted", False, False, Audience.PUBLIC),
+        ("off", False, False, Audience.STAFF),
+        ("on", True, False, Audience.STAFF),
+        ("on", False, True, Audience.STAFF),  # a live show's rewind: never a public link
+    ],
+)
+def test_whom_a_media_link_is_signed_for(setting, taken_down, live, audience) -> None:
+    assert replays.link_audience(setting, taken_down, live=live) == audience
