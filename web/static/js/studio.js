@@ -14,6 +14,7 @@ import { refused, report } from "./studio_errors.js";
 import { KeyPanel } from "./studio_key.js";
 import { Lineup } from "./studio_lineup.js";
 import { Publisher } from "./studio_publisher.js";
+import { ReplaySetting } from "./studio_replay.js";
 import { StudioReviews } from "./studio_reviews.js";
 import { Stats } from "./studio_stats.js";
 import { $ } from "./ui.js";
@@ -73,6 +74,7 @@ function rerender() {
   renderTitle();
   parts.camera.renderDevices();
   parts.keys.render();
+  parts.replay.render();
   parts.stats.render();
   parts.lineup?.render();
   parts.chat?.render();
@@ -141,6 +143,7 @@ async function open() {
   $("#studio").hidden = false;
   parts.reviews = new StudioReviews();  // the Reviews view: coaches' feedback on this host's shows
   parts.reviews.count();
+  parts.replay.load().catch(report);  // the replay setting (on, unlisted, off)
   await Promise.all([openRoom().catch(report), parts.camera.start()]);
   parts.stats.start();
 }
@@ -157,7 +160,7 @@ function build() {
   const publisher = new Publisher({ streamId, camera, changed: renderOnAir, failed: (error) => { report(error); renderOnAir(); } });
   camera.onTrack = (kind, track) => publisher.replaceTrack(kind, track);
   camera.changed = renderOnAir;
-  Object.assign(parts, { camera, publisher, keys: new KeyPanel(streamId), stats: new Stats(streamId) });
+  Object.assign(parts, { camera, publisher, keys: new KeyPanel(streamId), replay: new ReplaySetting(streamId), stats: new Stats(streamId) });
 
   $("#golive").addEventListener("click", () => publisher.start());
   $("#end").addEventListener("click", () => { $("#end-dialog").returnValue = ""; $("#end-dialog").showModal(); });
