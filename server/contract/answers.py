@@ -284,6 +284,7 @@ class LedgerRow(Answer):
     seller_id: Id | None = None
     stream_id: Id | None = None
     period: Date | None = None
+    source: Literal["live", "replay"] = Field(description="where its orders were bought")
     sales: int
     refunds: int
     gmv_minor: int

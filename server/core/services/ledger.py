@@ -10,6 +10,7 @@ on SQLite and PostgreSQL.
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
@@ -31,6 +32,7 @@ from server.core.domain.commissions import (
 from server.core.domain.error_codes import CatalogCode, GeneralCode
 from server.core.domain.errors import Forbidden, NotFound, ValidationError
 from server.core.domain.money import Money
+from server.core.domain.replays import OrderSource
 from server.core.domain.roles import Principal, Role
 from server.core.store.db import Database
 from server.core.store.rows import CommissionEntry, Order, OrderLine, Seller
@@ -45,6 +47,14 @@ class Viewpoint(StrEnum):
 
 
 GROUPS = frozenset({"stream", "period", "host", "seller"})
+
+
+@dataclass(frozen=True)
+class SourcedKey(LedgerKey):
+    """A row of a report split by where its orders were bought: live in the show or from its
+    replay (the order's `source`; a reversal goes with its sale)."""
+
+    source: OrderSource = OrderSource.LIVE
 
 
 class Ledger:
@@ -119,10 +129,12 @@ class Ledger:
         until: datetime | None = None,
         host_id: int | None = None,
         seller_id: int | None = None,
+        by_source: bool = False,
     ) -> dict[LedgerKey, Totals]:
         """Totals per currency and per whichever of stream, period, host and seller `by` names,
         over entries at `since` <= at < `until`: what domain `aggregate` gives for the same
-        entries. A host sees their own entries, a seller their shop's, an admin any."""
+        entries. A host sees their own entries, a seller their shop's, an admin any.
+        `by_source`: each row split by its orders' source too (its keys are `SourcedKey`s)."""
         groups = _check_groups(by, period)
         if since is not None and until is not None and since >= until:
             raise ValidationError("since must be before until", code=GeneralCode.BAD_QUERY)
@@ -134,6 +146,8 @@ class Ledger:
         elif principal.role != Role.ADMIN:
             raise Forbidden("only admins see the whole ledger")
         query = _report_query(self._db.engine.dialect.name, groups, period)
+        if by_source:
+            query = _by_source(query)
         for column, wanted in (
             (CommissionEntry.host_id, host_id),
             (CommissionEntry.seller_id, seller_id),
@@ -146,7 +160,7 @@ class Ledger:
             query = query.where(CommissionEntry.at < _utc(until))
         async with self._db.reading() as session:
             rows = (await session.execute(query)).mappings().all()
-        return {_key(row): _totals(row) for row in rows}
+        return {_key(row, by_source): _totals(row) for row in rows}
 
     async def _own_seller_id(self, principal: Principal, seller_id: int | None) -> int:
         if principal.role != Role.SELLER:
@@ -261,6 +275,17 @@ def _report_query(dialect: str, groups: frozenset[str], period: Period | None) -
     )
 
 
+def _by_source(query: Select[Any]) -> Select[Any]:
+    source = Order.source
+    return (
+        query.join(OrderLine, OrderLine.id == CommissionEntry.order_line_id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .add_columns(source.label("source"))
+        .group_by(source)
+        .order_by(source)
+    )
+
+
 def _period_start(dialect: str, period: Period) -> ColumnElement[Any]:
     """The UTC calendar day, ISO week (from Monday) or month an entry falls in, as
     domain period_start has it. Literals, not parameters: GROUP BY must see the same
@@ -278,17 +303,20 @@ def _period_start(dialect: str, period: Period) -> ColumnElement[Any]:
     return func.date(at, *(literal_column(m) for m in modifiers))
 
 
-def _key(row: Any) -> LedgerKey:
+def _key(row: Any, by_source: bool) -> LedgerKey:
     period = row.get("period")
     if isinstance(period, str):  # SQLite's date() gives text
         period = date.fromisoformat(period)
-    return LedgerKey(
+    key = LedgerKey(
         currency=row["currency"],
         host_id=row.get("host_id"),
         seller_id=row.get("seller_id"),
         stream_id=row.get("stream_id"),
         period=period,
     )
+    if not by_source:
+        return key
+    return SourcedKey(**vars(key), source=OrderSource(row["source"]))
 
 
 def _totals(row: Any) -> Totals:

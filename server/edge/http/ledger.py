@@ -11,7 +11,7 @@ from server.contract.serializers import iso
 from server.core.domain.commissions import LedgerKey, Period, Totals
 from server.core.domain.error_codes import GeneralCode
 from server.core.domain.errors import Forbidden, ValidationError
-from server.core.services.ledger import Viewpoint
+from server.core.services.ledger import SourcedKey, Viewpoint
 from server.edge.http.context import SERVICES
 from server.edge.http.requests import principal, query_int
 
@@ -37,6 +37,7 @@ async def ledger(request: web.Request) -> web.Response:
         until=until,
         host_id=query_int(request, "host_id"),
         seller_id=query_int(request, "seller_id"),
+        by_source=True,
     )
     rows = [ledger_row(key, totals) for key, totals in sorted(found.items(), key=_order)]
     return web.json_response(
@@ -52,8 +53,11 @@ async def ledger(request: web.Request) -> web.Response:
 
 
 def ledger_row(key: LedgerKey, totals: Totals) -> dict[str, Any]:
-    """Only the groups asked for appear; `period` is the period's first day."""
+    """Only the groups asked for appear; `period` is the period's first day; `source` (live or
+    replay: where the orders were bought) whenever the report is split by it."""
     row: dict[str, Any] = {"currency": key.currency}
+    if isinstance(key, SourcedKey):
+        row["source"] = key.source.value
     for name in ("host_id", "seller_id", "stream_id"):
         if getattr(key, name) is not None:
             row[name] = getattr(key, name)
@@ -105,4 +109,5 @@ def _order(item: tuple[LedgerKey, Totals]) -> tuple[Any, ...]:
         key.seller_id or 0,
         key.stream_id or 0,
         key.period or date.min,
+        key.source if isinstance(key, SourcedKey) else "",
     )

@@ -25,7 +25,7 @@ from server.core.domain.commissions import (
 )
 from server.core.domain.money import Money
 from server.core.domain.roles import Principal
-from server.core.services.ledger import Ledger
+from server.core.services.ledger import Ledger, SourcedKey
 from server.core.store.db import Database
 from server.core.store.rows import CommissionEntry, Order
 from server.edge.http.context import DATABASE, SERVICES
@@ -41,15 +41,22 @@ async def db(backend) -> AsyncIterator[Database]:
 
 
 async def _order(
-    db: Database, world: rows.World, *lines: dict[str, Any], host: int | None = 0, shop: int = 0
+    db: Database,
+    world: rows.World,
+    *lines: dict[str, Any],
+    host: int | None = 0,
+    shop: int = 0,
+    source: str = "live",
 ) -> Order:
-    """An order in hosts[host]'s show (None: outside any show) of shop_ids[shop]'s product."""
+    """An order in hosts[host]'s show (None: outside any show) of shop_ids[shop]'s product,
+    bought live or from the show's replay (`source`)."""
     async with db.writing() as session:
         placed = rows.order(
             world.buyer.user_id or 0,
             stream_id=world.stream_ids[host] if host is not None else None,
             host_id=world.hosts[host].user_id if host is not None else None,
         )
+        placed.source = source
         for terms in lines:
             placed.lines.append(rows.line(world.product_ids[shop], world.shop_ids[shop], **terms))
         session.add(placed)
@@ -239,14 +246,9 @@ async def test_the_sql_report_equals_the_domain_aggregate(
         or (viewpoint == "host" and e.host_id == world.hosts[0].user_id)
         or (viewpoint == "seller" and e.seller_id == world.shop_ids[0])
     ]
-    report = await Ledger(db).report(
-        who,
-        as_=viewpoint,
-        by=by | ({"period"} if period else set()),
-        period=period,
-        since=since,
-        until=until,
-    )
+    asked = {"by": by | ({"period"} if period else set()), "period": period}
+    asked |= {"since": since, "until": until}
+    report = await Ledger(db).report(who, as_=viewpoint, **asked)
     assert report == aggregate(
         visible,
         by_host="host" in by,
@@ -256,18 +258,35 @@ async def test_the_sql_report_equals_the_domain_aggregate(
         since=since,
         until=until,
     )
+    # Split by source (every entry here is of one live order), the same rows, marked live.
+    sourced = await Ledger(db).report(who, as_=viewpoint, **asked, by_source=True)
+    assert all(isinstance(k, SourcedKey) and k.source == "live" for k in sourced)
+    assert {_unsourced(k): totals for k, totals in sourced.items()} == report
+
+
+def _unsourced(key: LedgerKey) -> LedgerKey:
+    fields = {k: v for k, v in vars(key).items() if k != "source"}
+    return LedgerKey(**fields)
 
 
 # -- over HTTP -----------------------------------------------------------------------------------
 
 
-async def _sold(running: Any, world: rows.World, host: int, shop: int, price: int, bp: int) -> None:
+async def _sold(
+    running: Any,
+    world: rows.World,
+    host: int,
+    shop: int,
+    price: int,
+    bp: int,
+    source: str = "live",
+) -> Order:
     db, ledger = running.app[DATABASE], running.app[SERVICES].ledger
-    placed = await _order(
-        db, world, {"unit_price_minor": price, "commission_bp": bp}, host=host, shop=shop
-    )
+    terms = {"unit_price_minor": price, "commission_bp": bp}
+    placed = await _order(db, world, terms, host=host, shop=shop, source=source)
     async with db.writing() as session:
         await ledger.record_sale(session, placed, PAID)
+    return placed
 
 
 async def _ledger(running: Any, who: Principal | None, query: str) -> tuple[int, Any]:
@@ -276,7 +295,7 @@ async def _ledger(running: Any, who: Principal | None, query: str) -> tuple[int,
 
 
 def _row(**fields: Any) -> dict[str, Any]:
-    return {"currency": "EUR", "sales": 1, "refunds": 0, **fields}
+    return {"currency": "EUR", "source": "live", "sales": 1, "refunds": 0, **fields}
 
 
 async def test_hosts_sellers_and_admins_each_see_their_own_share(running) -> None:
@@ -317,6 +336,37 @@ async def test_hosts_sellers_and_admins_each_see_their_own_share(running) -> Non
     since = "2026-01-05T04:30:00.000001Z"  # just after the sales: nothing left
     status, body = await _ledger(running, world.admin, f"as=admin&since={since}")
     assert (status, body["rows"]) == (200, [])
+
+
+async def test_replay_orders_are_marked_in_their_own_rows(running) -> None:
+    """Orders bought from a show's replay earn its host as live ones do, in rows of their own
+    marked `replay`; a refund of one is taken back in the replay row."""
+    world = await rows.world(running.app[DATABASE])
+    await _sold(running, world, host=0, shop=0, price=1000, bp=1000)
+    replayed = await _sold(running, world, host=0, shop=0, price=2500, bp=1000, source="replay")
+    await _sold(running, world, host=0, shop=1, price=4000, bp=500, source="replay")
+    host, stream = world.hosts[0], world.stream_ids[0]
+
+    status, body = await _ledger(running, host, "as=host&by=stream")
+    assert status == 200, body
+    assert body["rows"] == [
+        _row(stream_id=stream, gmv_minor=1000, commission_minor=100),
+        _row(stream_id=stream, source="replay", sales=2, gmv_minor=6500, commission_minor=450),
+    ]
+    status, body = await _ledger(running, world.sellers[0], "as=seller&by=host")
+    assert [(r["source"], r["gmv_minor"]) for r in body["rows"]] == [
+        ("live", 1000),
+        ("replay", 2500),
+    ]
+
+    db, ledger = running.app[DATABASE], running.app[SERVICES].ledger
+    async with db.writing() as session:
+        await ledger.record_refund(session, replayed, PAID + timedelta(days=1))
+    status, body = await _ledger(running, world.admin, "as=admin")
+    assert body["rows"] == [
+        _row(gmv_minor=1000, commission_minor=100),
+        _row(source="replay", sales=2, refunds=1, gmv_minor=4000, commission_minor=200),
+    ]
 
 
 REFUSED = [

@@ -222,7 +222,7 @@ async def test_buying_from_a_replay_is_attributed_to_the_show_at_normal_prices(
     status, ledger = await run.call("GET", "/api/ledger?as=host&by=stream", show.host)
     assert status == 200, ledger
     [row] = [r for r in ledger["rows"] if r["stream_id"] == show.stream_id]
-    assert row["sales"] == 1 and row["gmv_minor"] == 1999
+    assert row["sales"] == 1 and row["gmv_minor"] == 1999 and row["source"] == "replay"
 
     # Turned off, the replay sells nothing, and nothing changes.
     status, _ = await run.call(

@@ -1,6 +1,7 @@
 // @ts-check
 // What the shop owes hosts: the commission ledger summed per host and currency, for all time
-// or per day, week or month (GET /api/ledger?as=seller&by=host[,period]).
+// or per day, week or month (GET /api/ledger?as=seller&by=host[,period]); sales bought from a
+// show's replay in rows of their own, marked.
 
 import { api } from "./api.js";
 import { formatNumber, formatPrice, locale, t } from "./i18n.js";
@@ -41,9 +42,10 @@ export function renderLedger() {
   ];
   $("#ledger-head").replaceChildren(...heads.map(([key, cls]) => el("th", { scope: "col", class: cls }, t(key))));
   const rows = [...answer.rows].sort((a, b) =>
-    hostName(a.host_id).localeCompare(hostName(b.host_id)) || a.currency.localeCompare(b.currency) || String(b.period).localeCompare(String(a.period)));
-  $("#ledger-rows").replaceChildren(...rows.map((row) => el("tr", { "data-host": String(row.host_id), "data-currency": row.currency },
-    el("th", { scope: "row" }, hostName(row.host_id)),
+    hostName(a.host_id).localeCompare(hostName(b.host_id)) || a.currency.localeCompare(b.currency) || String(b.period).localeCompare(String(a.period))
+    || a.source.localeCompare(b.source));
+  $("#ledger-rows").replaceChildren(...rows.map((row) => el("tr", { "data-host": String(row.host_id), "data-currency": row.currency, "data-source": row.source },
+    el("th", { scope: "row" }, hostName(row.host_id), ...replayMark(row.source)),
     byPeriod ? el("td", {}, periodLabel(row.period, answer.period)) : "",
     el("td", { class: "num" }, formatNumber(row.sales)),
     el("td", { class: "num" }, formatNumber(row.refunds)),
@@ -51,6 +53,11 @@ export function renderLedger() {
     el("td", { class: "num owed" }, el("strong", {}, formatPrice(row.commission_minor, row.currency))))));
   $("#ledger-table").hidden = rows.length === 0;
   $("#ledger-empty").hidden = rows.length > 0;
+}
+
+// Sales bought from a show's replay (source "replay") sit in rows of their own, marked.
+function replayMark(source) {
+  return source === "replay" ? [" ", el("span", { class: "pill ledger-replay" }, t("seller.ledger_replay"))] : [];
 }
 
 // A period by its first day (UTC): "12 May 2026", "week of 11 May 2026", "May 2026".
