@@ -32,6 +32,11 @@ Socket.IO when N > 1; each worker is this script, so the senders' raised chat li
 fresh PostgreSQL database (`--workers-db sqlite`: SQLite) and a flushed Redis database, side by
 side in one run, with each process's CPU in the JSON; without it, the embedded server as above.
 
+`--show-metrics on off` runs Shopcast, for each, with the show report's collection (viewer
+sessions, card views, likes per second: ChatConfig.show_metrics) on or off, side by side in one
+run, and tells the server CPU per 1k deliveries of "on" against "off" in % (issue 14's target:
+under 5 % more); without it, ChatConfig's default (and the table and JSON as before).
+
 Prints a table and writes bench/results/chat.json (`--out` elsewhere), with the machine, the
 commit and the time of the run.
 """
@@ -78,7 +83,9 @@ TEXT = re.compile(r"bench \d+ \d+")
 # -- the servers under test --------------------------------------------------------------------
 
 
-def shopcast_app(folder: str, port: int, pool: Pool | None = None) -> web.Application:
+def shopcast_app(
+    folder: str, port: int, pool: Pool | None = None, show_metrics: str = ""
+) -> web.Application:
     from chat.config import ChatConfig
     from server.core.store.db import migrate_url
     from server.edge.app import create_app
@@ -89,6 +96,8 @@ def shopcast_app(folder: str, port: int, pool: Pool | None = None) -> web.Applic
     chat = replace(
         ChatConfig(), rate_burst=1000, rate_refill_s=0.001, like_burst=1000, like_refill_s=0.001
     )
+    if show_metrics:  # `--show-metrics on off`: the show report's collection, as told
+        chat = replace(chat, show_metrics=show_metrics == "on")
     if pool is not None:  # one of `shopcast serve --workers N`'s workers, as cli.py makes them
         chat = replace(chat, redis_channel=pool.channel, transports=pool.transports)
     config = Config(
@@ -138,11 +147,11 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def serve(kind: str, port: int, folder: str) -> None:
+def serve(kind: str, port: int, folder: str, show_metrics: str = "") -> None:
     import logging
 
     logging.basicConfig(level=logging.WARNING)
-    app = shopcast_app(folder, port) if kind == "shopcast" else baseline_app()
+    app = shopcast_app(folder, port, None, show_metrics) if kind == "shopcast" else baseline_app()
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
 
 
@@ -178,6 +187,8 @@ def serve_pool(args: argparse.Namespace) -> None:
         k: getattr(args, k.replace("-", "_"))
         for k in ("port", "folder", "database-url", "redis-url", "channel", "secret")
     }
+    if args.show_metrics:
+        flags["show-metrics"] = args.show_metrics[0]
 
     def command(index: int) -> list[str]:
         return processes.script(__file__, "worker", flags | {"worker": index})
@@ -191,7 +202,8 @@ def serve_worker(args: argparse.Namespace, index: int) -> None:
     logging.basicConfig(level=logging.WARNING)
     transports = ("websocket",) if index else ("polling", "websocket")
     pool = Pool(args.database_url, args.redis_url, args.channel, args.secret, index, transports)
-    app = shopcast_app(args.folder, args.port, pool)
+    show_metrics = args.show_metrics[0] if args.show_metrics else ""
+    app = shopcast_app(args.folder, args.port, pool, show_metrics)
     web.run_app(app, host="127.0.0.1", port=args.port, print=None, access_log=None,
                 reuse_port=bool(index) or None)  # fmt: skip
 
@@ -595,11 +607,13 @@ class Run:
     viewers: int
     rate: float  # chat messages per second, all senders together
     workers: int | None = None  # `--workers`: worker processes on a shared database and Redis
+    show_metrics: str | None = None  # `--show-metrics`: "on" or "off"; None: ChatConfig's default
 
     @property
     def name(self) -> str:
         workers = f" --workers {self.workers}" if self.workers else ""
-        return f"{self.server} {self.viewers}x{self.rate:g}{workers}"
+        metrics = f" --show-metrics {self.show_metrics}" if self.show_metrics else ""
+        return f"{self.server} {self.viewers}x{self.rate:g}{workers}{metrics}"
 
 
 async def measure(run: Run, args: argparse.Namespace) -> dict:
@@ -608,6 +622,8 @@ async def measure(run: Run, args: argparse.Namespace) -> dict:
         folder = Path(stack.enter_context(temporary))
         port = processes.free_port()
         flags: dict[str, object] = {"server": run.server, "port": port, "folder": folder}
+        if run.show_metrics:
+            flags["show-metrics"] = run.show_metrics
         role = "server"
         if run.workers:
             role, flags = "pool", flags | await pool_flags(args, stack) | {"workers-n": run.workers}
@@ -625,7 +641,7 @@ async def measure(run: Run, args: argparse.Namespace) -> dict:
         problems = re.findall(r"^(?:WARNING|ERROR|CRITICAL):.*", text, re.M)
         row["server_log_problems"] = len(problems)
         row["server_log_first_problems"] = [line[:300] for line in problems[:5]]
-        return row
+        return row | ({"show_metrics": run.show_metrics} if run.show_metrics else {})
     raise AssertionError("unreachable")  # for type checkers: the stack never swallows errors
 
 
@@ -805,6 +821,12 @@ COLUMNS = [
 
 
 WORKERS_COLUMN = Column("workers", "workers")
+METRICS_COLUMN = Column("metrics", "show_metrics")
+
+
+def shown(rows: list[dict]) -> list[dict]:
+    """The rows as the table shows them: "-" for a setting the run did not choose."""
+    return [row | {k: row.get(k, "-") for k in ("workers", "show_metrics")} for row in rows]
 
 
 def with_workers(rows: list[dict]) -> list[dict]:
@@ -840,6 +862,28 @@ def pool_notes(rows: list[dict]) -> list[str]:
     return lines
 
 
+def metrics_notes(rows: list[dict]) -> list[str]:
+    """What the show report's collection costs, size by size: server CPU per 1k deliveries
+    with it on against off (issue 14's target: under 5 % more)."""
+    lines = []
+    runs = {(r["viewers"], r["msgs_per_s"], r.get("workers"), r.get("show_metrics")): r
+            for r in rows}  # fmt: skip
+    for (viewers, rate, workers, metrics), on in runs.items():
+        off = runs.get((viewers, rate, workers, "off"))
+        if metrics != "on" or off is None:
+            continue
+        cost, base = on["server_cpu_s_per_1k_deliveries"], off["server_cpu_s_per_1k_deliveries"]
+        if cost is None or not base:
+            continue
+        more = (cost - base) / base * 100
+        name = f"shopcast {viewers}x{rate:g}" + (f" --workers {workers}" if workers else "")
+        lines.append(
+            f"{name}: show metrics on {cost:.4f} against off {base:.4f} server CPU s per 1k"
+            f" deliveries: {more:+.1f} % ({'under' if more < 5 else 'NOT under'} the 5 % target)"
+        )
+    return lines
+
+
 def notes(rows: list[dict], args: argparse.Namespace) -> list[str]:
     lines = [
         f"lost: messages an open viewer had not received {args.drain:g} s after the last send"
@@ -860,6 +904,7 @@ def notes(rows: list[dict], args: argparse.Namespace) -> list[str]:
                 f" {'met' if met else 'NOT met'}"
             )
     lines += pool_notes(rows)
+    lines += metrics_notes(rows)
     if args.server_cpus or args.load_cpus:
         lines.append(
             f"{os.cpu_count()} cores; the server on CPUs {args.server_cpus or 'any'}, the load"
@@ -886,7 +931,8 @@ def plan(args: argparse.Namespace) -> list[Run]:
     for v, r in sizes:
         for server in args.servers:
             pools = args.workers if server == "shopcast" and args.workers else [None]
-            runs += [Run(server, v, r, workers) for workers in pools]
+            metrics = args.show_metrics if server == "shopcast" and args.show_metrics else [None]
+            runs += [Run(server, v, r, workers, m) for workers in pools for m in metrics]
     return runs
 
 
@@ -894,12 +940,12 @@ async def main(args: argparse.Namespace) -> None:
     record = Record.begin()
     rows: list[dict] = []
     columns = COLUMNS if not args.workers else [COLUMNS[0], WORKERS_COLUMN, *COLUMNS[1:]]
+    if args.show_metrics:
+        columns = [columns[0], METRICS_COLUMN, *columns[1:]]
     for run in plan(args):
         rows.append(await measure(run, args))
-        report.progress(columns, [row | {"workers": row.get("workers", "-")} for row in rows])
-    print(
-        "\n" + report.table(columns, [row | {"workers": row.get("workers", "-")} for row in rows])
-    )
+        report.progress(columns, shown(rows))
+    print("\n" + report.table(columns, shown(rows)))
     for line in notes(rows, args):
         print(line)
     settings = {k: v for k, v in vars(args).items() if k in SETTINGS}
@@ -910,7 +956,7 @@ async def main(args: argparse.Namespace) -> None:
 
 SETTINGS = ["viewers", "rates", "extra", "servers", "seconds", "likes", "senders",
             "viewers_per_process", "connect_rate", "drain", "server_cpus", "load_cpus",
-            "workers", "workers_db"]  # fmt: skip
+            "workers", "workers_db", "show_metrics"]  # fmt: skip
 
 
 def parse_args() -> argparse.Namespace:
@@ -932,6 +978,10 @@ def parse_args() -> argparse.Namespace:
         " on PostgreSQL + Redis (--workers-db sqlite: SQLite + Redis); default: the embedded"
         " server, one process on SQLite")  # fmt: skip
     add("--workers-db", choices=["postgres", "sqlite"], default="postgres")
+    add("--show-metrics", nargs="+", choices=["on", "off"], default=None,
+        help="run Shopcast with the show report's collection on and/or off (ChatConfig."
+        "show_metrics), side by side, with server CPU per 1k deliveries against each other;"
+        " default: ChatConfig's default")  # fmt: skip
     add("--pg-admin-url", default=backends.PG_ADMIN_URL,
         help="where a --workers run's database is created and dropped")  # fmt: skip
     add("--redis-url", default=backends.REDIS_URL)
@@ -952,7 +1002,7 @@ def parse_args() -> argparse.Namespace:
 if __name__ == "__main__":
     args = parse_args()
     if args.role == "server":
-        serve(args.server, args.port, args.folder)
+        serve(args.server, args.port, args.folder, (args.show_metrics or [""])[0])
     elif args.role == "pool":
         serve_pool(args)
     elif args.role == "worker":
