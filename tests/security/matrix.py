@@ -228,9 +228,14 @@ HTTP_MATRIX: dict[str, Row] = {
         platform_mod="ok",
         admin="ok",
     ),
-    # replays: public reads (this show is live, so it has none yet); the switch is its host's
-    "GET /api/streams/{id}/replay": row("409 replay_not_ended"),
-    "GET /api/streams/{id}/replay/chat": row("409 replay_not_ended"),
+    # replays: public reads (this show is live, so it has none yet, but its host and staff get
+    # its rewind); a public link to a live show finds nothing; the switch is its host's
+    "GET /api/streams/{id}/replay": row(
+        "409 replay_not_ended", host="ok", platform_mod="ok", coach="ok", admin="ok"
+    ),
+    "GET /api/streams/{id}/replay/chat": row(
+        "409 replay_not_ended", host="ok", platform_mod="ok", coach="ok", admin="ok"
+    ),
     "GET /api/streams/{id}/replay/media": row("409 replay_not_ended"),
     "GET /api/replays": row("ok"),
     # show reports: the show's host, sellers with products in it, staff (coaches, admins)
