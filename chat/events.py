@@ -17,6 +17,7 @@ class ClientEvent(StrEnum):
     PIN_PRODUCT = "pin_product"
     UNPIN_PRODUCT = "unpin_product"
     BUY = "buy"
+    CHECKOUT = "checkout"  # {idempotency_key, coupon?, pay?}: the buyer's cart in this show
     ANSWER_QUESTION = "answer_question"
     PIN_MESSAGE = "pin_message"
     UNPIN_MESSAGE = "unpin_message"
@@ -86,6 +87,7 @@ DELETE_MESSAGE = ClientEvent.DELETE_MESSAGE
 PIN_PRODUCT = ClientEvent.PIN_PRODUCT
 UNPIN_PRODUCT = ClientEvent.UNPIN_PRODUCT
 BUY = ClientEvent.BUY
+CHECKOUT = ClientEvent.CHECKOUT
 ANSWER_QUESTION = ClientEvent.ANSWER_QUESTION
 PIN_MESSAGE = ClientEvent.PIN_MESSAGE
 UNPIN_MESSAGE = ClientEvent.UNPIN_MESSAGE

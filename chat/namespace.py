@@ -34,7 +34,7 @@ from chat.permissions import Action, may_attempt, standing
 from chat.room_base import Member, stream_ref
 from chat.rules import clean_message
 from server.contract.deals import NewDeal
-from server.contract.orders import Buy
+from server.contract.orders import Buy, Checkout
 from server.contract.payloads import (
     EndDeal,
     Join,
@@ -55,7 +55,11 @@ from server.contract.serializers import (
 from server.core.auth import session_cookie
 from server.core.domain.error_codes import DealCode, RoomCode, StreamCode
 from server.core.domain.errors import Conflict, DomainError, NotFound
+from server.core.domain.payments import PaymentMethodRequired
+from server.core.domain.roles import Principal
 from server.core.domain.streams import StreamStatus, check_language
+from server.core.services.checkout import check_out
+from server.core.services.orders import Purchase
 from server.core.store.rows import ChatMessage, Stream, utcnow
 
 logger = logging.getLogger(__name__)
@@ -211,10 +215,40 @@ class StreamNamespace(ModerationEvents, DomainEventsRoom):
         purchase = await services.orders.place(
             principal, stream_id, request.items, request.idempotency_key, request.coupon
         )
-        placed = purchase.order
-        if request.pay:
-            placed = await services.lifecycle.pay(principal, placed.id)
-        return ok(order=order_view(placed), created=purchase.created)
+        return await self._placed(principal, purchase, request.pay)
+
+    @acked
+    async def on_checkout(self, sid: str, data: Any) -> Ack:
+        """Check out the buyer's cart in this show: the same rules and answer as
+        POST /api/streams/{id}/cart/checkout, over the connection the buyer already has."""
+        stream_id, principal = self._joined_as(sid)
+        request = Checkout.parse(data).request()
+        self._buy_limiter.check(principal.subject)
+        services = self._services
+        purchase = await check_out(
+            services.carts,
+            services.orders,
+            principal,
+            stream_id,
+            request.idempotency_key,
+            request.coupon,
+        )
+        return await self._placed(principal, purchase, request.pay)
+
+    async def _placed(self, principal: Principal, purchase: Purchase, pay: bool) -> Ack:
+        """The order as placed, paid when asked; with the provider's `next_action` when the
+        buyer has a step to do (3-D Secure), as the HTTP door answers 202."""
+        answer = ok(order=order_view(purchase.order), created=purchase.created)
+        if not pay:
+            return answer
+        try:
+            paid = await self._services.lifecycle.pay_with(principal, purchase.order.id)
+        except PaymentMethodRequired:  # the page pays it with the card (docs/protocol.md)
+            return answer
+        if paid.action is not None:
+            action = paid.action.to_payload()
+            return ok(order=order_view(paid.order), created=purchase.created, next_action=action)
+        return ok(order=order_view(paid.order), created=purchase.created)
 
     @acked
     async def on_start_deal(self, sid: str, data: Any) -> Ack:

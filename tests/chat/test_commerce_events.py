@@ -114,3 +114,34 @@ async def test_three_products_stay_pinned_and_a_fourth_lets_the_oldest_go(runnin
     assert state["pins"] == [] and state["pinned"] is None
     for client in (host, viewer):
         await client.disconnect()
+
+
+async def test_the_cart_is_checked_out_over_the_room_connection(running) -> None:
+    show = await factory.show(running, stocks=(5, 3))
+    await factory.go_live(running, show.stream_id)
+    buyer, buyer_events, _ = await joined(running, show.viewer, show.stream_id, "order_confirmed")
+    cart = f"/api/streams/{show.stream_id}/cart/items"
+    for product_id, quantity in zip(show.product_ids, (2, 1), strict=True):
+        status, body = await running.call(
+            "PUT", cart, show.viewer, json={"product_id": product_id, "quantity": quantity}
+        )
+        assert status == 200, body
+
+    refused = await buyer.call("checkout", {"idempotency_key": 7})
+    assert refused["error"]["code"] == "bad_idempotency_key"  # as the HTTP door says
+    ack = await buyer.call("checkout", {"idempotency_key": "cart-tap-0001", "pay": True})
+    assert ack["ok"] and ack["created"], ack
+    order = ack["order"]
+    assert order["status"] == "paid" and "next_action" not in ack
+    assert sorted((line["product_id"], line["quantity"]) for line in order["lines"]) == sorted(
+        zip(show.product_ids, (2, 1), strict=True)
+    )
+    assert (await buyer_events.next("order_confirmed"))["order"]["id"] == order["id"]
+    status, body = await running.call("GET", f"/api/streams/{show.stream_id}/cart", show.viewer)
+    assert (status, body["items"]) == (200, [])  # emptied
+
+    again = await buyer.call("checkout", {"idempotency_key": "cart-tap-0001", "pay": True})
+    assert again["ok"] and not again["created"] and again["order"]["id"] == order["id"], again
+    empty = await buyer.call("checkout", {"idempotency_key": "cart-tap-0002"})
+    assert empty["error"]["code"] == "cart_empty"
+    await buyer.disconnect()

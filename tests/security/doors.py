@@ -377,6 +377,13 @@ async def _buy_event(world: World, role: str) -> Any:
     return _item(world) | {"idempotency_key": key()}
 
 
+@event("checkout")
+async def _checkout_event(world: World, role: str) -> Any:
+    """With one item in the role's cart first (where the role may have a cart)."""
+    await world.call("PUT", f"/api/streams/{world.show}/cart/items", role, json=_item(world))
+    return {"idempotency_key": key()}
+
+
 @event("pin_product")
 async def _pin_product(world: World, role: str) -> Any:
     return {"product_id": world.products[0]}

@@ -370,6 +370,9 @@ EVENT_MATRIX: dict[str, Row] = {
     "like": row("ok", none="auth_required", forged="refused bad_token"),
     "product_seen": row("ok", forged="refused bad_token"),  # a card view: anyone who watches
     "buy": row("ok", none="auth_required", forged="refused bad_token", guest="account_required"),
+    "checkout": row(
+        "ok", none="auth_required", forged="refused bad_token", guest="account_required"
+    ),
     # the stream's staff: its host, its appointed moderators, platform moderators, admins
     "set_modes": row(
         "forbidden",

@@ -465,6 +465,19 @@ class OrderService:
             stock = await _stock_of(session, {line.product_id for line in order.lines})
         return Purchase(order=order, created=False, stock=stock)
 
+    async def placed_under(self, principal: Principal, stream_id: int, key: str) -> Purchase | None:
+        """The order this buyer placed in this show under `key`, if any."""
+        buyer_id = _buyer(principal)
+        async with self._db.reading() as session:
+            order = await session.scalar(
+                select(Order).where(
+                    Order.buyer_id == buyer_id,
+                    Order.idempotency_key == key,
+                    Order.stream_id == stream_id,
+                )
+            )
+        return None if order is None else Purchase(order=order, created=False)
+
     async def get_by_id(self, order_id: int) -> Order:
         async with self._db.reading() as session:
             order = await session.get(Order, order_id)

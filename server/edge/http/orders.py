@@ -17,7 +17,9 @@ from server.contract.serializers import cart_view, deal_view, order_view
 from server.core.domain.orders import Item
 from server.core.domain.payments import PaymentAction, PaymentMethodRequired
 from server.core.domain.roles import Principal
+from server.core.services.checkout import check_out
 from server.core.services.order_lifecycle import Payment
+from server.core.services.orders import Purchase
 from server.core.store.rows import utcnow
 from server.edge.http.context import SERVICES
 from server.edge.http.errors import read_json
@@ -62,13 +64,11 @@ async def put_cart_item(request: web.Request) -> web.Response:
 async def checkout(request: web.Request) -> web.Response:
     who = principal(request)
     req = Checkout.parse(await read_json(request)).request()
-    stream_id = path_id(request)
-    items = await request.app[SERVICES].carts.as_items(who, stream_id)
-    response = await _placed(
-        request, who, stream_id, items, req.idempotency_key, req.coupon, req.pay
+    services = request.app[SERVICES]
+    purchase = await check_out(
+        services.carts, services.orders, who, path_id(request), req.idempotency_key, req.coupon
     )
-    await request.app[SERVICES].carts.clear(who, stream_id)
-    return response
+    return await _answer(request, who, purchase, req.pay)
 
 
 async def _placed(
@@ -80,8 +80,15 @@ async def _placed(
     coupon: str | None,
     pay: bool,
 ) -> web.Response:
+    purchase = await request.app[SERVICES].orders.place(who, stream_id, items, key, coupon)
+    return await _answer(request, who, purchase, pay)
+
+
+async def _answer(
+    request: web.Request, who: Principal, purchase: Purchase, pay: bool
+) -> web.Response:
+    """The order as placed, paid when asked (202 with `next_action` when the buyer has a step)."""
     services = request.app[SERVICES]
-    purchase = await services.orders.place(who, stream_id, items, key, coupon)
     status = 201 if purchase.created else 200
     if not pay:
         return web.json_response(order_view(purchase.order), status=status)

@@ -377,6 +377,11 @@ async def test_the_cart_checks_out_as_one_order(running) -> None:
     assert order["total_minor"] == 2 * 1999 + 2000
     _, empty = await running.call("GET", cart, show.viewer)
     assert empty["items"] == []
+    # A retry whose first answer was lost finds the cart empty: it gets the first order.
+    status, again = await running.call(
+        "POST", f"{cart}/checkout", show.viewer, json={"idempotency_key": checkout_key, "pay": True}
+    )
+    assert (status, again["id"], again["status"]) == (200, order["id"], "paid")
     status, body = await running.call(
         "POST", f"{cart}/checkout", show.viewer, json={"idempotency_key": key()}
     )
