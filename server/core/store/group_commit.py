@@ -16,6 +16,10 @@ Each job keeps the guarantees it had alone:
 - a job that failed for a reason of the database's (a deadlock between two nodes' batches, a
   serialization failure) is run once more alone, in its own transaction.
 
+One writer per process carries the batches, one after another: a node's order writes use one
+connection at a time (the others stay free for reads), and under a light load a batch is one
+job, as before.
+
 SQLite keeps one transaction per job (`Database.writing`): its writer is one connection behind
 a lock, and its driver's SAVEPOINTs need a transaction mode the rest of the app does not use.
 """
