@@ -219,6 +219,8 @@ class ShowReports:
         """Listener on the services' events: a show that ended gets its report stored, and
         an order of an ended show (bought from its replay, paid, refunded) updates it."""
         if isinstance(event, StreamStatusChanged) and event.status == StreamStatus.ENDED:
+            if (await self._stream(event.stream_id)).started_at is None:
+                return  # ended before it ever went live: there is nothing to report
             async with self._writing:
                 await self.metrics.flush()
                 await self.finish(event.stream_id)

@@ -170,6 +170,17 @@ async def test_who_may_read_a_report(running) -> None:
     assert (status, body["error"]["code"]) == (404, "stream_not_found")
 
 
+async def test_a_show_ended_before_it_went_live_has_no_report_and_logs_no_fault(
+    running, caplog: pytest.LogCaptureFixture
+) -> None:
+    show = await factory.show(running)
+    status, body = await running.call("POST", f"/api/streams/{show.stream_id}/end", show.host)
+    assert status == 200, body
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    status, body = await running.call("GET", REPORT.format(show.stream_id), show.host)
+    assert (status, body["error"]["code"]) == (409, "report_not_started")
+
+
 async def test_csv_and_charts(running) -> None:
     show, _, _ = await drive_show([running])
     await final_report(running, show.host, show.stream_id, 4, settled(show))
