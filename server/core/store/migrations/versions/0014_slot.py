@@ -1,0 +1,19 @@
+"""slot 14: reserved for a change being built in parallel (filled in by its owner)
+
+Revision ID: 0014
+Revises: 0013
+Create Date: 2026-12-03 18:45:00.000000
+"""
+
+revision = "0014"
+down_revision = "0013"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
