@@ -217,6 +217,7 @@ class RoomCode(StrEnum):
     HELD_NOT_FOUND = "held_not_found"
     SENDER_SANCTIONED = "sender_sanctioned"
     UNAVAILABLE = "unavailable"
+    FOLLOWERS_ONLY = "followers_only"
 
 
 class ReportCode(StrEnum):
@@ -258,6 +259,111 @@ class ReviewCode(StrEnum):
     NOT_THE_HOST = "not_the_host"
 
 
+class OfferCode(StrEnum):
+    """The seller–influencer marketplace: offers, hosts joining them, line-ups through them,
+    and commission statements."""
+
+    BAD_OFFER = "bad_offer"
+    BAD_CATEGORY = "bad_category"
+    BAD_JOIN_POLICY = "bad_join_policy"
+    BAD_DECISION = "bad_decision"
+    BAD_MONTH = "bad_month"
+    OFFER_NOT_FOUND = "offer_not_found"
+    OFFER_CLOSED = "offer_closed"
+    OFFER_ALREADY_JOINED = "offer_already_joined"
+    OFFER_NOT_IN_COUNTRY = "offer_not_in_country"
+    OFFER_NOT_IN_LANGUAGE = "offer_not_in_language"
+    MEMBERSHIP_NOT_FOUND = "membership_not_found"
+    MEMBERSHIP_DECIDED = "membership_decided"
+    PRODUCT_NOT_JOINED = "product_not_joined"
+
+
+class AddressCode(StrEnum):
+    """Buyers' shipping addresses and profiles (server/core/domain/addresses.py)."""
+
+    BAD_ADDRESS = "bad_address"
+    UNSUPPORTED_COUNTRY = "unsupported_country"
+    BAD_POSTAL_CODE = "bad_postal_code"
+    BAD_REGION = "bad_region"
+    BAD_PHONE = "bad_phone"
+    ADDRESS_NOT_FOUND = "address_not_found"
+    TOO_MANY_ADDRESSES = "too_many_addresses"
+
+
+class ShippingCode(StrEnum):
+    """Where shops ship and for how much (server/core/domain/shipping.py)."""
+
+    BAD_RATES = "bad_rates"
+    BAD_FEE = "bad_fee"
+    DUPLICATE_COUNTRY = "duplicate_country"
+    MIXED_CURRENCIES = "shipping_currency_mismatch"
+    NOT_SHIPPED_TO_COUNTRY = "not_shipped_to_country"
+    ADDRESS_REQUIRED = "address_required"
+
+
+class GiveawayCode(StrEnum):
+    """Giveaways: their terms, who may enter, the draw."""
+
+    BAD_PRIZE = "bad_prize"
+    BAD_ENTRY_WINDOW = "bad_entry_window"
+    BAD_ELIGIBILITY = "bad_eligibility"
+    BAD_KEYWORD = "bad_keyword"
+    BAD_WINNERS = "bad_winners"
+    FOLLOWERS_UNAVAILABLE = "followers_unavailable"
+    GIVEAWAY_NOT_FOUND = "giveaway_not_found"
+    GIVEAWAY_RUNNING = "giveaway_running"
+    GIVEAWAY_CLOSED = "giveaway_closed"
+    NOT_ELIGIBLE = "not_eligible"
+    KEYWORD_ENTRY = "keyword_entry"
+
+
+class PollCode(StrEnum):
+    """Polls: their question and options, votes."""
+
+    BAD_QUESTION = "bad_question"
+    BAD_POLL_OPTIONS = "bad_poll_options"
+    BAD_POLL_DURATION = "bad_poll_duration"
+    BAD_CHOICE = "bad_choice"
+    POLL_NOT_FOUND = "poll_not_found"
+    POLL_RUNNING = "poll_running"
+    POLL_CLOSED = "poll_closed"
+    ALREADY_VOTED = "already_voted"
+
+
+class AuctionCode(StrEnum):
+    """Auctions of a show: their terms, bids and results (docs/protocol.md "Auctions")."""
+
+    AUCTION_NOT_FOUND = "auction_not_found"
+    AUCTION_RUNNING = "auction_running"
+    AUCTION_ENDED = "auction_ended"
+    BID_TOO_LOW = "bid_too_low"
+    ALREADY_LEADING = "already_leading"
+    OWN_AUCTION = "own_auction"
+    BIDDER_BANNED = "bidder_banned"
+    BIDDER_MUTED = "bidder_muted"
+    BIDDER_REMOVED = "bidder_removed"
+    BUY_NOW_UNAVAILABLE = "buy_now_unavailable"
+    BAD_BID_AMOUNT = "bad_bid_amount"
+    BAD_AUCTION_TERMS = "bad_auction_terms"
+    BAD_INCREMENT = "bad_increment"
+    BAD_AUCTION_DURATION = "bad_auction_duration"
+    BAD_RESERVE = "bad_reserve"
+    BAD_BUY_NOW = "bad_buy_now"
+    BAD_BID_KEY = "bad_bid_key"
+
+
+class FollowCode(StrEnum):
+    """Following hosts, "remind me", unsubscribing and password resets (issue 18)."""
+
+    NOT_A_HOST = "not_a_host"
+    OWN_FOLLOW = "own_follow"
+    NOT_REMINDABLE = "not_remindable"
+    BAD_UNSUBSCRIBE_LINK = "bad_unsubscribe_link"
+    RESET_LINK_INVALID = "reset_link_invalid"
+    RESET_LINK_USED = "reset_link_used"
+    RESET_LINK_EXPIRED = "reset_link_expired"
+
+
 ErrorCode: TypeAlias = (
     GeneralCode
     | AuthCode
@@ -273,5 +379,12 @@ ErrorCode: TypeAlias = (
     | ReplayCode
     | ReportCode
     | ReviewCode
+    | AuctionCode
+    | OfferCode
+    | AddressCode
+    | ShippingCode
+    | GiveawayCode
+    | PollCode
+    | FollowCode
 )
 ERROR_CODE_ENUMS: tuple[type[StrEnum], ...] = get_args(ErrorCode)
