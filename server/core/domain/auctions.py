@@ -151,8 +151,10 @@ def decide(terms: AuctionTerms, state: AuctionState, bid: Bid) -> Decision:
     buy_open = buy_now is not None and max(state.price_minor, state.leader_max_minor) < buy_now
     if bid.kind == BidKind.BUY_NOW and not buy_open:
         return Decision(state, AuctionCode.BUY_NOW_UNAVAILABLE)
-    if buy_now is not None and buy_open and (
-        bid.kind == BidKind.BUY_NOW or bid.amount_minor >= buy_now
+    if (
+        buy_now is not None
+        and buy_open
+        and (bid.kind == BidKind.BUY_NOW or bid.amount_minor >= buy_now)
     ):
         bought = replace(
             state,
@@ -306,7 +308,8 @@ def check_bidder(bidder: int, host_id: int, seller_user_id: int | None) -> None:
 
 def _price(value: int, name: str, code: AuctionCode, low: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_PRICE_MINOR:
-        raise ValidationError(f"{name} must be an integer from {low} to {MAX_PRICE_MINOR}", code=code)
+        message = f"{name} must be an integer from {low} to {MAX_PRICE_MINOR}"
+        raise ValidationError(message, code=code)
     return value
 
 
