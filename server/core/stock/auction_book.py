@@ -80,8 +80,9 @@ class AuctionBook(ABC):
     @abstractmethod
     async def remove_bidder(self, auction_id: int, bidder: int) -> None: ...
 
+    @abstractmethod
     async def aclose(self) -> None:
-        """Let go of connections (nothing to do in process)."""
+        """Let go of its connections."""
 
 
 @dataclass
@@ -142,6 +143,9 @@ class MemoryAuctionBook(AuctionBook):
 
     async def remove_bidder(self, auction_id: int, bidder: int) -> None:
         self._entry(auction_id).removed.add(bidder)
+
+    async def aclose(self) -> None:
+        return None
 
     def _entry(self, auction_id: int) -> _Entry:
         entry = self._entries.get(auction_id)

@@ -56,7 +56,9 @@ local function state_of(s)
 end
 """
 
-_OPEN = _PRELUDE + """
+_OPEN = (
+    _PRELUDE
+    + """
 redis.call('DEL', base, base .. ':answers', base .. ':removed')
 redis.call('HSET', base, 'start', ARGV[3], 'ladder', ARGV[4], 'snipe_ms', ARGV[5],
   'sudden', ARGV[6], 'reserve', ARGV[7], 'buy', ARGV[8], 'price', ARGV[9], 'ends', ARGV[10],
@@ -65,8 +67,11 @@ redis.call('HSET', base, 'start', ARGV[3], 'ladder', ARGV[4], 'snipe_ms', ARGV[5
 redis.call('EXPIRE', base, ARGV[15])
 return 1
 """
+)
 
-_BID = _PRELUDE + """
+_BID = (
+    _PRELUDE
+    + """
 local bidder, amount, kind = tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local maxv, key = tonumber(ARGV[6]), ARGV[7]
 local s = load()
@@ -139,8 +144,11 @@ redis.call('HSET', answers, ARGV[3] .. ':' .. key, answer)
 redis.call('EXPIRE', answers, ARGV[8])
 return answer
 """
+)
 
-_STOP = _PRELUDE + """
+_STOP = (
+    _PRELUDE
+    + """
 local s = load()
 if s == nil then return 'missing' end
 local now = now_ms()
@@ -150,19 +158,26 @@ if not over(s, now) then
 end
 return state_of(s)
 """
+)
 
-_CLOSE = _PRELUDE + """
+_CLOSE = (
+    _PRELUDE
+    + """
 local s = load()
 if s == nil or s.closed == 1 or not over(s, now_ms()) then return '' end
 redis.call('HSET', base, 'closed', 1)
 return state_of(s)
 """
+)
 
-_STATE = _PRELUDE + """
+_STATE = (
+    _PRELUDE
+    + """
 local s = load()
 if s == nil then return '' end
 return state_of(s)
 """
+)
 
 
 class RedisAuctionBook(AuctionBook):
