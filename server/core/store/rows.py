@@ -450,3 +450,336 @@ class ShowReport(Base):
     stream_id: Mapped[int] = mapped_column(ForeignKey("streams.id"), primary_key=True)
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     body: Mapped[str] = mapped_column(Text)
+
+
+# -- buyers: profiles, addresses, shipping --------------------------------------------------
+
+
+class BuyerProfile(Base):
+    """A buyer's preferences: the language of the pages and the country they buy from (the
+    viewer page says before the tap when a shop does not ship there)."""
+
+    __tablename__ = "buyer_profiles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    language: Mapped[str | None] = mapped_column(String(2))
+    country: Mapped[str | None] = mapped_column(String(2))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ShippingAddress(Base):
+    """A buyer's address, in its country's format (server/core/domain/addresses.py). Orders
+    keep a copy of the address they ship to: editing or deleting one changes no order."""
+
+    __tablename__ = "shipping_addresses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    line1: Mapped[str] = mapped_column(String(120))
+    line2: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    city: Mapped[str] = mapped_column(String(80))
+    region: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    postal_code: Mapped[str] = mapped_column(String(16))
+    country: Mapped[str] = mapped_column(String(2))
+    phone: Mapped[str] = mapped_column(String(24), default="", server_default="")
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ShippingRateRow(Base):
+    """Where a shop ships: one fee per country, in the shop's shipping currency."""
+
+    __tablename__ = "shipping_rates"
+    __table_args__ = (CheckConstraint("fee_minor >= 0", name="fee_not_negative"),)
+
+    seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id"), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    fee_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+
+
+class OrderShipping(Base):
+    """Where an order goes: the address as it was when bought (JSON of its fields), and what
+    shipping added to the order's total (the sum of its lines)."""
+
+    __tablename__ = "order_shipping"
+
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), primary_key=True)
+    address: Mapped[str] = mapped_column(Text)
+    country: Mapped[str] = mapped_column(String(2))
+    fee_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+
+
+class OrderShippingLine(Base):
+    """One shop's shipping fee in an order."""
+
+    __tablename__ = "order_shipping_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id"))
+    fee_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+
+
+# -- the seller–influencer marketplace (server/core/domain/offers.py) ---------------------------
+
+
+class Offer(Base):
+    """A shop's offer to hosts: one product (or all, `product_id` None) at a commission rate."""
+
+    __tablename__ = "offers"
+    __table_args__ = (CheckConstraint("rate_bp >= 0 AND rate_bp <= 10000", name="rate_bp"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id"), index=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"), index=True)
+    rate_bp: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(16), default="other", server_default="other")
+    # Comma-separated ISO codes; "" for every country / every show language.
+    countries: Mapped[str] = mapped_column(Text, default="", server_default="")
+    languages: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    policy: Mapped[str] = mapped_column(String(16))  # open, approval
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    seller: Mapped[Seller] = relationship(lazy="joined")
+    product: Mapped[Product | None] = relationship(lazy="joined")
+
+
+class OfferMember(Base):
+    """A host who joined an offer (or applied to): one row per host and offer."""
+
+    __tablename__ = "offer_members"
+
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"), primary_key=True)
+    host_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    status: Mapped[str] = mapped_column(String(16))  # pending, approved, rejected
+    country: Mapped[str | None] = mapped_column(String(2))  # as the host said when joining
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# -- following and notifications (issue 18) ---------------------------------------------------
+
+
+class Follow(Base):
+    """A signed-in viewer follows a host: told when the host goes live."""
+
+    __tablename__ = "follows"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    host_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ShowReminder(Base):
+    """A viewer asked to be reminded: emailed at the show's scheduled time."""
+
+    __tablename__ = "show_reminders"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    stream_id: Mapped[int] = mapped_column(ForeignKey("streams.id"), primary_key=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class EmailOptOut(Base):
+    """An account that unsubscribed (the link in every email): no more follow or reminder
+    emails. Password resets, which the owner asks for, still go."""
+
+    __tablename__ = "email_opt_outs"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ShowAnnouncement(Base):
+    """A show's followers (`kind` live) or reminded viewers (`kind` reminder) were queued their
+    notifications: once per show, whichever node got there first."""
+
+    __tablename__ = "show_announcements"
+
+    stream_id: Mapped[int] = mapped_column(ForeignKey("streams.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    recipients: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class Notification(Base):
+    """One message waiting to go, or gone: an email to an account or a webhook to a URL.
+    A node claims due ones (`due_at`), leasing them forward while it sends; a failure moves
+    `due_at` by the backoff, and after the last attempt the status is `failed`."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))  # email, webhook
+    kind: Mapped[str] = mapped_column(String(24))  # host_live, reminder, password_reset
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    stream_id: Mapped[int | None] = mapped_column(ForeignKey("streams.id"))
+    target: Mapped[str] = mapped_column(String(2000), default="", server_default="")
+    body: Mapped[str] = mapped_column(Text, default="", server_default="")
+    status: Mapped[str] = mapped_column(String(16), default="queued", server_default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    last_error: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PasswordReset(Base):
+    """An emailed reset link: only the SHA-256 of its token is kept; used once, before expiry."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# -- giveaways and polls (issue 16) ----------------------------------------------------------
+
+
+class Giveaway(Base):
+    """A show's giveaway (server/core/domain/giveaways.py): the seed stays secret until the draw
+    (`drawn_at`); `commitment` is published from the start; `winners` the JSON list drawn."""
+
+    __tablename__ = "giveaways"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stream_id: Mapped[int] = mapped_column(ForeignKey("streams.id"), index=True)
+    prize_product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
+    prize_text: Mapped[str | None] = mapped_column(String(120))
+    eligibility: Mapped[str] = mapped_column(String(16))
+    keyword: Mapped[str | None] = mapped_column(String(30))
+    winner_count: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[str] = mapped_column(String(64))
+    commitment: Mapped[str] = mapped_column(String(64))
+    opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    drawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    entrants: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # counted
+    winners: Mapped[str | None] = mapped_column(Text)
+
+
+class GiveawayEntry(Base):
+    """One entry per account and giveaway, whichever node took it (the unique constraint)."""
+
+    __tablename__ = "giveaway_entries"
+    __table_args__ = (UniqueConstraint("giveaway_id", "entrant", name="giveaway_entrant"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    giveaway_id: Mapped[int] = mapped_column(ForeignKey("giveaways.id"), index=True)
+    entrant: Mapped[str] = mapped_column(String(40))  # u:<id>
+    counted: Mapped[bool] = mapped_column(Boolean)  # not a banned or shadow-banned person's
+    way: Mapped[str] = mapped_column(String(8))  # tap, keyword
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))  # a winner's prize
+
+
+class Poll(Base):
+    """A show's poll; `results` the final JSON results, stored when it closes."""
+
+    __tablename__ = "polls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stream_id: Mapped[int] = mapped_column(ForeignKey("streams.id"), index=True)
+    question: Mapped[str] = mapped_column(String(200))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    results: Mapped[str | None] = mapped_column(Text)
+
+    options: Mapped[list[PollChoice]] = relationship(
+        lazy="selectin", order_by="PollChoice.position"
+    )
+
+
+class PollChoice(Base):
+    """An option of a poll and its votes so far (one conditional UPDATE per vote)."""
+
+    __tablename__ = "poll_options"
+
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str | None] = mapped_column(String(80))
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
+    votes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class PollVote(Base):
+    """One vote per voter (and per guest device) and poll, on any node."""
+
+    __tablename__ = "poll_votes"
+    __table_args__ = (
+        UniqueConstraint("poll_id", "voter", name="poll_voter"),
+        UniqueConstraint("poll_id", "device", name="poll_device"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id"), index=True)
+    voter: Mapped[str] = mapped_column(String(40))
+    device: Mapped[str | None] = mapped_column(String(64))  # a guest's fingerprint
+    position: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# -- auctions (server/core/domain/auctions.py, server/core/services/auctions.py) ---------------
+
+
+class Auction(Base):
+    """An auction of a line-up product (or one variant) in a show. While it runs, its bids are
+    decided in the auction book (server/core/stock/auction_book*.py); its result is written here
+    when it ends. `ladder`: JSON [[from_minor, increment_minor], ...]; `offered`: JSON list of
+    the bidders the item was offered to (the winner first, then each second chance)."""
+
+    __tablename__ = "auctions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stream_id: Mapped[int] = mapped_column(ForeignKey("streams.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    variant_id: Mapped[int] = mapped_column(ForeignKey("product_variants.id"))
+    currency: Mapped[str] = mapped_column(String(3))
+    start_minor: Mapped[int] = mapped_column(BigInteger)
+    ladder: Mapped[str] = mapped_column(Text)
+    duration_s: Mapped[int] = mapped_column(Integer)
+    anti_snipe_s: Mapped[int] = mapped_column(Integer)
+    sudden_death: Mapped[bool] = mapped_column(Boolean, default=False)
+    reserve_minor: Mapped[int | None] = mapped_column(BigInteger)
+    buy_now_minor: Mapped[int | None] = mapped_column(BigInteger)
+    unpaid: Mapped[str] = mapped_column(String(16))  # second_chance | unsold
+    status: Mapped[str] = mapped_column(String(16))  # running | ended
+    started_by: Mapped[int | None] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # as planned, then final
+    result: Mapped[str | None] = mapped_column(String(16))  # sold, reserve_not_met, no_bids, unsold
+    price_minor: Mapped[int | None] = mapped_column(BigInteger)
+    winner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    bids: Mapped[int] = mapped_column(Integer, default=0)
+    offered: Mapped[str] = mapped_column(Text, default="[]")
+
+
+class AuctionBid(Base):
+    """Every bid the book decided, accepted or refused, at the book's time (`at`) and in its
+    order (`seq`): the audit log, which replays through the domain rules to the result."""
+
+    __tablename__ = "auction_bids"
+    __table_args__ = (UniqueConstraint("auction_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    auction_id: Mapped[int] = mapped_column(ForeignKey("auctions.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    bidder_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(8))  # bid, max, buy_now
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    max_minor: Mapped[int | None] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    code: Mapped[str | None] = mapped_column(String(32))  # None: accepted
+    price_minor: Mapped[int] = mapped_column(BigInteger)  # the price after it
+    leader_id: Mapped[int | None] = mapped_column(Integer)  # the leader after it
