@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from server.core.store.rows import FlashDeal, Order
+from server.core.domain.auctions import AuctionState
+from server.core.store.rows import Auction, FlashDeal, Order
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +89,23 @@ class ReplayChanged:
     taken_down: bool
 
 
+class AuctionChange(StrEnum):
+    STARTED = "started"
+    BID = "bid"  # a bid moved the price, the lead or the end
+    ENDED = "ended"  # the result is in (sold, reserve not met, no bids)
+    OFFERED = "offered"  # the winner did not pay: offered to the next bidder, or unsold
+
+
+@dataclass(frozen=True)
+class AuctionChanged:
+    """An auction's state as its book decided it (`leader_name` unmasked: the room masks it)."""
+
+    auction: Auction
+    state: AuctionState
+    leader_name: str | None
+    change: AuctionChange
+
+
 DomainEvent = (
     PurchasePlaced
     | OrderChanged
@@ -96,6 +114,7 @@ DomainEvent = (
     | ProductPinned
     | ProductUnpinned
     | ReplayChanged
+    | AuctionChanged
 )
 Listener = Callable[[DomainEvent], Awaitable[None]]
 
