@@ -11,7 +11,8 @@ The rules, in order:
 2. A buy-it-now (or a bid at or above the buy-it-now price) while the price and the leader's
    maximum are below it wins at that price and ends the auction at once.
 3. A bid must be at least the starting price (no bid yet) or the price plus the increment of its
-   band (`increment`). Every bid is also a maximum: `max_minor` (a proxy bid), else its amount.
+   band (`increment`). Every bid is also a maximum: `max_minor` (a proxy bid), else its amount;
+   a maximum bid (`BidKind.MAX`) bids at least that minimum by itself while its maximum allows.
 4. The leader may only raise their own maximum (the price stays).
 5. A newcomer whose maximum beats the leader's takes the lead at the leader's maximum plus one
    increment (capped by their own maximum, never below their amount); otherwise the leader's
@@ -166,22 +167,26 @@ def decide(terms: AuctionTerms, state: AuctionState, bid: Bid) -> Decision:
             ends_at_ms=bid.at_ms,
         )
         return Decision(bought)
-    if bid.amount_minor < state.next_minimum(terms):
-        return Decision(state, AuctionCode.BID_TOO_LOW)
+    minimum = state.next_minimum(terms)
     ceiling = max(bid.amount_minor, bid.max_minor or 0)
+    amount = bid.amount_minor
+    if bid.kind == BidKind.MAX and ceiling >= minimum:
+        amount = max(amount, minimum)  # a maximum bids the next minimum by itself
+    if amount < minimum:
+        return Decision(state, AuctionCode.BID_TOO_LOW)
     outbid = False
     if bid.bidder == state.leader:
         if ceiling <= state.leader_max_minor:
             return Decision(state, AuctionCode.ALREADY_LEADING)
         price, leader, top = state.price_minor, state.leader, ceiling
     elif state.leader is None:
-        price, leader, top = bid.amount_minor, bid.bidder, ceiling
+        price, leader, top = amount, bid.bidder, ceiling
     elif ceiling > state.leader_max_minor:
         answer = state.leader_max_minor + terms.increment(state.leader_max_minor)
-        price, leader, top = max(bid.amount_minor, min(ceiling, answer)), bid.bidder, ceiling
+        price, leader, top = max(amount, min(ceiling, answer)), bid.bidder, ceiling
     else:
         answer = ceiling + terms.increment(ceiling)
-        price = max(bid.amount_minor, min(state.leader_max_minor, answer))
+        price = max(amount, min(state.leader_max_minor, answer))
         leader, top, outbid = state.leader, state.leader_max_minor, True
     reserve = terms.reserve_minor
     if reserve is not None and price < reserve <= top:

@@ -73,6 +73,7 @@ _BID = (
     _PRELUDE
     + """
 local bidder, amount, kind = tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+local asked = amount
 local maxv, key = tonumber(ARGV[6]), ARGV[7]
 local s = load()
 if s == nil then return 'missing' end
@@ -108,6 +109,7 @@ else
   local minimum = price
   if leader >= 0 then minimum = price + increment(price) end
   local ceiling = math.max(amount, maxv)
+  if kind == 'max' and ceiling >= minimum then amount = math.max(amount, minimum) end
   if amount < minimum then
     code = 'bid_too_low'
   elseif bidder == leader and ceiling <= lmax then
@@ -139,7 +141,7 @@ else
   redis.call('HSET', base, 'seq', seq)
 end
 local answer = table.concat({code, price, ends, leader, lmax, bids, ended, extended, outbid, now,
-  seq, amount, kind, maxv}, '|')
+  seq, asked, kind, maxv}, '|')
 redis.call('HSET', answers, ARGV[3] .. ':' .. key, answer)
 redis.call('EXPIRE', answers, ARGV[8])
 return answer
