@@ -26,8 +26,16 @@ from aiortc import (
 )
 from aiortc.clock import current_ntp_time
 from aiortc.jitterbuffer import JitterFrame
-from aiortc.rtcrtpparameters import RTCRtpCodecParameters
-from aiortc.rtp import RtpPacket
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpHeaderExtensionParameters
+from aiortc.rtcrtpreceiver import NackGenerator
+from aiortc.rtp import (
+    RtcpPsfbPacket,
+    RtcpRrPacket,
+    RtcpRtpfbPacket,
+    RtcpSrPacket,
+    RtpPacket,
+    unpack_remb_fci,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +57,10 @@ SENDER_REPORT_FIELDS = (
 # RTCRtpReceiver.__init__ creates this queue; _handle_rtp_packet puts (codec, JitterFrame) on it
 # from the event loop, and the decoder thread started in receive() reads it until None.
 RECEIVER_DECODER_QUEUE = "_RTCRtpReceiver__decoder_queue"
+RECEIVER_NACK_GENERATOR = "_RTCRtpReceiver__nack_generator"
+RECEIVER_RTX_SSRCS = "_RTCRtpReceiver__rtx_ssrc"
+RTCP_PSFB_APP = 15
+RTCP_RTPFB_NACK = 1
 
 
 class _EncodedFrameTap(queue.Queue):
@@ -88,12 +100,15 @@ class _PacketTap:
     def __init__(self, jitter_buffer: Any, sink: PacketSink) -> None:
         self._jitter_buffer = jitter_buffer
         self._sink = sink
+        self.passes: Callable[[RtpPacket], bool] | None = None  # see pass_to_jitter_buffer
 
     def add(self, packet: RtpPacket) -> Any:
         try:
             self._sink(packet, time.perf_counter())
         except Exception:  # a relay fault must not kill the host's receive path
             logger.exception("forwarding an RTP packet failed")
+        if self.passes is not None and not self.passes(packet):
+            return False, None  # JitterBuffer.add's (no PLI, no frame)
         return self._jitter_buffer.add(packet)
 
     def __getattr__(self, name: str) -> Any:
@@ -232,3 +247,114 @@ def answer_as_dtls_server(pc: RTCPeerConnection) -> None:
 def negotiated_codecs(transceiver: RTCRtpTransceiver) -> list[RTCRtpCodecParameters]:
     """The codecs set by setRemoteDescription, most preferred first (the one the peer sends)."""
     return list(transceiver._codecs)
+
+
+# -- simulcast ---------------------------------------------------------------------------------
+
+
+def accept_header_extensions(transceiver: RTCRtpTransceiver, offered: dict[str, int]) -> None:
+    """Negotiate header extensions aiortc does not know (the simulcast rids), with the ids the
+    offer gave them (call between setRemote and createAnswer). aiortc then writes them in the
+    answer and its transport parses them into `packet.extensions`."""
+    current = getattr(transceiver, "_headerExtensions", None)
+    if not isinstance(current, list):
+        raise RuntimeError("aiortc internals moved: RTCRtpTransceiver has no _headerExtensions")
+    known = {ext.uri for ext in current}
+    for uri, ident in offered.items():
+        if uri not in known:
+            current.append(RTCRtpHeaderExtensionParameters(id=ident, uri=uri))
+
+
+class _NackPerSsrc:
+    """Stands in for the receiver's NACK generator: one per SSRC, so the layers' separate
+    sequence spaces do not read as losses of each other. aiortc reads `.missing` right after
+    an `add` that reported a loss: it gets that SSRC's."""
+
+    def __init__(self) -> None:
+        self._generators: dict[int, NackGenerator] = {}
+        self.missing: set[int] = set()
+
+    def add(self, packet: RtpPacket) -> bool:
+        generator = self._generators.get(packet.ssrc)
+        if generator is None:
+            generator = self._generators[packet.ssrc] = NackGenerator()
+        missed = generator.add(packet)
+        self.missing = generator.missing
+        return missed
+
+
+class SimulcastSsrcs:
+    """Which layer (rid) each SSRC of a simulcast host carries, learned from the rid header
+    extensions of its packets (browsers announce no SSRCs with rids)."""
+
+    def __init__(self) -> None:
+        self.rid_of: dict[int, str] = {}
+        self.ssrc_of: dict[str, int] = {}
+
+
+def split_simulcast(receiver: RTCRtpReceiver, ssrcs: SimulcastSsrcs) -> None:
+    """Make one aiortc receiver take a simulcast host's layers: learn each SSRC's rid (and each
+    retransmission SSRC's, so aiortc unwraps them), and keep a NACK generator per SSRC.
+    Call before receive() starts."""
+    handle = getattr(receiver, "_handle_rtp_packet", None)
+    rtx_ssrcs = getattr(receiver, RECEIVER_RTX_SSRCS, None)
+    if not callable(handle) or not isinstance(rtx_ssrcs, dict):
+        raise RuntimeError("aiortc internals moved: RTCRtpReceiver's RTP path is not as pinned")
+    if getattr(receiver, RECEIVER_NACK_GENERATOR, None) is None:
+        raise RuntimeError("aiortc internals moved: RTCRtpReceiver has no NACK generator")
+    setattr(receiver, RECEIVER_NACK_GENERATOR, _NackPerSsrc())
+
+    async def handle_rtp(packet: RtpPacket, arrival_time_ms: int) -> None:
+        extensions = packet.extensions
+        rid = extensions.rtp_stream_id
+        if rid is not None and packet.ssrc not in ssrcs.rid_of:
+            ssrcs.rid_of[packet.ssrc] = rid
+            ssrcs.ssrc_of[rid] = packet.ssrc
+        repaired = extensions.repaired_rtp_stream_id
+        if repaired is not None and packet.ssrc not in rtx_ssrcs and repaired in ssrcs.ssrc_of:
+            rtx_ssrcs[packet.ssrc] = ssrcs.ssrc_of[repaired]
+        await handle(packet, arrival_time_ms)
+
+    receiver._handle_rtp_packet = handle_rtp  # type: ignore[method-assign]
+
+
+def pass_to_jitter_buffer(receiver: RTCRtpReceiver, passes: Callable[[RtpPacket], bool]) -> None:
+    """Only packets `passes` accepts reach the jitter buffer (and so the recording): one layer
+    of a simulcast host. Call after tap_rtp_packets."""
+    tap = getattr(receiver, RECEIVER_JITTER_BUFFER, None)
+    if not isinstance(tap, _PacketTap):
+        raise RuntimeError("tap the receiver's packets before filtering its jitter buffer")
+    tap.passes = passes
+
+
+@dataclass
+class Feedback:
+    """What one viewer's receiver told us since the last read."""
+
+    loss: float | None = None  # the latest receiver report's fraction lost (0..1)
+    remb_bps: int | None = None
+    nacked: int = 0  # packets asked for again
+
+
+def on_receiver_feedback(sender: RTCRtpSender, feedback: Feedback) -> None:
+    """Note each receiver report, REMB and NACK the viewer sends about `sender`'s stream in
+    `feedback`, then let aiortc handle the packet as before."""
+    handle = getattr(sender, "_handle_rtcp_packet", None)
+    if not callable(handle):
+        raise RuntimeError("aiortc internals moved: RTCRtpSender._handle_rtcp_packet is gone")
+
+    async def observe(packet: Any) -> None:
+        if isinstance(packet, RtcpRrPacket | RtcpSrPacket):
+            for report in packet.reports:
+                if report.ssrc == sender._ssrc:
+                    feedback.loss = report.fraction_lost / 256
+        elif isinstance(packet, RtcpRtpfbPacket) and packet.fmt == RTCP_RTPFB_NACK:
+            feedback.nacked += len(packet.lost)
+        elif isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
+            try:
+                feedback.remb_bps = unpack_remb_fci(packet.fci)[0]
+            except ValueError:
+                pass
+        await handle(packet)
+
+    sender._handle_rtcp_packet = observe  # type: ignore[method-assign]

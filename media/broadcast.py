@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from media.egress import Egress
 from media.gop_cache import GopCache, squeezed
 from media.keyframes import KeyframeRequests, starts_keyframe
+from media.layer_selector import AUDIO_ONLY, SelectorConfig
 from media.metrics import EgressCounters, ShowMetrics
 from media.packets import TIMESTAMP_SPACE, ShowPacket
+from media.simulcast_fanout import LayerState, Selection
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class BroadcastConfig:
     gop_cache_packets: int = 2000  # a longer GOP is not cached (about 2 MB)
     gop_cache_age_s: float = 1.5  # an older keyframe is not replayed: ask the host for one
     max_queued_bytes: int = 256 * 1024  # a viewer's socket backlog before it drops to keyframe
+    selector: SelectorConfig = field(default_factory=SelectorConfig)  # simulcast layer choice
+    select_every_s: float = 0.5  # how often each simulcast viewer's layer is chosen again
 
 
 @dataclass
@@ -37,20 +41,23 @@ class _Feed:
     ssrc: int = field(default_factory=lambda: random.getrandbits(32))
     rtx_ssrc: int = field(default_factory=lambda: random.getrandbits(32))
     egresses: dict[str, Egress] = field(default_factory=dict)
-    # The show's timestamps continue across hosts: host timestamp + offset.
-    offset: int = 0
-    rebase: bool = False
+    # The show's timestamps continue across hosts: host timestamp + offset. Each simulcast
+    # layer has its own (its encoder numbers its own timeline): placed by its first arrival.
+    offsets: dict[int, int] = field(default_factory=dict)
     last: tuple[int, float] | None = None  # (last timestamp sent, when it arrived)
 
-    def timestamp(self, host_timestamp: int, arrival: float) -> int:
-        if self.rebase:
-            self.rebase = False
+    def timestamp(self, host_timestamp: int, arrival: float, layer: int = 0) -> int:
+        offset = self.offsets.get(layer)
+        if offset is None:
+            offset = 0
             if self.last is not None:
-                # A new host starts where the last one stopped, plus the time in between.
+                # A new host (or layer) starts where the last one stopped, plus the time in
+                # between.
                 sent, then = self.last
                 ahead = sent + int((arrival - then) * self.clock_rate) + 1
-                self.offset = (ahead - host_timestamp) % TIMESTAMP_SPACE
-        timestamp = (host_timestamp + self.offset) % TIMESTAMP_SPACE
+                offset = (ahead - host_timestamp) % TIMESTAMP_SPACE
+            self.offsets[layer] = offset
+        timestamp = (host_timestamp + offset) % TIMESTAMP_SPACE
         self.last = (timestamp, arrival)
         return timestamp
 
@@ -68,27 +75,34 @@ class Broadcast:
         self._gop = GopCache(config.gop_cache_packets, config.gop_cache_age_s)
         self._metrics = ShowMetrics()
         self._gone = EgressCounters()  # what viewers that left had sent
+        # Simulcast: the host's layers (empty: one layer) and each video viewer's choice.
+        self.layers = LayerState(config.gop_cache_packets, config.gop_cache_age_s)
+        self.selection = Selection(config.selector, config.select_every_s, self.keyframes.request)
 
     def ssrcs(self, kind: str) -> tuple[int, int]:
         """The SSRCs every viewer hears for `kind` (media, retransmission)."""
         feed = self._feeds[kind]
         return feed.ssrc, feed.rtx_ssrc
 
-    def new_host(self, codecs: dict[str, tuple[str, int]]) -> None:
-        """A host (re)starts feeding the show with `codecs` (kind -> mime type, clock rate):
-        viewers still connected resume at its first keyframe, on a timeline moving forward."""
+    def new_host(self, codecs: dict[str, tuple[str, int]], layers: tuple[str, ...] = ()) -> None:
+        """A host (re)starts feeding the show with `codecs` (kind -> mime type, clock rate)
+        and simulcast `layers` (rids, lowest first; none: one layer): viewers still connected
+        resume at its first keyframe, on a timeline moving forward."""
         for kind, feed in self._feeds.items():
             feed.mime_type, feed.clock_rate = codecs.get(kind, (feed.mime_type, feed.clock_rate))
-            feed.rebase = True
+            feed.offsets.clear()
             for egress in feed.egresses.values():
                 egress.live = False
         self._gop.clear()
+        self.layers.new_host(layers)
+        self.selection.new_host(self.layers, self._feeds["video"].egresses)
         if self._feeds["video"].egresses:
             self.keyframes.request()
 
     def add_viewer(self, session_id: str, egresses: list[Egress]) -> None:
         for egress in egresses:
             self._feeds[egress.kind].egresses[session_id] = egress
+        self.selection.add(session_id, egresses, self.layers)
 
     def viewer_connected(self, session_id: str) -> None:
         """The viewer's DTLS is up: give it the cached GOP now rather than at the next packet."""
@@ -102,6 +116,7 @@ class Broadcast:
             egress = feed.egresses.pop(session_id, None)
             if egress is not None:
                 self._gone.add(egress.counters())
+        self.selection.remove(session_id)
 
     @property
     def viewer_count(self) -> int:
@@ -111,6 +126,8 @@ class Broadcast:
         self, kind: str, seq: int, timestamp: int, marker: bool, payload: bytes, arrival: float
     ) -> None:
         """Called on the event loop for every host packet (arrival: time.perf_counter())."""
+        if kind == "video" and self.layers.count:
+            return  # a simulcast host's video comes through forward_layer_packet
         feed = self._feeds[kind]
         keyframe = starts_keyframe(feed.mime_type, payload)
         packet = ShowPacket(
@@ -147,6 +164,59 @@ class Broadcast:
             self.keyframes.request()
         metrics.latency.observe(time.perf_counter() - arrival)
 
+    def forward_layer_packet(
+        self, layer: int, seq: int, timestamp: int, marker: bool, payload: bytes, arrival: float
+    ) -> None:
+        """A simulcast host's video packet of `layer` (0: lowest): sent to the viewers on that
+        layer, and to those switching to it once its keyframe starts."""
+        feed = self._feeds["video"]
+        keyframe = starts_keyframe(feed.mime_type, payload)
+        packet = ShowPacket(
+            seq,
+            feed.timestamp(timestamp, arrival, layer),
+            marker,
+            payload,
+            feed.ssrc,
+            keyframe,
+            arrival,
+        )
+        metrics = self._metrics
+        metrics.packets_in += 1
+        metrics.bytes_in += len(payload)
+        self.layers.add(layer, packet, feed.mime_type)
+        if keyframe:
+            self.keyframes.satisfied()
+        wants_keyframe = False
+        for egress in feed.egresses.values():
+            try:
+                if egress.layer != layer:
+                    if egress.target == layer and keyframe and egress.connected:
+                        egress.switch(packet, layer)
+                        egress.send(packet)
+                    continue
+                if egress.live:
+                    egress.send(packet)
+                    continue
+                if not egress.connected:
+                    if not egress.connect():
+                        continue
+                    self._admit(feed, egress)
+                    if egress.live:
+                        continue
+                if egress.target != layer:  # not sending: nothing to keep, wait for the target
+                    egress.layer = egress.target
+                elif keyframe:
+                    egress.switch(packet, layer)
+                    egress.send(packet)
+                else:
+                    egress.dropped += 1
+                    wants_keyframe = True
+            except Exception:  # one viewer's broken session must not stop the others
+                egress.fail()
+        if wants_keyframe:
+            self.keyframes.request()
+        metrics.latency.observe(time.perf_counter() - arrival)
+
     def metrics(self) -> ShowMetrics:
         out = EgressCounters()
         out.add(self._gone)
@@ -156,10 +226,12 @@ class Broadcast:
         self._metrics.viewers = self.viewer_count
         self._metrics.keyframe_requests_to_host = self.keyframes.sent
         self._metrics.out = out
+        self._metrics.layers = self.selection.metrics(self.layers, self._feeds["video"].egresses)
         return self._metrics
 
     def close(self) -> None:
         self.keyframes.cancel()
+        self.selection.close()
         self._gop.clear()
         for feed in self._feeds.values():
             feed.egresses.clear()
@@ -167,9 +239,13 @@ class Broadcast:
     def _admit(self, feed: _Feed, egress: Egress) -> None:
         """A viewer just became reachable: video starts from the cached GOP when it is young,
         else waits for the keyframe it asks for; audio starts at the next packet."""
-        if feed.kind != "video":
+        if feed.kind != "video" or egress.target == AUDIO_ONLY:
             return
-        cached = self._gop.fresh(time.perf_counter())
+        if self.layers.count:
+            cached = self.layers.fresh_gop(egress.target, time.perf_counter())
+            egress.layer = egress.target
+        else:
+            cached = self._gop.fresh(time.perf_counter())
         if not cached:
             self.keyframes.request()
             return

@@ -15,7 +15,7 @@ from aiortc import RTCDtlsTransport, RTCRtpSender
 
 from media import aiortc_hooks
 from media.metrics import EgressCounters
-from media.packets import SEQUENCE_SPACE, ShowPacket, rtx_packet
+from media.packets import SEQUENCE_SPACE, TIMESTAMP_SPACE, ShowPacket, rtx_packet
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +58,13 @@ class Egress:
         self.packets = self.octets = self.dropped = self.lagged = self.retransmitted = 0
         self.keyframe_requests = 0
         self.failures = 0
+        # Simulcast: the layer this viewer gets (-1: audio only) and the one it should get,
+        # switched to at that layer's next keyframe; its timestamps moved by `_shift`.
+        self.layer = self.target = 0
+        self._shift = 0
+        self._last_timestamp: int | None = None
+        self.feedback = aiortc_hooks.Feedback()
+        aiortc_hooks.on_receiver_feedback(sender, self.feedback)
         aiortc_hooks.on_retransmission_request(sender, self.retransmit)
         if kind == "video":
             aiortc_hooks.on_keyframe_request(sender, self._keyframe_requested(on_keyframe_request))
@@ -98,13 +105,31 @@ class Egress:
         self._history_seq[slot] = seq
         if (seq - self._highest) & 0xFFFF < 0x8000:
             self._highest = seq
-        self._send(packet.serialize(self._payload_type, seq))  # type: ignore[misc]
+        self._last_timestamp = packet.timestamp
+        if self._shift:
+            self._send(packet.serialize_shifted(self._payload_type, seq, self._shift))  # type: ignore[misc]
+        else:
+            self._send(packet.serialize(self._payload_type, seq))  # type: ignore[misc]
         self.packets += 1
         self.octets += packet.size
         if packet.marker:
             self._frames += 1
             if self._frames % REPORT_EVERY_FRAMES == 0:
                 self._end_of_frames(packet)
+
+    def switch(self, packet: ShowPacket, layer: int) -> None:
+        """Move to `layer` at its keyframe `packet`: numbered on, and later on the viewer's
+        timeline than anything it got (an unfinished frame of the old layer may share the
+        keyframe's capture time, and must not be taken for part of it)."""
+        shift = 0
+        if self._last_timestamp is not None:
+            last = (self._last_timestamp + self._shift) % TIMESTAMP_SPACE
+            ahead = (packet.timestamp - last) % TIMESTAMP_SPACE
+            if ahead == 0 or ahead >= TIMESTAMP_SPACE // 2:
+                shift = (last + 1 - packet.timestamp) % TIMESTAMP_SPACE
+        self._shift = shift
+        self.layer = self.target = layer
+        self.start(packet)
 
     async def retransmit(self, seq: int) -> None:
         """A viewer NACKed `seq`: re-send it (as RTX when negotiated) if still in the history."""
@@ -113,9 +138,11 @@ class Egress:
         if packet is None or self._history_seq[slot] != seq or self._send is None:
             return
         if self._rtx_payload_type is None:
-            data = packet.serialize(self._payload_type, seq)
+            data = packet.serialize_shifted(self._payload_type, seq, self._shift)
         else:
-            data = rtx_packet(packet, self._rtx_payload_type, self._rtx_seq, self._rtx_ssrc, seq)
+            data = rtx_packet(
+                packet, self._rtx_payload_type, self._rtx_seq, self._rtx_ssrc, seq, self._shift
+            )
             self._rtx_seq = (self._rtx_seq + 1) % SEQUENCE_SPACE
         self._send(data)
         self.retransmitted += 1
@@ -131,7 +158,8 @@ class Egress:
         )
 
     def _end_of_frames(self, packet: ShowPacket) -> None:
-        aiortc_hooks.report_sent(self._sender, packet.timestamp, self.packets, self.octets)
+        timestamp = (packet.timestamp + self._shift) % TIMESTAMP_SPACE
+        aiortc_hooks.report_sent(self._sender, timestamp, self.packets, self.octets)
         if self._path is not None and self._path.queued() > self._max_queued_bytes:
             # The kernel refuses more: stop feeding this viewer until the next keyframe rather
             # than queue its video without bound or late.

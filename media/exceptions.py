@@ -20,6 +20,8 @@ class MediaCode(StrEnum):
     CLIP_RANGE_INVALID = "clip_range_invalid"
     CLIP_OUT_OF_RECORDING = "clip_out_of_recording"
     RECORDING_UNREADABLE = "recording_unreadable"
+    SIMULCAST_TOO_MANY_LAYERS = "simulcast_too_many_layers"
+    SIMULCAST_CODEC_MISMATCH = "simulcast_codec_mismatch"
 
 
 class MediaError(Exception):
@@ -70,3 +72,13 @@ class ClipOutsideRecording(MediaError):
 class RecordingUnreadable(MediaError):
     code = MediaCode.RECORDING_UNREADABLE
     default_message = "the recording's file cannot be read"
+
+
+class TooManyLayers(InvalidOffer):
+    code = MediaCode.SIMULCAST_TOO_MANY_LAYERS
+    default_message = "the offer sends more simulcast layers than the relay takes (3)"
+
+
+class SimulcastCodecMismatch(InvalidOffer):
+    code = MediaCode.SIMULCAST_CODEC_MISMATCH
+    default_message = "the offer's simulcast layers use different codecs"

@@ -58,6 +58,21 @@ class EgressCounters:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
+# Viewers' estimated bandwidth (REMB, else what reached them), in bits per second.
+BANDWIDTH_BUCKETS_BPS = (1.5e5, 3e5, 5e5, 1e6, 2e6, 4e6, 8e6)
+
+
+@dataclass
+class LayerMetrics:
+    """A simulcast show's viewers by layer, their switches and bandwidth estimates."""
+
+    viewers: dict[str, int] = field(default_factory=dict)  # rid -> viewers on it
+    audio_only: int = 0
+    switches_up: int = 0
+    switches_down: int = 0
+    bandwidth: Histogram = field(default_factory=lambda: Histogram(BANDWIDTH_BUCKETS_BPS))
+
+
 @dataclass
 class ShowMetrics:
     viewers: int = 0
@@ -66,6 +81,7 @@ class ShowMetrics:
     keyframe_requests_to_host: int = 0
     out: EgressCounters = field(default_factory=EgressCounters)
     latency: Histogram = field(default_factory=Histogram)
+    layers: LayerMetrics = field(default_factory=LayerMetrics)
 
 
 # name, type, help, value of one show's series (the names /metrics has always had)
@@ -95,6 +111,9 @@ SHOW_SERIES: tuple[tuple[str, str, str, Callable[[ShowMetrics], float]], ...] = 
      lambda m: m.keyframe_requests_to_host),
 )  # fmt: skip
 LATENCY = "shopcast_stream_forwarding_latency_seconds"
+LAYER_VIEWERS = "shopcast_stream_layer_viewers"
+LAYER_SWITCHES = "shopcast_stream_layer_switches_total"
+BANDWIDTH = "shopcast_stream_viewer_bandwidth_bps"
 
 
 class MediaCollector(Collector):
@@ -122,6 +141,32 @@ class MediaCollector(Collector):
             buckets = [(_le(bound), seen) for bound, seen in metrics.latency.cumulative()]
             latency.add_metric([key], buckets, metrics.latency.total)
         yield latency
+        yield from _layer_series(shows)
+
+
+def _layer_series(shows: Mapping[str, ShowMetrics]) -> Iterator[Metric]:
+    """Simulcast shows only: viewers per layer ("audio": audio only), switches, bandwidth."""
+    layered = {key: m.layers for key, m in shows.items() if m.layers.viewers}
+    viewers = GaugeMetricFamily(
+        LAYER_VIEWERS, "Viewers receiving each simulcast layer", labels=["stream", "layer"]
+    )
+    switches = CounterMetricFamily(
+        LAYER_SWITCHES, "Viewers' simulcast layer switches", labels=["stream", "direction"]
+    )
+    bandwidth = HistogramMetricFamily(
+        BANDWIDTH, "Viewers' estimated bandwidth (REMB, else delivered)", labels=["stream"]
+    )
+    for key, layers in layered.items():
+        for rid, count in layers.viewers.items():
+            viewers.add_metric([key, rid], count)
+        viewers.add_metric([key, "audio"], layers.audio_only)
+        switches.add_metric([key, "up"], layers.switches_up)
+        switches.add_metric([key, "down"], layers.switches_down)
+        buckets = [(_le(bound), seen) for bound, seen in layers.bandwidth.cumulative()]
+        bandwidth.add_metric([key], buckets, layers.bandwidth.total)
+    yield viewers
+    yield switches
+    yield bandwidth
 
 
 _FAMILIES = {"gauge": GaugeMetricFamily, "counter": CounterMetricFamily}

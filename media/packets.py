@@ -14,6 +14,7 @@ SEQUENCE_SPACE = 1 << 16
 TIMESTAMP_SPACE = 1 << 32
 _SEQUENCE = struct.Struct("!H")
 _TIMESTAMP_SSRC = struct.Struct("!II")
+_SEQUENCE_TIMESTAMP_SSRC = struct.Struct("!HII")
 
 
 class ShowPacket:
@@ -28,6 +29,7 @@ class ShowPacket:
         "payload",
         "seq",
         "size",
+        "ssrc",
         "timestamp",
     )
 
@@ -48,6 +50,7 @@ class ShowPacket:
         self.size = len(payload)
         self.keyframe = keyframe  # starts a frame a decoder can start at
         self.arrival = arrival
+        self.ssrc = ssrc
         self._tail = _TIMESTAMP_SSRC.pack(timestamp, ssrc) + payload
         self._heads: dict[int, bytes] = {}
 
@@ -59,6 +62,13 @@ class ShowPacket:
             )
         return head + _SEQUENCE.pack(seq) + self._tail
 
+    def serialize_shifted(self, payload_type: int, seq: int, shift: int) -> bytes:
+        """The packet `shift` ticks later: a viewer whose layer switch needed its timeline
+        moved on (its own bytes, not the shared tail)."""
+        head = bytes((RTP_VERSION, (0x80 if self.marker else 0) | payload_type))
+        stamp = (self.timestamp + shift) % TIMESTAMP_SPACE
+        return head + _SEQUENCE_TIMESTAMP_SSRC.pack(seq, stamp, self.ssrc) + self.payload
+
     def retimed(self, timestamp: int, ssrc: int) -> ShowPacket:
         """The same packet on another timestamp (a joining viewer's catch-up burst)."""
         return ShowPacket(
@@ -67,14 +77,19 @@ class ShowPacket:
 
 
 def rtx_packet(
-    packet: ShowPacket, payload_type: int, rtx_seq: int, rtx_ssrc: int, original_seq: int
+    packet: ShowPacket,
+    payload_type: int,
+    rtx_seq: int,
+    rtx_ssrc: int,
+    original_seq: int,
+    shift: int = 0,
 ) -> bytes:
     """An RFC 4588 retransmission: the original sequence number leads the payload."""
     head = bytes((RTP_VERSION, (0x80 if packet.marker else 0) | payload_type))
     return (
         head
         + _SEQUENCE.pack(rtx_seq)
-        + _TIMESTAMP_SSRC.pack(packet.timestamp, rtx_ssrc)
+        + _TIMESTAMP_SSRC.pack((packet.timestamp + shift) % TIMESTAMP_SPACE, rtx_ssrc)
         + _SEQUENCE.pack(original_seq)
         + packet.payload
     )

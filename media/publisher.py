@@ -16,6 +16,7 @@ from media.codecs import ingest_preferences
 from media.exceptions import UnsupportedCodec
 from media.peer import answer, new_peer, watch_connection
 from media.sdp import host_sections, with_bandwidth
+from media.simulcast import SimulcastOffer, answer_simulcast, read_offer
 
 Forward = Callable[[str, RTCRtpCodecParameters, JitterFrame], None]
 ForwardPacket = Callable[[str, RtpPacket, float], None]
@@ -29,6 +30,15 @@ class PublisherSession:
     codecs: dict[str, RTCRtpCodecParameters]  # kind -> the codec the host sends
     transceivers: dict[str, RTCRtpTransceiver] = field(repr=False)
     _background: Background = field(default_factory=Background, repr=False)
+    layers: tuple[str, ...] = ()  # simulcast rids, lowest first; () when it sends one layer
+    ssrcs: aiortc_hooks.SimulcastSsrcs = field(
+        default_factory=aiortc_hooks.SimulcastSsrcs, repr=False
+    )
+
+    def layer_of(self, packet: RtpPacket) -> int | None:
+        """The simulcast layer (0: lowest) of a video packet; None before its rid is known."""
+        rid = self.ssrcs.rid_of.get(packet.ssrc)
+        return self.layers.index(rid) if rid in self.layers else None
 
     def request_keyframe(self) -> None:
         video = self.transceivers.get("video")
@@ -59,6 +69,8 @@ async def accept_publisher(
     the answer (b=AS/b=TIAS) and in the REMB feedback browsers size their encoder by.
     """
     sections = host_sections(offer_sdp)
+    simulcast = read_offer(offer_sdp) if sections.get("video") else SimulcastOffer((), {})
+    ssrcs = aiortc_hooks.SimulcastSsrcs()
     pc = new_peer(ice_servers)
     transceivers = {}
     # A tapped transceiver for every section: one aiortc made itself would decode.
@@ -69,8 +81,16 @@ async def accept_publisher(
         aiortc_hooks.tap_rtp_packets(transceiver.receiver, _tagged_packets(forward_packet, kind))
         if max_video_bps is not None:
             aiortc_hooks.cap_host_bitrate(transceiver.receiver, max_video_bps)
+        if kind == "video" and simulcast.layered:
+            _take_layers(transceiver, simulcast, ssrcs)
         transceivers[kind] = transceiver
-    sdp = await answer(pc, offer_sdp, lambda: aiortc_hooks.answer_as_dtls_server(pc))
+
+    def before_answer() -> None:
+        aiortc_hooks.answer_as_dtls_server(pc)
+        if simulcast.layered:
+            aiortc_hooks.accept_header_extensions(transceivers["video"], simulcast.extensions)
+
+    sdp = await answer(pc, offer_sdp, before_answer)
     codecs = {
         kind: codecs[0]
         for kind, t in transceivers.items()
@@ -81,8 +101,22 @@ async def accept_publisher(
         raise UnsupportedCodec("the offer has no H.264, VP8 or Opus track to publish")
     if max_video_bps is not None:
         sdp = with_bandwidth(sdp, "video", max_video_bps)
+    layers = simulcast.rids if "video" in codecs else ()
+    if layers:
+        sdp = answer_simulcast(sdp, simulcast)
     watch_connection(pc, on_gone, connect_timeout_s=connect_timeout_s)
-    return PublisherSession(session_id, pc, sdp, codecs, transceivers)
+    return PublisherSession(session_id, pc, sdp, codecs, transceivers, layers=layers, ssrcs=ssrcs)
+
+
+def _take_layers(
+    transceiver: RTCRtpTransceiver, offer: SimulcastOffer, ssrcs: aiortc_hooks.SimulcastSsrcs
+) -> None:
+    """One receiver takes every layer; only the top one is assembled (for the recording)."""
+    top = offer.rids[-1]
+    aiortc_hooks.split_simulcast(transceiver.receiver, ssrcs)
+    aiortc_hooks.pass_to_jitter_buffer(
+        transceiver.receiver, lambda packet: ssrcs.rid_of.get(packet.ssrc) == top
+    )
 
 
 def _tagged(forward: Forward, kind: str) -> aiortc_hooks.FrameSink:

@@ -17,10 +17,13 @@ from media.background import Background
 from media.broadcast import Broadcast, BroadcastConfig
 from media.bus import BusHandlers, MediaBus
 from media.exceptions import AlreadyPublishing, NotLive, SessionNotFound
+from media.hls import HlsNeedsH264, Packager
+from media.hls_shows import HlsShows, WebRtcFull, carries_hls
 from media.metrics import ShowMetrics
 from media.peer import new_session_id
 from media.publisher import PublisherSession, accept_publisher
 from media.recordings import RecordingListener, Recordings, StartListener
+from media.simulcast_fanout import ViewState
 from media.viewer import Show, ViewerSession, accept_viewer
 
 logger = logging.getLogger(__name__)
@@ -41,6 +44,7 @@ class MediaConfig:
     consent_interval_s: float = 5.0
     consent_failures: int = 6
     recordings_dir: str | None = None  # every host session is recorded here; None: none is
+    max_webrtc_viewers: int | None = None  # per show on this node; beyond it WHEP says use HLS
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,9 @@ class MediaService:
         self._listeners: list[Listener] = []
         self._background = Background()
         self._recordings = Recordings(config.recordings_dir)
+        self._hls = HlsShows(
+            (lambda key, start: bus.segment(key, start.encode())) if bus is not None else None
+        )
 
     async def start(self) -> None:
         """Join the other nodes (when a bus is configured)."""
@@ -96,6 +103,7 @@ class MediaService:
                         self._end_here(key), "ending a show another node ended"
                     ),
                     keyframe_wanted=self._remote_keyframe_request,
+                    segment=self._hls.segment_start,
                 )
             )
 
@@ -143,6 +151,7 @@ class MediaService:
             await publisher.close()
             raise AlreadyPublishing()
         show.publisher = publisher
+        self._hls.lead(stream_key, publisher.codecs, show.broadcast.keyframes.request)
         self._recordings.start(
             stream_key, session_id, publisher.codecs, lambda: self._ask(stream_key)
         )
@@ -152,7 +161,7 @@ class MediaService:
         if self._bus is not None:
             self._bus.announce(stream_key, publisher.codecs)
         self._close_viewers_that_cannot_take(stream_key, show, publisher.codecs)
-        show.broadcast.new_host(_clocks(publisher.codecs))
+        show.broadcast.new_host(_clocks(publisher.codecs), publisher.layers)
         self._notify(stream_key, PUBLISHER_CONNECTED)
         return SessionDescription(session_id, publisher.answer_sdp)
 
@@ -176,6 +185,9 @@ class MediaService:
         codecs = show.live_codecs if show is not None else None
         if show is None or codecs is None:
             raise NotLive()
+        cap = self._config.max_webrtc_viewers
+        if cap is not None and len(show.viewers) >= cap:
+            raise WebRtcFull()
         session_id = new_session_id()
         viewer = await accept_viewer(
             session_id,
@@ -208,6 +220,7 @@ class MediaService:
         await self._end_here(stream_key)
 
     async def _end_here(self, stream_key: str) -> None:
+        self._hls.end(stream_key)
         show = self._shows.pop(stream_key, None)
         if show is None:
             return
@@ -256,9 +269,39 @@ class MediaService:
         show = self._shows.get(stream_key)
         if show is not None and show.publisher and show.publisher.session_id == session_id:
             seq, timestamp, marker = packet.sequence_number, packet.timestamp, bool(packet.marker)
+            if kind == "video" and show.publisher.layers:
+                self._forward_layer_packet(stream_key, show.publisher, packet, arrival)
+                return
             show.broadcast.forward_packet(kind, seq, timestamp, marker, packet.payload, arrival)
+            # Before the bus: a segment the packet begins is announced ahead of the packet.
+            self._hls.packet(stream_key, kind, seq, timestamp, marker, packet.payload)
             if self._bus is not None:
                 self._bus.packet(stream_key, kind, seq, timestamp, marker, packet.payload)
+
+    def _forward_layer_packet(
+        self, stream_key: str, publisher: PublisherSession, packet: RtpPacket, arrival: float
+    ) -> None:
+        """A simulcast host's video packet: to its layer's viewers here; the top layer alone
+        travels the bus (other nodes' viewers get one layer)."""
+        layer = publisher.layer_of(packet)
+        if layer is None:
+            return  # its rid is not known yet (the first packets name it)
+        show = self._shows[stream_key]
+        seq, timestamp, marker = packet.sequence_number, packet.timestamp, bool(packet.marker)
+        show.broadcast.forward_layer_packet(layer, seq, timestamp, marker, packet.payload, arrival)
+        if layer == len(publisher.layers) - 1:  # HLS packages the top layer, as the bus carries
+            self._hls.packet(stream_key, "video", seq, timestamp, marker, packet.payload)
+        if self._bus is not None and layer == len(publisher.layers) - 1:
+            self._bus.packet(stream_key, "video", seq, timestamp, marker, packet.payload)
+
+    def view(self, stream_key: str, session_id: str, player_height: int | None) -> ViewState:
+        """A viewer's page tells its player's height (device pixels; None: no limit): the
+        layer it gets is never taller. Returns what it gets now (layer None: one layer)."""
+        show = self._shows.get(stream_key)
+        if show is None or session_id not in show.viewers:
+            raise SessionNotFound("no such viewing session")
+        state = show.broadcast.selection.view(session_id, player_height)
+        return state or ViewState(None, False, ())
 
     def _viewer_connected(self, stream_key: str, session_id: str) -> None:
         show = self._shows.get(stream_key)
@@ -309,11 +352,44 @@ class MediaService:
     def _forget_if_idle(self, stream_key: str) -> None:
         """A show with neither host nor viewers holds nothing worth keeping."""
         show = self._shows.get(stream_key)
-        if show is not None and show.publisher is None and not show.viewers:
+        if (
+            show is not None
+            and show.publisher is None
+            and not show.viewers
+            and not self._hls.following(stream_key)
+        ):
             show.broadcast.close()
             del self._shows[stream_key]
             if show.remote_codecs is not None:
                 self._background.spawn(self._bus_unfollow(stream_key), "leaving a show's channel")
+
+    async def hls(self, stream_key: str) -> Packager:
+        """The show's LL-HLS packager on this node (following the show over the bus when
+        another node ingests it)."""
+        packager = self._hls.get(stream_key)
+        if packager is not None:
+            return packager
+        show = self._shows.get(stream_key)
+        codecs = show.live_codecs if show is not None else None
+        if codecs is None and self._bus is not None:
+            codecs = await self._bus.lookup(stream_key)
+            if codecs:
+                show = await self._follow(stream_key, codecs)
+        if show is None or codecs is None:
+            raise NotLive()
+        if not carries_hls(codecs):
+            raise HlsNeedsH264()
+        packager = self._hls.get(stream_key)  # looked up again: the show may have changed
+        if packager is not None:
+            return packager
+        if show.publisher is not None:
+            self._hls.lead(stream_key, codecs, show.broadcast.keyframes.request)
+            packager = self._hls.get(stream_key)
+            assert packager is not None
+            return packager
+        packager = self._hls.follow(stream_key, codecs)
+        show.broadcast.keyframes.request()  # the leader cuts at the next keyframe
+        return packager
 
     # -- other nodes (the bus) ------------------------------------------------------------------
 
@@ -353,6 +429,7 @@ class MediaService:
             show.broadcast.forward_packet(
                 kind, seq, timestamp, marker, payload, time.perf_counter()
             )
+            self._hls.packet(stream_key, kind, seq, timestamp, marker, payload)
 
     def _remote_host(self, stream_key: str, codecs: dict[str, RTCRtpCodecParameters]) -> None:
         show = self._remote(stream_key)
@@ -360,6 +437,7 @@ class MediaService:
             show.remote_codecs, show.remote_live = codecs, True
             self._close_viewers_that_cannot_take(stream_key, show, codecs)
             show.broadcast.new_host(_clocks(codecs))
+            self._hls.remote_host(stream_key, codecs)
 
     def _remote_host_gone(self, stream_key: str) -> None:
         show = self._remote(stream_key)
