@@ -349,7 +349,6 @@ class AuctionCode(StrEnum):
     BAD_AUCTION_DURATION = "bad_auction_duration"
     BAD_RESERVE = "bad_reserve"
     BAD_BUY_NOW = "bad_buy_now"
-    BAD_BID_KEY = "bad_bid_key"
 
 
 class FollowCode(StrEnum):

@@ -20,6 +20,7 @@ async def check_out(
     stream_id: int,
     key: str,
     coupon: str | None,
+    address_id: int | None = None,
 ) -> Purchase:
     try:
         items = await carts.as_items(principal, stream_id)
@@ -30,6 +31,6 @@ async def check_out(
         if earlier is None:
             raise
         return earlier
-    purchase = await orders.place(principal, stream_id, items, key, coupon)
+    purchase = await orders.place(principal, stream_id, items, key, coupon, address_id)
     await carts.clear(principal, stream_id)
     return purchase

@@ -59,6 +59,7 @@ from server.core.events import DomainEvents, PurchasePlaced
 from server.core.services.coupons import CouponService
 from server.core.services.deals import as_deal
 from server.core.services.replays import has_replay_recording
+from server.core.services.shipping import attach_shipping
 from server.core.stock.gate import Hold, StockGate, deal_key, hold_id, sold_out_message, variant_key
 from server.core.store.db import Database
 from server.core.store.group_commit import writes_for
@@ -148,9 +149,11 @@ class OrderService:
         items: Sequence[Item],
         key: str,
         coupon: str | None = None,
+        address_id: int | None = None,
     ) -> Purchase:
         """Order `items` in a show under the buyer's idempotency `key`: a retry of the same
-        request returns the same order, whatever happened to the first one's answer."""
+        request returns the same order, whatever happened to the first one's answer.
+        `address_id`: the buyer's shipping address, its shops' fees added (services/shipping.py)."""
         buyer_id = _buyer(principal)
         items = _merged(items)
         now = self._clock()
@@ -175,7 +178,9 @@ class OrderService:
                 raise
             return earlier
         try:
-            purchase = await self._write(buyer_id, stream_id, chosen, key, coupon, now, source)
+            purchase = await self._write(
+                buyer_id, stream_id, chosen, key, coupon, now, source, address_id
+            )
         except (IntegrityError, DomainError):
             # The same key raced in from another tab or node and its order is there now: that
             # is the answer. Holds with that order's ids are its own and stay; any other hold
@@ -280,6 +285,7 @@ class OrderService:
         coupon: str | None,
         now: datetime,
         source: OrderSource = OrderSource.LIVE,
+        address_id: int | None = None,
     ) -> Purchase:
         async def write(session: AsyncSession) -> tuple[int, dict[int, int], list[FlashDeal]]:
             stream = await session.get(Stream, stream_id)
@@ -295,6 +301,8 @@ class OrderService:
                 await self._discount(session, order, coupon, now)
             session.add(order)
             await session.flush()
+            if address_id is not None:  # after the discount: shipping is not discounted
+                await attach_shipping(session, order, address_id)
             stock = await _stock_of(session, {line.product_id for line in lines})
             return order.id, stock, list(deals.values())
 
@@ -423,6 +431,57 @@ class OrderService:
     def forget(self, stream_id: int) -> None:
         """Drop the copy of a show (its line-up, stock or deals changed here)."""
         self._copies.pop(stream_id, None)
+
+    # -- auctions -----------------------------------------------------------------------------
+
+    async def place_at_price(
+        self, buyer_id: int, stream_id: int, variant_id: int, price_minor: int, key: str
+    ) -> Purchase:
+        """One unit of a variant at a price decided elsewhere (an auction's winning bid), held
+        and paid like any order; a retry of `key` returns the same order."""
+        async with self._db.reading() as session:
+            found = await session.scalar(
+                select(Order).where(Order.buyer_id == buyer_id, Order.idempotency_key == key)
+            )
+        if found is not None:
+            return Purchase(order=found, created=False)
+        now = self._clock()
+        gate_key = variant_key(variant_id)
+        holds = [Hold(hold_id(buyer_id, key, gate_key), gate_key, 1)]
+        holds = await self.gate.admit(holds, now) if self.gate is not None else []
+
+        async def write(session: AsyncSession) -> tuple[int, dict[int, int]]:
+            stream = await session.get(Stream, stream_id)
+            variant = await session.get(ProductVariant, variant_id)
+            if stream is None or variant is None:
+                raise NotFound("no such stream or variant")
+            left = await session.scalar(
+                update(ProductVariant)
+                .where(ProductVariant.id == variant_id, ProductVariant.stock >= 1)
+                .values(stock=ProductVariant.stock - 1)
+                .returning(ProductVariant.stock)
+                .execution_options(synchronize_session=False)
+            )
+            if left is None:
+                raise SoldOut(sold_out_message(0))
+            product = await session.get(Product, variant.product_id)
+            assert product is not None
+            line = _line(product, variant, 1, None)
+            line.unit_price_minor = price_minor
+            order = _order(buyer_id, stream, key, [line], now + self.hold)
+            session.add(order)
+            await session.flush()
+            return order.id, await _stock_of(session, {product.id})
+
+        try:
+            order_id, stock = await self._writes.run(write)
+        except BaseException:
+            await self._give_back_holds(holds)
+            raise
+        self.forget(stream_id)
+        purchase = Purchase(await self.get_by_id(order_id), True, stock)
+        await self._events.publish(PurchasePlaced(purchase.order, f"u:{buyer_id}", stock))
+        return purchase
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -714,4 +773,31 @@ def _buyer(principal: Principal) -> int:
     return require_account(principal, "buy")
 
 
-__all__ = ["OrderService", "Purchase"]
+async def place_prize(
+    session: AsyncSession, buyer_id: int, stream: Stream, product: Product, key: str, now: datetime
+) -> Order | None:
+    """A giveaway's prize: one unit of `product` for `buyer_id` at price 0, paid (nothing to
+    pay; shipping is the seller's), in the caller's transaction. The unit is taken with the same
+    conditional UPDATE as a sale; None when no variant has one left."""
+    for variant in sorted(product.variants, key=lambda v: v.id):
+        left = await session.scalar(
+            update(ProductVariant)
+            .where(ProductVariant.id == variant.id, ProductVariant.stock >= 1)
+            .values(stock=ProductVariant.stock - 1)
+            .returning(ProductVariant.stock)
+            .execution_options(synchronize_session=False)
+        )
+        if left is None:
+            continue
+        line = _line(product, variant, 1, None)
+        line.unit_price_minor = 0
+        order = _order(buyer_id, stream, key, [line], now)
+        order.status, order.payment_state = OrderStatus.PAID, PaymentState.PAID
+        order.expires_at, order.paid_at = None, now
+        session.add(order)
+        await session.flush()
+        return order
+    return None
+
+
+__all__ = ["OrderService", "Purchase", "place_prize"]
