@@ -260,7 +260,7 @@ class ReviewCode(StrEnum):
 
 
 class OfferCode(StrEnum):
-    """The seller–influencer marketplace: offers, hosts joining them, line-ups through them,
+    """The seller-influencer marketplace: offers, hosts joining them, line-ups through them,
     and commission statements."""
 
     BAD_OFFER = "bad_offer"
@@ -363,6 +363,14 @@ class FollowCode(StrEnum):
     RESET_LINK_EXPIRED = "reset_link_expired"
 
 
+
+class StaffCode(StrEnum):
+    """The staff console (docs/protocol.md "Staff console")."""
+
+    ADMINS_ONLY = "admins_only"
+    BAD_USER_QUERY = "bad_user_query"
+
+
 ErrorCode: TypeAlias = (
     GeneralCode
     | AuthCode
@@ -385,5 +393,6 @@ ErrorCode: TypeAlias = (
     | GiveawayCode
     | PollCode
     | FollowCode
+    | StaffCode
 )
 ERROR_CODE_ENUMS: tuple[type[StrEnum], ...] = get_args(ErrorCode)
