@@ -7,7 +7,8 @@ requests travel back on a second channel. Pub/sub keeps nothing: a node that is 
 misses packets, exactly as a viewer that is not connected does.
 
 Messages on `<prefix>:media:<stream>`: b"p" + kind, seq, timestamp, marker + payload (a packet),
-b"h" + codecs JSON (a host started), b"g" (the host left); b"e" (the show ended) is still heard
+b"h" + codecs JSON (a host started), b"g" (the host left), b"s" + JSON (an HLS segment
+begins at the next packet, media/hls.py); b"e" (the show ended) is still heard
 from nodes of the version before. Every node listens on two patterns: `<prefix>:media:pli:*`
 (a keyframe wanted) and `<prefix>:media:end:*` (the show ended, whichever node ended it).
 """
@@ -47,6 +48,7 @@ class BusHandlers:
     host_gone: Callable[[str], None]
     ended: Callable[[str], None]
     keyframe_wanted: Callable[[str], None]
+    segment: Callable[[str, bytes], None] = lambda stream, start: None  # HLS (media/hls.py)
 
 
 class MediaBus:
@@ -101,6 +103,10 @@ class MediaBus:
             else:
                 self._queue(stream, b"g")
             self._queue_key(stream, None)
+
+    def segment(self, stream: str, start: bytes) -> None:
+        """The ingest's HLS packager begins a segment at the next packet (b"s" + JSON)."""
+        self._queue(stream, b"s" + start)
 
     def packet(
         self, stream: str, kind: str, seq: int, timestamp: int, marker: bool, payload: bytes
@@ -233,6 +239,8 @@ class MediaBus:
                 handlers.host(stream, codecs)
         elif tag == b"g":
             handlers.host_gone(stream)
+        elif tag == b"s":
+            handlers.segment(stream, data[1:])
         elif tag == b"e":
             handlers.ended(stream)
 

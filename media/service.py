@@ -363,6 +363,10 @@ class MediaService:
             if show.remote_codecs is not None:
                 self._background.spawn(self._bus_unfollow(stream_key), "leaving a show's channel")
 
+    def hls_packager(self, stream_key: str) -> Packager | None:
+        """The show's packager if this node packages it already (no lookup, no database)."""
+        return self._hls.get(stream_key)
+
     async def hls(self, stream_key: str) -> Packager:
         """The show's LL-HLS packager on this node (following the show over the bus when
         another node ingests it)."""

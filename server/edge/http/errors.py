@@ -11,6 +11,7 @@ from enum import StrEnum
 from aiohttp import web
 
 from media import exceptions as media_errors
+from media.hls_shows import WebRtcFull
 from server.core.domain.error_codes import AuthCode, GeneralCode
 from server.core.domain.errors import DomainError
 from server.edge.http.limits import read_limited
@@ -23,6 +24,7 @@ MEDIA_STATUS: dict[type[media_errors.MediaError], int] = {  # the code is the er
     media_errors.AlreadyPublishing: 409,
     media_errors.NotLive: 409,
     media_errors.SessionNotFound: 404,
+    WebRtcFull: 503,  # the page then watches over HLS
 }
 HTTP_CODES = {
     400: GeneralCode.INVALID,
