@@ -9,7 +9,7 @@ from pydantic import Field
 
 from server.contract.body import Body, Cleaned, Id, require_object
 from server.contract.shapes import IdempotencyKey, Quantity
-from server.core.domain.error_codes import GeneralCode, OrderCode
+from server.core.domain.error_codes import AddressCode, GeneralCode, OrderCode
 from server.core.domain.errors import ValidationError
 from server.core.domain.ids import check_id
 from server.core.domain.orders import MAX_QUANTITY_PER_ORDER, BuyRequest, CheckoutRequest, Item
@@ -17,6 +17,13 @@ from server.core.domain.orders import MAX_QUANTITY_PER_ORDER, BuyRequest, Checko
 MAX_PAYMENT_METHOD_CHARS = 255
 Sku = Annotated[str, Field(min_length=1, max_length=64)]
 Coupon = Annotated[str, Field(max_length=64)]
+# The buyer's saved address to ship to (GET /api/account/addresses); its shops' fees are added.
+ShipTo = Annotated[Id | None, Field(description="ship to this saved address")]
+
+
+def check_address_id(data: object) -> None:
+    if isinstance(data, dict) and data.get("address_id") is not None:
+        check_id(data["address_id"], "address_id", code=AddressCode.ADDRESS_NOT_FOUND)
 
 
 class Buy(Body):
@@ -29,9 +36,11 @@ class Buy(Body):
     idempotency_key: IdempotencyKey
     coupon: Coupon | None = None
     pay: bool = False
+    address_id: ShipTo = None
 
     @classmethod
     def rules(cls, data: object) -> object:
+        check_address_id(data)
         return BuyRequest.parse(data)
 
     def request(self) -> BuyRequest:
@@ -43,9 +52,11 @@ class Checkout(Body):
     idempotency_key: IdempotencyKey
     coupon: Coupon | None = None
     pay: bool = False
+    address_id: ShipTo = None
 
     @classmethod
     def rules(cls, data: object) -> object:
+        check_address_id(data)
         return CheckoutRequest.parse(data)
 
     def request(self) -> CheckoutRequest:

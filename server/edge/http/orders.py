@@ -37,10 +37,17 @@ MAX_WEBHOOK_BYTES = 64 * 1024
 @routes.post("/api/streams/{id}/orders")
 async def buy(request: web.Request) -> web.Response:
     who = principal(request)
-    req = Buy.parse(await read_json(request)).request()
-    stream_id = path_id(request)
+    body = Buy.parse(await read_json(request))
+    req, stream_id = body.request(), path_id(request)
     return await _placed(
-        request, who, stream_id, req.items, req.idempotency_key, req.coupon, req.pay
+        request,
+        who,
+        stream_id,
+        req.items,
+        req.idempotency_key,
+        req.coupon,
+        req.pay,
+        body.address_id,
     )
 
 
@@ -63,10 +70,16 @@ async def put_cart_item(request: web.Request) -> web.Response:
 @routes.post("/api/streams/{id}/cart/checkout")
 async def checkout(request: web.Request) -> web.Response:
     who = principal(request)
-    req = Checkout.parse(await read_json(request)).request()
-    services = request.app[SERVICES]
+    body = Checkout.parse(await read_json(request))
+    req, services = body.request(), request.app[SERVICES]
     purchase = await check_out(
-        services.carts, services.orders, who, path_id(request), req.idempotency_key, req.coupon
+        services.carts,
+        services.orders,
+        who,
+        path_id(request),
+        req.idempotency_key,
+        req.coupon,
+        body.address_id,
     )
     return await _answer(request, who, purchase, req.pay)
 
@@ -79,8 +92,10 @@ async def _placed(
     key: str,
     coupon: str | None,
     pay: bool,
+    address_id: int | None = None,
 ) -> web.Response:
-    purchase = await request.app[SERVICES].orders.place(who, stream_id, items, key, coupon)
+    orders = request.app[SERVICES].orders
+    purchase = await orders.place(who, stream_id, items, key, coupon, address_id)
     return await _answer(request, who, purchase, pay)
 
 
