@@ -16,7 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from server.core.domain.auctions import AuctionState
-from server.core.store.rows import Auction, FlashDeal, Order
+from server.core.store.rows import Auction, FlashDeal, Giveaway, Order, Poll
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +106,22 @@ class AuctionChanged:
     change: AuctionChange
 
 
+@dataclass(frozen=True)
+class GiveawayChanged:
+    """A giveaway started, counted a new entry (`entrants` is the row's count), or was drawn."""
+
+    giveaway: Giveaway
+    at: datetime
+
+
+@dataclass(frozen=True)
+class PollChanged:
+    """A poll opened, got a vote (its options carry their counts), or closed."""
+
+    poll: Poll
+    at: datetime
+
+
 DomainEvent = (
     PurchasePlaced
     | OrderChanged
@@ -115,6 +131,8 @@ DomainEvent = (
     | ProductUnpinned
     | ReplayChanged
     | AuctionChanged
+    | GiveawayChanged
+    | PollChanged
 )
 Listener = Callable[[DomainEvent], Awaitable[None]]
 
