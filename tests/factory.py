@@ -101,3 +101,32 @@ async def go_live(run: Any, stream_id: int) -> None:
     from server.edge.http.context import SERVICES
 
     await run.app[SERVICES].streams.mark_live(stream_id)
+
+
+async def offer(
+    run: Any,
+    seller: str,
+    host: str | None = None,
+    product_id: int | None = None,
+    rate_bp: int = 1000,
+    **terms: Any,
+) -> int:
+    """A seller's offer (a product, or the whole shop without `product_id`), joined by `host`
+    when given (and approved when it asks for approval): the marketplace's way into line-ups."""
+    status, body = await run.call(
+        "POST", "/api/offers", seller, json={"product_id": product_id, "rate_bp": rate_bp, **terms}
+    )
+    assert status == 201, body
+    offer_id = body["id"]
+    if host is not None:
+        status, member = await run.call("POST", f"/api/offers/{offer_id}/join", host, json={})
+        assert status == 201, member
+        if member["status"] == "pending":
+            status, member = await run.call(
+                "POST",
+                f"/api/offers/{offer_id}/members/{member['host_id']}",
+                seller,
+                json={"decision": "approve"},
+            )
+            assert status == 200, member
+    return int(offer_id)

@@ -27,6 +27,8 @@ class CommerceConfig:
     expiry_period_s: float = 5.0
     # Longest wait for the payment gateway before answering `payment_timeout`.
     gateway_timeout_s: float = 15.0
+    # A month's commission statement is payable this many days after the month ends.
+    refund_window_days: int = 14
 
 
 class PaymentProvider(StrEnum):

@@ -24,6 +24,7 @@ from server.edge.http import (
     ledger,
     media,
     metrics,
+    offers,
     openapi,
     orders,
     pages,
@@ -31,6 +32,7 @@ from server.edge.http import (
     replays,
     reports,
     reviews,
+    statements,
 )
 from server.edge.http.context import CONFIG, DATABASE, MEDIA, REDIS, ROOM, SERVICES, SOCKETS
 from server.edge.http.errors import error_middleware
@@ -105,6 +107,8 @@ def create_app(config: Config) -> web.Application:
     app.router.add_routes(ledger.routes)
     app.router.add_routes(reviews.routes)
     app.router.add_routes(reports.routes)
+    app.router.add_routes(offers.routes)  # the marketplace and its statements
+    app.router.add_routes(statements.routes)
     pages.add_routes(app)
     announcements = media.relay_publisher_events(app)
     recordings.store_recordings(app)

@@ -24,6 +24,7 @@ from server.core.config import (
     PaymentProvider,
     PaymentsConfig,
 )
+from server.core.domain.statements import MAX_WINDOW_DAYS
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./shopcast.db"
 SUPPORTED_DB_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
@@ -108,6 +109,7 @@ def from_env(environ: Mapping[str, str], **overrides: object) -> Config:
             reservation_hold_s=_seconds(
                 environ, "SHOPCAST_RESERVATION_HOLD_S", CommerceConfig.reservation_hold_s
             ),
+            refund_window_days=_days(environ, "SHOPCAST_REFUND_WINDOW_DAYS"),
         ),
         payments=_payments(environ),
         auth=_auth(environ),
@@ -163,6 +165,15 @@ def _on_off(environ: Mapping[str, str], name: str, default: bool) -> bool:
     if raw not in ("on", "off"):
         raise ConfigError(f"{name}: expected on or off (got {raw!r})")
     return raw == "on"
+
+
+def _days(environ: Mapping[str, str], name: str) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return CommerceConfig.refund_window_days
+    if not raw.isdigit() or int(raw) > MAX_WINDOW_DAYS:
+        raise ConfigError(f"{name}: expected 0 to {MAX_WINDOW_DAYS} days (got {raw!r})")
+    return int(raw)
 
 
 def _count(environ: Mapping[str, str], name: str) -> int | None:
@@ -370,6 +381,12 @@ SETTINGS: tuple[Setting, ...] = (
         'views, likes per second; written in batches, docs/protocol.md "Show reports"): the '
         "reports keep chat, pins and sales",
         "`on`",
+    ),
+    Setting(
+        "SHOPCAST_REFUND_WINDOW_DAYS",
+        "how many days after a month ends its commission statements become payable (refunds "
+        f'within it are likely; 0 to {MAX_WINDOW_DAYS}, docs/protocol.md "Commission statements")',
+        _default(CommerceConfig, "refund_window_days"),
     ),
 )
 

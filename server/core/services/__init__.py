@@ -21,6 +21,7 @@ from server.core.services.coupons import CouponService
 from server.core.services.deals import DealService
 from server.core.services.ledger import Ledger
 from server.core.services.moderation_audit import ModerationAuditLog
+from server.core.services.offers import OfferService
 from server.core.services.order_lifecycle import OrderLifecycle
 from server.core.services.orders import OrderService
 from server.core.services.rate_limits import RateLimits
@@ -28,6 +29,7 @@ from server.core.services.recordings import RecordingService
 from server.core.services.replays import ReplayService
 from server.core.services.reviews import ReviewService
 from server.core.services.show_reports import ShowReports
+from server.core.services.statements import StatementService
 from server.core.services.streams import StreamService
 from server.core.stock.gate import StockGate
 from server.core.stock.redis_lua import RedisStockReservations
@@ -59,6 +61,8 @@ class Services:
     events: DomainEvents  # what they change, told after each commit (server/core/events.py)
     show_reports: ShowReports
     replays: ReplayService
+    offers: OfferService  # the marketplace (services/offers.py)
+    statements: StatementService
 
     @classmethod
     def build(
@@ -115,6 +119,8 @@ class Services:
             events=events,
             show_reports=show_reports,
             replays=ReplayService(db, events=events, recordings=recordings),
+            offers=OfferService(db),
+            statements=StatementService(db, commerce.refund_window_days),
         )
 
     async def close(self) -> None:

@@ -34,6 +34,7 @@ from server.core.domain.errors import Forbidden, NotFound, ValidationError
 from server.core.domain.money import Money
 from server.core.domain.replays import OrderSource
 from server.core.domain.roles import Principal, Role
+from server.core.services.offers import offer_rates
 from server.core.store.db import Database
 from server.core.store.rows import CommissionEntry, Order, OrderLine, Seller
 
@@ -65,8 +66,10 @@ class Ledger:
         self, session: AsyncSession, order: Order, now: datetime
     ) -> list[CommissionEntry]:
         """One sale entry per line of a paid order bought in a show, inside the caller's
-        transaction. The GMV is what the buyer paid for the line, after its discount. A line
-        already recorded is skipped, so a redelivered payment records nothing twice."""
+        transaction. The GMV is what the buyer paid for the line, after its discount; the rate
+        is the offer's when the host joined one for the product (services/offers.py), else the
+        line's own. A line already recorded is skipped, so a redelivered payment records
+        nothing twice."""
         if order.host_id is None or order.stream_id is None:
             return []
         lines = list(
@@ -83,7 +86,14 @@ class Ledger:
             )
         )
         host_id, stream_id, at = order.host_id, order.stream_id, _utc(now)
-        entries = [_sale(line, host_id, stream_id, at) for line in lines if line.id not in recorded]
+        lines = [line for line in lines if line.id not in recorded]
+        # A host who joined an offer for the product earns its rate (set on the line, so a
+        # refund reverses what was earned); without one the line keeps the rate it was sold at.
+        sold = {(line.product_id, line.seller_id) for line in lines}
+        rates = await offer_rates(session, host_id, sold) if sold else {}
+        for line in lines:
+            line.commission_bp = rates.get(line.product_id, line.commission_bp)
+        entries = [_sale(line, host_id, stream_id, at) for line in lines]
         session.add_all(entries)
         return entries
 

@@ -23,6 +23,7 @@ from server.core.events import (
     Publisher,
     StreamStatusChanged,
 )
+from server.core.services.offers import check_lineup
 from server.core.services.recordings import add_event
 from server.core.store.db import Database
 from server.core.store.rows import Product, Stream, StreamProduct, utcnow
@@ -74,6 +75,7 @@ class StreamService:
         )
         async with self._db.writing() as session:
             await _require_products(session, lineup)
+            await check_lineup(session, stream.host_id, language, lineup)  # the marketplace's say
             session.add(stream)
             await session.flush()
             session.add_all(_lineup_rows(stream.id, lineup))
@@ -137,6 +139,7 @@ class StreamService:
         stream = await self._owned(principal, stream_id)
         async with self._db.writing() as session:
             await _require_products(session, lineup)
+            await check_lineup(session, stream.host_id, stream.language, lineup)
             pins = await _pins(session, stream.id)  # oldest pin first
             kept = {p.product_id: p.pinned_at for p in pins if p.product_id in lineup}
             for pin in pins:

@@ -524,7 +524,7 @@ class OrderShippingLine(Base):
     currency: Mapped[str] = mapped_column(String(3))
 
 
-# -- the seller–influencer marketplace (server/core/domain/offers.py) ---------------------------
+# -- the seller-influencer marketplace (server/core/domain/offers.py) ---------------------------
 
 
 class Offer(Base):

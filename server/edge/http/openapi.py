@@ -20,6 +20,7 @@ from pydantic_core import PydanticUndefined, core_schema
 
 import server
 from server.contract import accounts, answers, catalog, coupons, deals, orders, reviews, streams
+from server.contract import offers as offer_api
 from server.contract import replays as replay_api
 from server.contract import reports as report_api
 from server.contract.body import Id
@@ -71,6 +72,17 @@ LEDGER = (
     ("until", {"type": "string", "format": "date-time"}),
     ("host_id", INT_QUERY),
     ("seller_id", INT_QUERY),
+)
+OFFERS = (
+    ("category", {"enum": list(offer_api.Category.__args__)}),
+    ("language", TypeAdapter(answers.Language).json_schema()),
+    ("country", {"type": "string", "pattern": "^[A-Z]{2}$"}),
+    ("min_rate_bp", TypeAdapter(answers.Rate).json_schema()),
+)
+STATEMENTS = (
+    ("as", {"enum": ["host", "seller", "admin"]}),
+    ("from", {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}),
+    ("to", {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}),
 )
 A = answers
 OPERATIONS: tuple[Operation, ...] = (
@@ -234,6 +246,58 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     auth("get", "/api/coupons", "The coupons you created (admins: all)", answer=A.Coupons),
     auth("get", "/api/ledger", "Commission totals", answer=A.LedgerReport, query=LEDGER),
+    # the marketplace: offers and commission statements
+    auth(
+        "post",
+        "/api/offers",
+        "Publish an offer (sellers)",
+        body=offer_api.NewOfferBody,
+        status=201,
+        answer=offer_api.OfferAnswer,
+    ),
+    auth("get", "/api/offers", "Active offers, filtered", answer=offer_api.Offers, query=OFFERS),
+    auth(
+        "get",
+        "/api/offers/mine",
+        "A seller's offers and hosts; a host's memberships",
+        answer=offer_api.Offers,
+    ),
+    auth(
+        "patch",
+        "/api/offers/{id}",
+        "Close, reopen or re-rate an offer (its seller)",
+        body=offer_api.OfferChangeBody,
+        answer=offer_api.OfferAnswer,
+    ),
+    auth(
+        "post",
+        "/api/offers/{id}/join",
+        "Join or apply to an offer (hosts)",
+        body=offer_api.JoinBody,
+        status=201,
+        answer=offer_api.MemberAnswer,
+    ),
+    auth(
+        "post",
+        "/api/offers/{id}/members/{host_id}",
+        "Approve or reject an applicant",
+        body=offer_api.DecisionBody,
+        answer=offer_api.MemberAnswer,
+    ),
+    auth(
+        "get",
+        "/api/statements",
+        "Commission statements per host, shop and month",
+        answer=offer_api.Statements,
+        query=STATEMENTS,
+    ),
+    auth(
+        "get",
+        "/api/statements.csv",
+        "Commission statements, CSV",
+        content="text/csv",
+        query=STATEMENTS,
+    ),
     # show reports (its host and staff: all of it; a seller: their products' lines)
     auth("get", "/api/streams/{id}/report", "The show's report", answer=report_api.ShowReport),
     auth(
