@@ -169,6 +169,8 @@ class Broadcast:
     ) -> None:
         """A simulcast host's video packet of `layer` (0: lowest): sent to the viewers on that
         layer, and to those switching to it once its keyframe starts."""
+        if not payload or not self.layers.first_time(layer, seq):
+            return  # padding, or a copy the host sent to probe its bandwidth
         feed = self._feeds["video"]
         keyframe = starts_keyframe(feed.mime_type, payload)
         packet = ShowPacket(

@@ -32,6 +32,7 @@ from media.simulcast import LAYER_SCALE
 logger = logging.getLogger(__name__)
 
 FLOWING_S = 1.0  # a layer with no packet for this long is not offered
+SEEN = 1024  # a power of 2
 ASSUMED_FULL_HEIGHT = 720  # the full layer's height until a VP8 keyframe tells it
 VP8_START = b"\x9d\x01\x2a"
 
@@ -44,6 +45,9 @@ class _Layer:
     bitrate: int = 0  # bps, smoothed
     last_arrival: float = float("-inf")
     height: int = 0  # from its keyframes (VP8), 0 while unknown
+    # The sequence numbers seen lately: a browser probes its bandwidth by sending packets
+    # again (as RTX), which viewers must not get twice.
+    seen: list[int] = field(default_factory=lambda: [-1] * SEEN)
 
 
 class LayerState:
@@ -65,6 +69,14 @@ class LayerState:
     def new_host(self, rids: tuple[str, ...]) -> None:
         gop = (self._gop_packets, self._gop_age_s)
         self._layers = [_Layer(rid, GopCache(*gop)) for rid in rids] if len(rids) > 1 else []
+
+    def first_time(self, index: int, seq: int) -> bool:
+        """Whether `seq` of layer `index` is new (not a copy sent again to probe bandwidth)."""
+        seen = self._layers[index].seen
+        if seen[seq & (SEEN - 1)] == seq:
+            return False
+        seen[seq & (SEEN - 1)] = seq
+        return True
 
     def add(self, index: int, packet: ShowPacket, mime_type: str) -> None:
         layer = self._layers[index]
