@@ -12,8 +12,11 @@ from collections.abc import Mapping
 
 from chat import events
 from chat.room_base import RoomBase
+from server.contract.auctions import auction_view
 from server.contract.serializers import deal_view, order_view, product_view
 from server.core.events import (
+    AuctionChange,
+    AuctionChanged,
     DealChanged,
     DomainEvent,
     DomainEvents,
@@ -50,6 +53,8 @@ class DomainEventsRoom(RoomBase):
             case ProductUnpinned():
                 unpinned = {"product_id": event.product_id}
                 await self._to_room(event.stream_id, events.PRODUCT_UNPINNED, unpinned)
+            case AuctionChanged():
+                await self._auction_changed(event)
 
     async def _purchase_placed(self, event: PurchasePlaced) -> None:
         """Everyone sees the stock move (and the deal's units left); the buyer, the order."""
@@ -80,3 +85,14 @@ class DomainEventsRoom(RoomBase):
     async def _deal_updated(self, deal: FlashDeal, view: dict) -> None:
         key = f"deal:{deal.id}"
         await self._to_room(deal.stream_id, events.DEAL_UPDATED, {"deal": view}, key)
+
+    async def _auction_changed(self, event: AuctionChanged) -> None:
+        """The auction as it stands: one line per auction per window (a newer state takes a
+        waiting one's place); its end and offers as events of their own."""
+        row = event.auction
+        view = auction_view(row, event.state, event.leader_name, utcnow())
+        if event.change in (AuctionChange.ENDED, AuctionChange.OFFERED):
+            await self._to_room(row.stream_id, events.AUCTION_ENDED, {"auction": view})
+            return
+        key = f"auction:{row.id}"
+        await self._to_room(row.stream_id, events.AUCTION_UPDATED, {"auction": view}, key)

@@ -45,6 +45,23 @@ class ClientEvent(StrEnum):
     APPOINT_MODERATOR = "appoint_moderator"
     DISMISS_MODERATOR = "dismiss_moderator"
     AUDIT_LOG = "audit_log"
+    # auctions (docs/protocol.md "Auctions")
+    START_AUCTION = "start_auction"  # {product_id, sku?, start_minor, increment_minor | ladder…}
+    BID = "bid"  # {auction_id, amount_minor | buy_now, idempotency_key}
+    SET_MAX_BID = "set_max_bid"  # {auction_id, max_minor, idempotency_key}
+    STOP_AUCTION = "stop_auction"  # {auction_id}
+    AUCTION_STATE = "auction_state"  # {}: the show's running (or last) auction
+    AUCTION_BIDS = "auction_bids"  # {auction_id}: the bid history, staff only
+    REMOVE_BIDDER = "remove_bidder"  # {auction_id, bidder_id}
+    # giveaways and polls (docs/protocol.md "Giveaways", "Polls")
+    START_GIVEAWAY = "start_giveaway"  # {prize_product_id | prize_text, window_s, winners, ...}
+    ENTER_GIVEAWAY = "enter_giveaway"  # {giveaway_id?}
+    END_GIVEAWAY = "end_giveaway"  # {giveaway_id}: close the window now and draw
+    START_POLL = "start_poll"  # {question, options, duration_s?}
+    VOTE = "vote"  # {poll_id, choice}
+    CLOSE_POLL = "close_poll"  # {poll_id}
+    GIVEAWAY_STATE = "giveaway_state"  # {}: the show's running (or last) giveaway
+    POLL_STATE = "poll_state"  # {}: the show's open (or last) poll
 
 
 class RoomEvent(StrEnum):
@@ -75,6 +92,11 @@ class RoomEvent(StrEnum):
     HELD_RESOLVED = "held_resolved"  # {held_id, verdict}
     AUDIT_ENTRY = "audit_entry"  # {entry}
     STANDING_CHANGED = "standing_changed"  # {stream_id, standing}: to the person appointed
+    AUCTION_UPDATED = "auction_updated"  # {auction}: started, a bid, a new end (per window)
+    AUCTION_ENDED = "auction_ended"  # {auction}: its result (sold, reserve_not_met, no_bids...)
+    GIVEAWAY_UPDATED = "giveaway_updated"  # {giveaway}: started, entrants (per window), drawn
+    POLL_UPDATED = "poll_updated"  # {poll}: opened, live counts (per window), closed
+    HOST_LIVE = "host_live"  # {stream_id, host_id, host, title, watch_url}: to followers
 
 
 CLIENT_EVENTS = frozenset(ClientEvent)
@@ -137,6 +159,11 @@ MESSAGE_HELD = RoomEvent.MESSAGE_HELD
 HELD_RESOLVED = RoomEvent.HELD_RESOLVED
 AUDIT_ENTRY = RoomEvent.AUDIT_ENTRY
 STANDING_CHANGED = RoomEvent.STANDING_CHANGED
+AUCTION_UPDATED = RoomEvent.AUCTION_UPDATED
+AUCTION_ENDED = RoomEvent.AUCTION_ENDED
+GIVEAWAY_UPDATED = RoomEvent.GIVEAWAY_UPDATED
+POLL_UPDATED = RoomEvent.POLL_UPDATED
+HOST_LIVE = RoomEvent.HOST_LIVE
 
 
 def stream_room(stream_id: int) -> str:

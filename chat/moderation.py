@@ -67,6 +67,7 @@ class Person:
     principal: Principal
     fingerprint: str | None = None  # guests: a device/IP fingerprint from the edge
     account_created_at: float | None = None  # accounts: for established-user mode
+    follows_host: bool = False  # for followers-only mode
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -150,6 +151,7 @@ class RoomModes:
     slow_mode_s: int = 0  # one message per this many seconds per person; 0 is off
     registered_only: bool = False  # no guests
     min_account_age_s: int = 0  # established-user mode: younger accounts wait; 0 is off
+    followers_only: bool = False  # only the host's followers (and staff) chat
 
     def checked(self) -> RoomModes:
         if not _int_within(self.slow_mode_s, MAX_SLOW_MODE_S):
@@ -158,6 +160,8 @@ class RoomModes:
             raise ValidationError(f"account age is 0-{MAX_ACCOUNT_AGE_S} s", code=RoomCode.BAD_MODE)
         if not isinstance(self.registered_only, bool):
             raise ValidationError("registered_only is true or false", code=RoomCode.BAD_MODE)
+        if not isinstance(self.followers_only, bool):
+            raise ValidationError("followers_only is true or false", code=RoomCode.BAD_MODE)
         return self
 
 
@@ -602,6 +606,8 @@ def _mode_refusal(sender: Person, now: float, room: StreamModeration) -> Decisio
             return _refuse(
                 RoomCode.ACCOUNT_TOO_NEW, "your account is too new to chat here yet", left
             )
+    if modes.followers_only and not sender.follows_host:
+        return _refuse(RoomCode.FOLLOWERS_ONLY, "follow the host to chat in this stream")
     last = max((room.last_sent.get(k, -math.inf) for k in sender.keys), default=-math.inf)
     if now - last < modes.slow_mode_s:
         left = last + modes.slow_mode_s - now

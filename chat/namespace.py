@@ -10,15 +10,18 @@ import asyncio
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 import socketio
 
 from chat import events
 from chat.acks import Ack, acked, ok
+from chat.auctions_room import AuctionsRoom
 from chat.domain_events import DomainEventsRoom
 from chat.fingerprint import client_address, fingerprint
+from chat.following_room import FollowingRoom
+from chat.giveaways_room import GiveawaysRoom
 from chat.moderation import (
     Decision,
     Outcome,
@@ -31,6 +34,7 @@ from chat.moderation import (
 from chat.moderation_events import ModerationEvents
 from chat.moderation_store import StreamChange
 from chat.permissions import Action, may_attempt, standing
+from chat.polls_room import PollsRoom
 from chat.room_base import Member, stream_ref
 from chat.rules import clean_message
 from server.contract.deals import NewDeal
@@ -65,7 +69,9 @@ from server.core.store.rows import ChatMessage, Stream, utcnow
 logger = logging.getLogger(__name__)
 
 
-class StreamNamespace(ModerationEvents, DomainEventsRoom):
+class StreamNamespace(
+    FollowingRoom, AuctionsRoom, GiveawaysRoom, PollsRoom, ModerationEvents, DomainEventsRoom
+):
     """The room's events: connect, join, chat, pins, purchases, likes (and moderation's);
     what the services change reaches the room as domain events (chat/domain_events.py)."""
 
@@ -85,6 +91,7 @@ class StreamNamespace(ModerationEvents, DomainEventsRoom):
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         member = self._members.pop(sid, None)
+        self._forget_follows(sid)
         if member is not None and member.stream_id is not None:
             self._rooms[member.stream_id].discard(sid)
             self._show_metrics.left(member.stream_id, sid, member.principal)
@@ -126,6 +133,7 @@ class StreamNamespace(ModerationEvents, DomainEventsRoom):
             raise Conflict("the show has ended: chat is closed", code=StreamCode.STREAM_ENDED)
         self._chat_limiter.check(principal.subject)
         sender = await self._people.sender(principal, self._member(sid).fingerprint)
+        sender = replace(sender, follows_host=self._follows_host(sid, stream.host_id))
         meta = {"question": question, "language": language, "role": str(principal.role)}
         decision = await self._store.change_stream(
             stream_ref(stream), _deciding(sender, text, meta), fallback=True
@@ -141,6 +149,7 @@ class StreamNamespace(ModerationEvents, DomainEventsRoom):
             language,
             shadowed=decision.outcome == Outcome.SENDER_ONLY,
         )
+        await self.enter_by_keyword(sid, stream, principal, decision.text)  # giveaways
         return ok(message=await self._deliver(sid, stream, said))
 
     @acked
@@ -209,11 +218,17 @@ class StreamNamespace(ModerationEvents, DomainEventsRoom):
     async def on_buy(self, sid: str, data: Any) -> Ack:
         """Buy now from the show: the same rules and answer as POST /api/streams/{id}/orders."""
         stream_id, principal = self._joined_as(sid)
-        request = Buy.parse(data).request()
+        body = Buy.parse(data)
+        request = body.request()
         self._buy_limiter.check(principal.subject)
         services = self._services
         purchase = await services.orders.place(
-            principal, stream_id, request.items, request.idempotency_key, request.coupon
+            principal,
+            stream_id,
+            request.items,
+            request.idempotency_key,
+            request.coupon,
+            body.address_id,
         )
         return await self._placed(principal, purchase, request.pay)
 
@@ -222,7 +237,8 @@ class StreamNamespace(ModerationEvents, DomainEventsRoom):
         """Check out the buyer's cart in this show: the same rules and answer as
         POST /api/streams/{id}/cart/checkout, over the connection the buyer already has."""
         stream_id, principal = self._joined_as(sid)
-        request = Checkout.parse(data).request()
+        body = Checkout.parse(data)
+        request = body.request()
         self._buy_limiter.check(principal.subject)
         services = self._services
         purchase = await check_out(
@@ -232,6 +248,7 @@ class StreamNamespace(ModerationEvents, DomainEventsRoom):
             stream_id,
             request.idempotency_key,
             request.coupon,
+            body.address_id,
         )
         return await self._placed(principal, purchase, request.pay)
 
@@ -339,6 +356,7 @@ class StreamNamespace(ModerationEvents, DomainEventsRoom):
         if principal is None:
             return
         await self.enter_room(sid, events.person_room(principal.subject))
+        await self._enter_follower_rooms(sid, principal)  # host_live toasts (following_room.py)
         if may_attempt(principal, Action.READ_PLATFORM_AUDIT, None):  # platform staff
             await self.enter_room(sid, events.PLATFORM_STAFF_ROOM)
         if principal.is_guest:

@@ -107,6 +107,15 @@ class RoomBase(socketio.AsyncNamespace):
             "queued": queued,
         }
 
+    async def viewers(self, stream_id: int) -> int:
+        """A show's room members on every node, as last counted (the staff console)."""
+        local = len(self._rooms.get(stream_id, ()))
+        return (await self._counters.totals(stream_id, local)).viewers
+
+    def local_rooms(self) -> dict[int, int]:
+        """This node's members per show (the staff console's health view without Redis)."""
+        return {stream_id: len(sids) for stream_id, sids in self._rooms.items() if sids}
+
     def _room_size(self, room: str) -> int:
         """Sockets of this node in a Socket.IO room."""
         if self.server is None:

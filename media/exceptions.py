@@ -22,6 +22,12 @@ class MediaCode(StrEnum):
     RECORDING_UNREADABLE = "recording_unreadable"
     SIMULCAST_TOO_MANY_LAYERS = "simulcast_too_many_layers"
     SIMULCAST_CODEC_MISMATCH = "simulcast_codec_mismatch"
+    # LL-HLS (media/hls.py) and WHEP's capacity (SHOPCAST_MAX_WEBRTC_VIEWERS)
+    HLS_NEEDS_H264 = "hls_needs_h264"
+    HLS_NOT_FOUND = "hls_not_found"
+    HLS_BAD_REQUEST = "hls_bad_request"
+    HLS_NOT_READY = "hls_not_ready"
+    WEBRTC_FULL = "webrtc_full"
 
 
 class MediaError(Exception):

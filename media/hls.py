@@ -28,10 +28,9 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 
 from media.bitstream import opus_samples
-from media.exceptions import MediaError
+from media.exceptions import MediaCode, MediaError
 from media.hls_fmp4 import (
     AUDIO_TIMESCALE,
     VIDEO_TIMESCALE,
@@ -60,32 +59,25 @@ PART_WAIT_S = 3 * PART_TARGET_S + 1.5  # longest a request for a part not yet wr
 H264 = "video/h264"
 
 
-class HlsCode(StrEnum):
-    NEEDS_H264 = "hls_needs_h264"
-    NOT_FOUND = "hls_not_found"
-    BAD_REQUEST = "hls_bad_request"
-    NOT_READY = "hls_not_ready"
-
-
 class HlsNeedsH264(MediaError):
-    code = HlsCode.NEEDS_H264  # type: ignore[assignment]
+    code = MediaCode.HLS_NEEDS_H264
     default_message = (
         "HLS needs H.264: this show's host sends VP8 (publish H.264, as the studio prefers)"
     )
 
 
 class HlsNotFound(MediaError):
-    code = HlsCode.NOT_FOUND  # type: ignore[assignment]
+    code = MediaCode.HLS_NOT_FOUND
     default_message = "no such HLS segment or part (outside the window, or not written)"
 
 
 class HlsBadRequest(MediaError):
-    code = HlsCode.BAD_REQUEST  # type: ignore[assignment]
+    code = MediaCode.HLS_BAD_REQUEST
     default_message = "_HLS_msn and _HLS_part must be whole numbers, _HLS_part with _HLS_msn"
 
 
 class HlsNotReady(MediaError):
-    code = HlsCode.NOT_READY  # type: ignore[assignment]
+    code = MediaCode.HLS_NOT_READY
     default_message = "the playlist did not reach the requested segment or part in time"
 
 

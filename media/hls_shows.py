@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
-from media.exceptions import MediaError
+from media.exceptions import MediaCode, MediaError
 from media.hls import H264, Packager, SegmentStart
 
 logger = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ Announce = Callable[[str, SegmentStart], None]
 
 
 class WebRtcFull(MediaError):
-    code = "webrtc_full"  # type: ignore[assignment]
+    code = MediaCode.WEBRTC_FULL
     default_message = (
         "this show's WebRTC capacity on this node is full: watch it over HLS (/hls/<id>/)"
     )

@@ -25,7 +25,7 @@ from server.core.domain.auctions import (
     check_bid_amount,
     mask_name,
 )
-from server.core.domain.error_codes import AuctionCode, ErrorCode, OrderCode
+from server.core.domain.error_codes import AuctionCode, CatalogCode, ErrorCode, OrderCode
 from server.core.domain.errors import ValidationError
 from server.core.domain.ids import check_id
 from server.core.domain.money import MAX_PRICE_MINOR
@@ -66,7 +66,7 @@ class NewAuction(Cleaned):
         product_id = check_id(given.get("product_id"), "product_id", code=OrderCode.BAD_PRODUCT)
         sku = given.get("sku")
         if sku is not None and (not isinstance(sku, str) or not 1 <= len(sku) <= 64):
-            raise ValidationError("sku must be a variant's SKU", code=OrderCode.BAD_SKU)
+            raise ValidationError("sku must be a variant's SKU", code=CatalogCode.BAD_SKU)
         ladder = _ladder(given.get("increment_minor"), given.get("ladder"))
         unpaid = given.get("unpaid", Unpaid.SECOND_CHANCE.value)
         if unpaid not in {u.value for u in Unpaid}:

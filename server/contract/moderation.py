@@ -86,6 +86,7 @@ class ModeChange(Sent):
     slow_mode_s: Annotated[Any, shown(Annotated[int, Field(ge=0)])] = None
     registered_only: Annotated[Any, shown(bool)] = None
     min_account_age_s: Annotated[Any, shown(Annotated[int, Field(ge=0)])] = None
+    followers_only: Annotated[Any, shown(bool)] = None
 
     @classmethod
     def rules(cls, data: object) -> object:

@@ -74,6 +74,11 @@ class Tokens:
         self._clock = clock
         self._verified: dict[str, Verified] = {}
 
+    @property
+    def signing_secret(self) -> str:
+        """The current secret, for keys derived from it (unsubscribe links)."""
+        return self._secret
+
     def issue(self, principal: Principal, version: int = 0) -> str:
         """A token for `principal`; an account's carries its current token `version`."""
         now = int(self._clock())

@@ -19,8 +19,13 @@ from server.core.store.db import Database, check_schema
 from server.edge.config import Config
 from server.edge.http import (
     api,
+    auctions,
+    buyers,  # profiles, addresses, shipping, "My orders"
     coupons,
+    following,  # issue 18: discovery, following, password reset
+    giveaways,
     health,
+    hls,
     ledger,
     media,
     metrics,
@@ -28,11 +33,14 @@ from server.edge.http import (
     openapi,
     orders,
     pages,
+    polls,
     recordings,
     replays,
     reports,
     reviews,
+    staff,
     statements,
+    turn,
 )
 from server.edge.http.context import CONFIG, DATABASE, MEDIA, REDIS, ROOM, SERVICES, SOCKETS
 from server.edge.http.errors import error_middleware
@@ -40,6 +48,7 @@ from server.edge.http.limits import MAX_REQUEST_BYTES, socket_post_limit
 from server.edge.http.rate_limits import door_limits
 from server.edge.http.requests import auth_middleware
 from server.edge.http.security import add_security_headers, csrf_middleware
+from server.edge.webhooks import AiohttpWebhooks
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +87,9 @@ def create_app(config: Config) -> web.Application:
         redis_prefix=config.chat.redis_channel,
         auth=config.auth,
         payments=config.payments,
+        notifications=config.notifications,  # issue 18: emails and webhooks from a queue
+        public_url=config.base_url,
+        webhooks=AiohttpWebhooks(),
     )
     sio, room = create_socket_server(
         services, config.chat, config.redis_url, config.secret, config.public_url
@@ -107,8 +119,16 @@ def create_app(config: Config) -> web.Application:
     app.router.add_routes(ledger.routes)
     app.router.add_routes(reviews.routes)
     app.router.add_routes(reports.routes)
+    buyers.install(app)  # profiles, addresses, shipping, "My orders"
+    app.router.add_routes(auctions.routes)
     app.router.add_routes(offers.routes)  # the marketplace and its statements
     app.router.add_routes(statements.routes)
+    app.router.add_routes(turn.routes)  # TURN credentials for the pages
+    staff.install(app)  # the staff console's service and admin-only routes
+    app.router.add_routes(giveaways.routes)  # issue 16: giveaways and polls
+    app.router.add_routes(polls.routes)
+    app.router.add_routes(hls.routes)  # LL-HLS of live H.264 shows, for CDNs and big audiences
+    following.install(app)  # home, hosts, follows, reminders, unsubscribe, password reset
     pages.add_routes(app)
     announcements = media.relay_publisher_events(app)
     recordings.store_recordings(app)
@@ -136,11 +156,14 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
     period = app[CONFIG].commerce.expiry_period_s
     expiry = asyncio.create_task(lifecycle.run_expiry(period), name="order-expiry")
     webhooks = asyncio.create_task(lifecycle.run_test_webhooks(), name="test-webhooks")
+    bids = asyncio.create_task(app[SERVICES].auctions.run(), name="auctions")  # log, settle
+    draws = asyncio.create_task(app[ROOM].run_giveaway_draws(), name="giveaway-draws")
+    closing = asyncio.create_task(app[SERVICES].polls.run_closing(), name="poll-closing")
     yield
     await bounded("stop Socket.IO", app[SOCKETS].shutdown())
     # The Redis manager's listener is not stopped by shutdown(): stop it so no task outlives us.
     listener = getattr(app[SOCKETS].manager, "thread", None)
-    for background in (counts, signals, expiry, webhooks, listener):
+    for background in (counts, signals, expiry, webhooks, bids, draws, closing, listener):
         if isinstance(background, asyncio.Task):
             background.cancel()
             with contextlib.suppress(asyncio.CancelledError):

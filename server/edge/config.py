@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields, replace
 from urllib.parse import urlsplit
 
+import limits
+
 from chat.config import ChatConfig
 from media.service import MediaConfig
 from server.core.config import (
@@ -24,7 +26,10 @@ from server.core.config import (
     PaymentProvider,
     PaymentsConfig,
 )
+from server.core.domain.notifications import NotificationsConfig
 from server.core.domain.statements import MAX_WINDOW_DAYS
+from server.core.domain.turn import TTL_S as TURN_TTL_S
+from server.core.domain.turn import TurnConfig
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./shopcast.db"
 SUPPORTED_DB_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
@@ -34,6 +39,7 @@ HOLD_S = (10, 24 * 3600)
 MAX_PROXY_HOPS = 5
 MAX_WORKERS = 64
 VIDEO_KBPS = (50, 100_000)
+WEBRTC_VIEWERS = (0, 100_000)
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,8 @@ class Config:
     commerce: CommerceConfig = field(default_factory=CommerceConfig)
     payments: PaymentsConfig = field(default_factory=PaymentsConfig)
     auth: AuthConfig = field(default_factory=AuthConfig)
+    turn: TurnConfig = field(default_factory=TurnConfig)
+    notifications: NotificationsConfig = field(default_factory=NotificationsConfig)
 
     def validated(self) -> Config:
         """Return self if every setting is usable, else raise ConfigError naming the setting."""
@@ -78,6 +86,16 @@ class Config:
             raise ConfigError(f"port: {self.port} is not a TCP port (1-65535)")
         self.payments.check()
         self.auth.check()
+        if (turn_problem := self.turn.problem()) is not None:
+            raise ConfigError(turn_problem)
+        if (notify_problem := self.notifications.problem()) is not None:
+            raise ConfigError(notify_problem)
+        try:
+            limits.parse_many(self.notifications.reset_per_address)
+        except ValueError:
+            raise ConfigError(
+                "SHOPCAST_LIMIT_PASSWORD_RESET: expected limits like 5/minute;30/hour"
+            ) from None
         return self
 
     @property
@@ -99,6 +117,7 @@ def from_env(environ: Mapping[str, str], **overrides: object) -> Config:
             ice_servers=tuple(u.strip() for u in ice),
             recordings_dir=environ.get("SHOPCAST_RECORDINGS_DIR") or None,
             max_video_bps=_kbps_as_bps(environ, "SHOPCAST_MAX_VIDEO_KBPS"),
+            max_webrtc_viewers=_max_webrtc_viewers(environ),
         ),
         chat=ChatConfig(
             redis_channel=environ.get("SHOPCAST_REDIS_CHANNEL") or ChatConfig.redis_channel,
@@ -113,6 +132,8 @@ def from_env(environ: Mapping[str, str], **overrides: object) -> Config:
         ),
         payments=_payments(environ),
         auth=_auth(environ),
+        turn=_turn(environ),
+        notifications=_notifications(environ),
     )
     chosen = {k: v for k, v in overrides.items() if v is not None}
     return replace(config, **chosen)  # type: ignore[arg-type]
@@ -146,6 +167,32 @@ def _auth(environ: Mapping[str, str]) -> AuthConfig:
         or defaults.sign_up_per_address,
         guest_per_address=environ.get("SHOPCAST_LIMIT_GUEST", "").strip()
         or defaults.guest_per_address,
+    )
+
+
+def _turn(environ: Mapping[str, str]) -> TurnConfig:
+    urls = environ.get("SHOPCAST_TURN_URLS", "").split(",")
+    ttl = _seconds(environ, "SHOPCAST_TURN_TTL_S", TurnConfig.ttl_s)
+    if ttl != int(ttl):
+        raise ConfigError(f"SHOPCAST_TURN_TTL_S: expected whole seconds (got {ttl:g})")
+    return TurnConfig(
+        secret=environ.get("SHOPCAST_TURN_SECRET", "").strip() or None,
+        urls=tuple(u.strip() for u in urls if u.strip()),
+        ttl_s=int(ttl),
+    )
+
+
+def _notifications(environ: Mapping[str, str]) -> NotificationsConfig:
+    hooks = environ.get("SHOPCAST_WEBHOOK_URLS", "").split(",")
+    ttl = _seconds(environ, "SHOPCAST_RESET_TTL_S", NotificationsConfig.reset_ttl_s)
+    return NotificationsConfig(
+        smtp_url=environ.get("SHOPCAST_SMTP_URL", "").strip() or None,
+        mail_from=environ.get("SHOPCAST_MAIL_FROM", "").strip() or NotificationsConfig.mail_from,
+        webhook_urls=tuple(u.strip() for u in hooks if u.strip()),
+        webhook_secret=environ.get("SHOPCAST_WEBHOOK_SECRET", "").strip(),
+        reset_ttl_s=int(ttl),
+        reset_per_address=environ.get("SHOPCAST_LIMIT_PASSWORD_RESET", "").strip()
+        or NotificationsConfig.reset_per_address,
     )
 
 
@@ -203,6 +250,16 @@ def _kbps_as_bps(environ: Mapping[str, str], name: str) -> int | None:
     if not raw.isdigit() or not low <= int(raw) <= high:
         raise ConfigError(f"{name}: expected kilobits per second, {low} to {high} (got {raw!r})")
     return int(raw) * 1000
+
+
+def _max_webrtc_viewers(environ: Mapping[str, str]) -> int | None:
+    raw = environ.get("SHOPCAST_MAX_WEBRTC_VIEWERS", "").strip()
+    if not raw:
+        return None
+    low, high = WEBRTC_VIEWERS
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+        raise ConfigError(f"SHOPCAST_MAX_WEBRTC_VIEWERS: expected {low} to {high} (got {raw!r})")
+    return int(raw)
 
 
 def check_database_url(url: str) -> str:
@@ -307,10 +364,35 @@ SETTINGS: tuple[Setting, ...] = (
         "none",
     ),
     Setting(
+        "SHOPCAST_TURN_URLS",
+        "comma-separated `turn:`/`turns:` URLs of TURN servers sharing `SHOPCAST_TURN_SECRET`: "
+        "the pages and WHIP/WHEP `Link` headers get time-limited credentials for them "
+        '(docs/protocol.md "TURN")',
+        "none",
+    ),
+    Setting(
+        "SHOPCAST_TURN_SECRET",
+        "the TURN REST API shared secret (coturn's `static-auth-secret`); required with "
+        "`SHOPCAST_TURN_URLS`",
+        "none",
+    ),
+    Setting(
+        "SHOPCAST_TURN_TTL_S",
+        f"how long a TURN credential lasts ({TURN_TTL_S[0]} to {TURN_TTL_S[1]})",
+        _default(TurnConfig, "ttl_s"),
+    ),
+    Setting(
         "SHOPCAST_MAX_VIDEO_KBPS",
         "caps every host's video: `b=AS`/`b=TIAS` in the WHIP answer and the REMB sent to the "
         f"host ({VIDEO_KBPS[0]} to {VIDEO_KBPS[1]})",
         "unset: the host decides",
+    ),
+    Setting(
+        "SHOPCAST_MAX_WEBRTC_VIEWERS",
+        f"WebRTC viewers one node takes per show ({WEBRTC_VIEWERS[0]} to {WEBRTC_VIEWERS[1]}; "
+        "0: HLS only); beyond it WHEP answers `503 webrtc_full` and the viewer page plays "
+        'the show over LL-HLS (docs/protocol.md "HLS")',
+        "unset: no limit",
     ),
     Setting(
         "SHOPCAST_RESERVATION_HOLD_S",
@@ -387,6 +469,39 @@ SETTINGS: tuple[Setting, ...] = (
         "how many days after a month ends its commission statements become payable (refunds "
         f'within it are likely; 0 to {MAX_WINDOW_DAYS}, docs/protocol.md "Commission statements")',
         _default(CommerceConfig, "refund_window_days"),
+    ),
+    Setting(
+        "SHOPCAST_SMTP_URL",
+        "where emails go (followers told a host is live, reminders, password resets): "
+        "`smtp://[user:password@]host[:port]` (STARTTLS when offered) or `smtps://` (TLS); "
+        'sent from a queue with retries (docs/protocol.md "Notifications")',
+        "unset: emails are written to the log",
+    ),
+    Setting(
+        "SHOPCAST_MAIL_FROM",
+        "the emails' sender",
+        _default(NotificationsConfig, "mail_from"),
+    ),
+    Setting(
+        "SHOPCAST_WEBHOOK_URLS",
+        "comma-separated `http(s)://` URLs each told by a signed POST when a host goes live",
+        "none",
+    ),
+    Setting(
+        "SHOPCAST_WEBHOOK_SECRET",
+        "signs every webhook (`Shopcast-Signature: t=…,v1=<HMAC-SHA256>`); at least 16 characters",
+        "required with `SHOPCAST_WEBHOOK_URLS`",
+    ),
+    Setting(
+        "SHOPCAST_RESET_TTL_S",
+        "how long a password reset link works (60 to 86400; it works once)",
+        _default(NotificationsConfig, "reset_ttl_s"),
+    ),
+    Setting(
+        "SHOPCAST_LIMIT_PASSWORD_RESET",
+        "per-address limit of password reset requests, as `SHOPCAST_LIMIT_SIGN_IN` (each "
+        "account asked for also has its own: 3 an hour, 10 a day)",
+        _default(NotificationsConfig, "reset_per_address"),
     ),
 )
 

@@ -11,8 +11,11 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from server.core.domain.catalog import ProductInput, SellerChange
+from server.core.domain.offers import JoinPolicy
 from server.core.domain.roles import Principal, Role
+from server.core.services import Services
 from server.core.services.accounts import principal_of
+from server.core.services.offers import NewOffer
 from server.core.store.rows import Stream, User, utcnow
 from server.edge.http.context import DATABASE, SERVICES
 
@@ -139,6 +142,7 @@ async def seed(app: web.Application) -> DemoShow:
             principal_of(seller), ProductInput.parse(listing)
         )
         product_ids.append(product.id)
+    await _marketplace(services, principal_of(seller), principal_of(host), product_ids)
     stream = await services.streams.create(
         principal_of(host),
         "Summer picks, live",
@@ -147,6 +151,26 @@ async def seed(app: web.Application) -> DemoShow:
         scheduled_at=utcnow() + timedelta(hours=1),
     )
     return DemoShow(stream_id=stream.id)
+
+
+async def _marketplace(
+    services: Services, seller: Principal, host: Principal, product_ids: list[int]
+) -> None:
+    """The shop's offers: the whole shop at its default rate, the dress at its own (both open,
+    so the line-up's commissions are as before the marketplace), and the earbuds at 20 % for
+    approved hosts only, left for the host to apply to. The demo host joins the first two."""
+    offers = services.offers
+    everyone = frozenset[str]()
+    whole = await offers.create(
+        seller, NewOffer(None, 1000, "fashion", everyone, everyone, JoinPolicy.OPEN)
+    )
+    dress = await offers.create(
+        seller, NewOffer(product_ids[-1], 1500, "fashion", everyone, everyone, JoinPolicy.OPEN)
+    )
+    earbuds = NewOffer(product_ids[2], 2000, "electronics", everyone, everyone, JoinPolicy.APPROVAL)
+    await offers.create(seller, earbuds)
+    for offer in (whole, dress):
+        await offers.join(host, offer.id, None)
 
 
 def seeding(show: DemoShow) -> object:

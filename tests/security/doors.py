@@ -333,6 +333,43 @@ fixed("GET /static", "/static/js/i18n.js")
 for _vendor in ("socket.io.esm.min.js", "socket.io.esm.min.js.map"):
     fixed(f"GET /static/vendor/{_vendor}", f"/static/vendor/{_vendor}")
 
+# -- TURN and the staff console ------------------------------------------------------------
+
+fixed("GET /api/ice-servers", "/api/ice-servers")
+fixed("GET /staff", "/staff")
+for _door, _path in (
+    ("GET /api/staff/users", "/api/staff/users?q=example"),
+    ("GET /api/staff/shows", "/api/staff/shows"),
+    ("GET /api/staff/coupons", "/api/staff/coupons"),
+    ("GET /api/staff/audit", "/api/staff/audit"),
+    ("GET /api/staff/health", "/api/staff/health"),
+):
+    fixed(_door, _path)
+
+
+@http("PATCH /api/staff/users/{id}")
+async def _staff_role(world: World, role: str) -> Request:
+    """Someone else's account: a new viewer's, appointed a coach."""
+    victim = (await world.victim()).removeprefix("u:")
+    return Request(f"/api/staff/users/{victim}", json={"role": "coach"})
+
+
+@http("POST /api/staff/shows/{id}/end")
+async def _staff_end(world: World, role: str) -> Request:
+    return Request(f"/api/staff/shows/{await world.fresh_show()}/end")
+
+
+@http("POST /api/staff/shows/{id}/take-down")
+async def _staff_take_down(world: World, role: str) -> Request:
+    return Request(f"/api/staff/shows/{await world.fresh_show()}/take-down", json={"down": True})
+
+
+@http("POST /api/staff/coupons")
+async def _staff_coupon(world: World, role: str) -> Request:
+    body = {"code": f"S{key()}".upper(), "percent_bp": 500, "scope": "platform"}
+    return Request("/api/staff/coupons", json=body)
+
+
 # -- Socket.IO events (each role's socket has joined this show first) -----------------------
 
 

@@ -359,6 +359,24 @@ HTTP_MATRIX: dict[str, Row] = {
     "GET /static": row("ok"),
     "GET /static/vendor/socket.io.esm.min.js": row("ok"),
     "GET /static/vendor/socket.io.esm.min.js.map": row("ok"),
+    # TURN: any page may ask for a credential (it expires; TURN relays only to media peers)
+    "GET /api/ice-servers": row("ok"),
+    # the staff console: admins only, every other role 403 admins_only
+    **{
+        door: row("403 admins_only", none="401 auth_required", forged="401 bad_token", admin="ok")
+        for door in (
+            "GET /api/staff/users",
+            "PATCH /api/staff/users/{id}",
+            "GET /api/staff/shows",
+            "POST /api/staff/shows/{id}/end",
+            "POST /api/staff/shows/{id}/take-down",
+            "GET /api/staff/coupons",
+            "POST /api/staff/coupons",
+            "GET /api/staff/audit",
+            "GET /api/staff/health",
+        )
+    },
+    "GET /staff": row("ok"),  # the page; its data are the admin-only routes'
 }
 
 EVENT_MATRIX: dict[str, Row] = {

@@ -264,7 +264,7 @@ class OfferCode(StrEnum):
     and commission statements."""
 
     BAD_OFFER = "bad_offer"
-    BAD_CATEGORY = "bad_category"
+    BAD_OFFER_CATEGORY = "bad_offer_category"
     BAD_JOIN_POLICY = "bad_join_policy"
     BAD_DECISION = "bad_decision"
     BAD_MONTH = "bad_month"
@@ -361,7 +361,6 @@ class FollowCode(StrEnum):
     RESET_LINK_INVALID = "reset_link_invalid"
     RESET_LINK_USED = "reset_link_used"
     RESET_LINK_EXPIRED = "reset_link_expired"
-
 
 
 class StaffCode(StrEnum):

@@ -100,7 +100,7 @@ class Filters:
 def check_category(category: object) -> str:
     if category not in CATEGORIES:
         raise ValidationError(
-            f"category must be one of {', '.join(CATEGORIES)}", code=OfferCode.BAD_CATEGORY
+            f"category must be one of {', '.join(CATEGORIES)}", code=OfferCode.BAD_OFFER_CATEGORY
         )
     return str(category)
 

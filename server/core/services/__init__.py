@@ -9,21 +9,29 @@ from sqlalchemy import select
 
 from server.core.auth import Passwords, Tokens
 from server.core.config import AuthConfig, CommerceConfig, PaymentsConfig
+from server.core.domain.notifications import NotificationsConfig
 from server.core.domain.payments import PaymentGateway
 from server.core.events import DomainEvents
+from server.core.mailer import mailer_for
 from server.core.payments.providers import gateway_for
 from server.core.services.account_standing import AccountStanding
 from server.core.services.accounts import AccountService
+from server.core.services.auctions import AuctionService
 from server.core.services.cart import CartService
 from server.core.services.catalog import CatalogService
 from server.core.services.chat_log import ChatLog
 from server.core.services.coupons import CouponService
 from server.core.services.deals import DealService
+from server.core.services.following import FollowingService
+from server.core.services.giveaways import GiveawayService
 from server.core.services.ledger import Ledger
 from server.core.services.moderation_audit import ModerationAuditLog
+from server.core.services.notifications import Links, NotificationService, WebhookSender
 from server.core.services.offers import OfferService
 from server.core.services.order_lifecycle import OrderLifecycle
 from server.core.services.orders import OrderService
+from server.core.services.password_resets import PasswordResets
+from server.core.services.polls import PollService
 from server.core.services.rate_limits import RateLimits
 from server.core.services.recordings import RecordingService
 from server.core.services.replays import ReplayService
@@ -31,6 +39,8 @@ from server.core.services.reviews import ReviewService
 from server.core.services.show_reports import ShowReports
 from server.core.services.statements import StatementService
 from server.core.services.streams import StreamService
+from server.core.stock.auction_book import AuctionBook, MemoryAuctionBook
+from server.core.stock.auction_book_redis import RedisAuctionBook
 from server.core.stock.gate import StockGate
 from server.core.stock.redis_lua import RedisStockReservations
 from server.core.store.db import Database
@@ -61,8 +71,14 @@ class Services:
     events: DomainEvents  # what they change, told after each commit (server/core/events.py)
     show_reports: ShowReports
     replays: ReplayService
+    giveaways: GiveawayService  # issue 16 (services/giveaways.py)
+    polls: PollService
+    auctions: AuctionService  # bids decided by the auction book (services/auctions.py)
     offers: OfferService  # the marketplace (services/offers.py)
     statements: StatementService
+    following: FollowingService  # issue 18: follows, reminders (services/following.py)
+    notifications: NotificationService  # the durable queue: emails, webhooks
+    password_resets: PasswordResets
 
     @classmethod
     def build(
@@ -75,6 +91,9 @@ class Services:
         redis_prefix: str = "shopcast",
         auth: AuthConfig | None = None,
         payments: PaymentsConfig | None = None,
+        notifications: NotificationsConfig | None = None,
+        public_url: str = "http://127.0.0.1:8080",
+        webhooks: WebhookSender | None = None,
     ) -> Services:
         """`gateway`: the payment provider, else the one `payments` configures (no default);
         `redis_prefix` the deployment's Redis key prefix (its channel name)."""
@@ -100,6 +119,21 @@ class Services:
             gateway_timeout_s=commerce.gateway_timeout_s,
             events=events,
         )
+        book: AuctionBook = (
+            RedisAuctionBook.from_url(redis_url, redis_prefix) if redis_url else MemoryAuctionBook()
+        )
+        auctions = AuctionService(db, book, orders, events)
+        events.subscribe(auctions.on_event)  # an auction's unpaid order: the second chance
+        notify = notifications or NotificationsConfig()
+        queue = NotificationService(
+            db,
+            notify,
+            mailer_for(notify.smtp_url, notify.mail_from),
+            tokens.signing_secret,
+            Links(public_url),
+            webhooks,
+        )
+        events.subscribe(queue.on_event)  # a host going live wakes the announcer, at once
         return cls(
             accounts=AccountService(db, Passwords(), tokens, standing, rate_limits),
             catalog=CatalogService(db, stock_changed=gate.variant_changed if gate else None),
@@ -119,13 +153,20 @@ class Services:
             events=events,
             show_reports=show_reports,
             replays=ReplayService(db, events=events, recordings=recordings),
+            giveaways=GiveawayService(db, events, orders),
+            polls=PollService(db, events),
+            auctions=auctions,
             offers=OfferService(db),
             statements=StatementService(db, commerce.refund_window_days),
+            following=FollowingService(db),
+            notifications=queue,
+            password_resets=PasswordResets(db, Passwords(), queue, rate_limits, notify),
         )
 
     async def close(self) -> None:
         await self.rate_limits.close()
         await self.lifecycle.gateway.close()
+        await self.auctions.book.aclose()
         if self.orders.gate is not None:
             await self.orders.gate.close()
 

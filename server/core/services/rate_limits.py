@@ -119,6 +119,11 @@ class RateLimits:
         except StorageError:
             logger.warning("rate limit storage failed; failures not cleared", exc_info=True)
 
+    async def limit(self, spec: str, name: str, key: str, *, refusal: str) -> None:
+        """Count one attempt at a door the caller names (`spec` in limits notation), per `key`:
+        a client address, or `account_key(email)`; RateLimited if it is one too many."""
+        await self._take(limits.parse_many(spec), name, key, refusal=refusal)
+
     async def close(self) -> None:
         timer = getattr(self._storage, "timer", None)  # MemoryStorage's expiry task
         if timer is not None:
@@ -150,6 +155,11 @@ class RateLimits:
 def _refuse(message: str, wait_s: float) -> None:
     seconds = max(1, math.ceil(wait_s))
     raise RateLimited(f"{message}: try again in {seconds} s", retry_after_s=seconds)
+
+
+def account_key(email: str) -> str:
+    """An account's key for `limit`: a hash of the address typed."""
+    return _account_key(email)
 
 
 def _account_key(email: str) -> str:

@@ -14,9 +14,10 @@ from server.core.domain.error_codes import GeneralCode, StreamCode
 from server.core.domain.errors import Conflict, DomainError
 from server.core.domain.roles import Principal
 from server.core.domain.streams import StreamStatus
-from server.edge.http.context import CONFIG, MEDIA, SERVICES
+from server.edge.http.context import MEDIA, SERVICES
 from server.edge.http.limits import MAX_SDP_BYTES, read_limited
 from server.edge.http.requests import path_id
+from server.edge.http.turn import ice_links
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ async def read_offer(request: web.Request) -> str:
 
 
 def sdp_created(request: web.Request, location: str, answer: str) -> web.Response:
-    links = [f'<{url}>; rel="ice-server"' for url in request.app[CONFIG].media.ice_servers]
+    links = ice_links(request)  # STUN/TURN servers, TURN with a time-limited credential
     headers = {**CORS, "Location": location, "ETag": f'"{location.rsplit("/", 1)[-1]}"'}
     if links:
         headers["Link"] = ", ".join(links)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, get_args
 
 from aiohttp import web
 from pydantic import BaseModel, TypeAdapter
@@ -20,9 +20,14 @@ from pydantic_core import PydanticUndefined, core_schema
 
 import server
 from server.contract import accounts, answers, catalog, coupons, deals, orders, reviews, streams
+from server.contract import addresses as ad
+from server.contract import following as follow_api
 from server.contract import offers as offer_api
 from server.contract import replays as replay_api
 from server.contract import reports as report_api
+from server.contract import shipping as shipping_api
+from server.contract import staff as staff_api
+from server.contract import turn as turn_api
 from server.contract.body import Id
 from server.contract.shapes import Sku
 from server.edge.http import pages
@@ -74,7 +79,7 @@ LEDGER = (
     ("seller_id", INT_QUERY),
 )
 OFFERS = (
-    ("category", {"enum": list(offer_api.Category.__args__)}),
+    ("category", {"enum": list(get_args(offer_api.Category))}),
     ("language", TypeAdapter(answers.Language).json_schema()),
     ("country", {"type": "string", "pattern": "^[A-Z]{2}$"}),
     ("min_rate_bp", TypeAdapter(answers.Rate).json_schema()),
@@ -225,6 +230,53 @@ OPERATIONS: tuple[Operation, ...] = (
     auth("post", "/api/orders/{id}/refund", "Refund (its seller, admins)", answer=A.Order),
     auth("post", "/api/orders/{id}/fulfil", "Mark shipped (its seller)", answer=A.Order),
     auth("get", "/api/seller/orders", "Your shop's orders", answer=A.Orders, query=(STATUS,)),
+    # buyers: profile, addresses, shipping, "My orders" (server/edge/http/buyers.py)
+    get("/api/account/countries", "Where we ship and each country's rules", answer=ad.Countries),
+    auth("get", "/api/account/profile", "Your language and country", answer=ad.ProfileAnswer),
+    auth(
+        "patch",
+        "/api/account/profile",
+        "Set your language and/or country",
+        body=ad.ProfileChange,
+        answer=ad.ProfileAnswer,
+    ),
+    auth("get", "/api/account/addresses", "Your shipping addresses", answer=ad.Addresses),
+    auth(
+        "post",
+        "/api/account/addresses",
+        "Save an address (in its country's format)",
+        body=ad.NewAddress,
+        status=201,
+        answer=ad.AddressAnswer,
+    ),
+    auth(
+        "put",
+        "/api/account/addresses/{id}",
+        "Change an address",
+        body=ad.NewAddress,
+        answer=ad.AddressAnswer,
+    ),
+    auth("delete", "/api/account/addresses/{id}", "Delete an address", answer=ad.Deleted),
+    auth(
+        "get",
+        "/api/account/orders",
+        "My orders: with their shipping and show",
+        answer=shipping_api.MyOrders,
+    ),
+    auth("get", "/api/seller/shipping", "Where your shop ships", answer=shipping_api.Rates),
+    auth(
+        "put",
+        "/api/seller/shipping",
+        "Set where your shop ships, a fee per country",
+        body=shipping_api.ShippingRates,
+        answer=shipping_api.Rates,
+    ),
+    get(
+        "/api/streams/{id}/shipping",
+        "Whether each product of the show ships to a country, and for how much",
+        answer=shipping_api.ShowShipping,
+        query=(("country", {"type": "string", "pattern": "^[A-Za-z]{2}$"}),),
+    ),
     get(
         "/api/payments/config",
         "The payment provider, its publishable key and script, for the page before paying",
@@ -412,7 +464,96 @@ OPERATIONS: tuple[Operation, ...] = (
         "The clip's file as a download, cut first if need be (Range requests work)",
         content="video/*",
     ),
+    # giveaways and polls (the room's events do the rest: docs/protocol.md)
+    get("/api/streams/{id}/giveaways", "A show's giveaways, each with its commitment and proof"),
+    get("/api/giveaways/{id}", "One giveaway"),
+    get("/api/giveaways/{id}/entries", "A giveaway's counted entries and proof, to verify it"),
+    get("/api/streams/{id}/polls", "A show's polls with their (final) results"),
+    get("/api/polls/{id}", "One poll"),
+    # the staff console (admins only; every change audited)
+    auth(
+        "get",
+        "/api/staff/users",
+        "Find accounts by email or name (?q=), of a role (?role=)",
+        answer=staff_api.StaffUsers,
+        query=(("q", STR), ("role", STR)),
+    ),
+    auth(
+        "patch",
+        "/api/staff/users/{id}",
+        "Change an account's role (appoint hosts, coaches) or disable it, audited",
+        body=accounts.AccountPatch,
+        answer=staff_api.StaffAccount,
+    ),
+    auth("get", "/api/staff/shows", "Live shows with viewers; ended", answer=staff_api.StaffShows),
+    auth(
+        "post", "/api/staff/shows/{id}/end", "End a show, audited", answer=staff_api.StaffShowAnswer
+    ),
+    auth(
+        "post",
+        "/api/staff/shows/{id}/take-down",
+        "Take a show's replay down or put it back, audited",
+        body=staff_api.TakeDown,
+        answer=staff_api.StaffShowAnswer,
+    ),
+    auth("get", "/api/staff/coupons", "Every coupon", answer=staff_api.StaffCoupons),
+    auth(
+        "post",
+        "/api/staff/coupons",
+        "Create a coupon of any scope, platform-wide included, audited",
+        body=coupons.NewCoupon,
+        status=201,
+        answer=A.Coupon,
+    ),
+    auth("get", "/api/staff/audit", "Staff and platform-wide actions", answer=staff_api.StaffAudit),
+    auth(
+        "get",
+        "/api/staff/health",
+        "The nodes with their shows and viewers",
+        answer=staff_api.StaffHealth,
+    ),
+    get("/staff", "The staff console", content="text/html"),
     get("/api/openapi.json", "This document"),
+    get(
+        "/api/ice-servers",
+        "STUN/TURN servers for RTCPeerConnection, TURN with a time-limited credential",
+        answer=turn_api.IceServers,
+    ),
+    # discovery, following, notifications, password reset (issue 18)
+    get("/api/home", "Live now and upcoming shows", answer=follow_api.HomePage, query=(LANG,)),
+    get("/api/hosts/{id}", "A host's public page", answer=follow_api.HostPage),
+    auth("post", "/api/hosts/{id}/follow", "Follow a host", answer=follow_api.FollowState),
+    auth("delete", "/api/hosts/{id}/follow", "Unfollow a host", answer=follow_api.FollowState),
+    auth("get", "/api/me/follows", "The hosts and shows you follow", answer=follow_api.MyFollows),
+    auth("post", "/api/streams/{id}/remind", "Remind me at its time", answer=follow_api.Reminded),
+    auth("delete", "/api/streams/{id}/remind", "No reminder", answer=follow_api.Reminded),
+    get(
+        "/api/unsubscribe",
+        "The emails' unsubscribe link (one click)",
+        content="text/html",
+        query=(("token", STR),),
+    ),
+    post(
+        "/api/unsubscribe",
+        "One-click unsubscribe (RFC 8058)",
+        answer=follow_api.Unsubscribed,
+        query=(("token", STR),),
+    ),
+    post(
+        "/api/auth/password-reset",
+        "Email a password reset link (the same answer for any address)",
+        body=follow_api.ResetRequest,
+        status=202,
+        answer=follow_api.ResetSent,
+    ),
+    post(
+        "/api/auth/password-reset/confirm",
+        "Set a new password through the link (once, before it expires)",
+        body=follow_api.ResetConfirm,
+        answer=follow_api.ResetDone,
+    ),
+    get("/host/{id:\\d+}", "A host's public page", content="text/html"),
+    get("/reset", "The password reset page", content="text/html"),
     # operations, media and pages
     get("/healthz", "Database and Redis reachability", answer=A.Health),
     get("/metrics", "Counters, Prometheus text", content="text/plain"),
@@ -433,6 +574,10 @@ OPERATIONS: tuple[Operation, ...] = (
     get("/seller", "The seller's page", content="text/html"),
     get("/review", "The coaches' review workspace", content="text/html"),
     get("/report/{id:\\d+}", "The report page of a show", content="text/html"),
+    *(
+        get(f"/{page}", f"The buyer's {page} page", content="text/html")
+        for page in ("signup", "signin", "account", "orders")
+    ),
     *(
         get(f"/{page}/{{id:\\d+}}", f"The {page} page of a show", content="text/html")
         for page in ("studio", "watch", "moderate")

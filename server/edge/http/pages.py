@@ -18,13 +18,20 @@ PAGES = {"/": "index.html", "/seller": "seller.html", "/review": "review.html"} 
     f"/{name}/{{id:\\d+}}": f"{name}.html" for name in ("studio", "watch", "moderate")
 }
 PAGES["/report/{id:\\d+}"] = "report.html"  # a show's report (its host, sellers, staff)
+# the buyers' pages: sign-up and sign-in, their account (profile, addresses), "My orders"
+PAGES |= {f"/{name}": f"{name}.html" for name in ("signup", "signin", "account", "orders")}
+PAGES["/staff"] = "staff.html"  # the staff console (its data: admins only)
+PAGES["/host/{id:\\d+}"] = "host.html"  # a host's public page: follow, upcoming and past shows
+PAGES["/reset"] = "reset.html"  # a password reset: ask for a link, or use one (#token=...)
 NODE_MODULES = STATIC_DIR.parent / "node_modules"
 # URL under /static/vendor/ -> the file in node_modules that answers it.
 VENDOR = {
     "socket.io.esm.min.js": Path("socket.io-client/dist/socket.io.esm.min.js"),
     "socket.io.esm.min.js.map": Path("socket.io-client/dist/socket.io.esm.min.js.map"),
+    "hls.min.mjs": Path("hls.js/dist/hls.min.mjs"),  # the viewer page's HLS fallback
+    "hls.min.mjs.map": Path("hls.js/dist/hls.min.mjs.map"),
 }
-CONTENT_TYPES = {".js": "text/javascript", ".map": "application/json"}
+CONTENT_TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".map": "application/json"}
 
 
 def _page(filename: str):  # type: ignore[no-untyped-def]

@@ -209,7 +209,7 @@ BAD_OFFERS = [
     ({"rate_bp": 10_001}, 400, "bad_commission_rate"),
     ({"rate_bp": "10"}, 400, "bad_commission_rate"),
     ({}, 400, "bad_offer"),
-    ({"rate_bp": 100, "category": "cars"}, 400, "bad_category"),
+    ({"rate_bp": 100, "category": "cars"}, 400, "bad_offer_category"),
     ({"rate_bp": 100, "join": "maybe"}, 400, "bad_join_policy"),
     ({"rate_bp": 100, "countries": ["pl"]}, 400, "bad_country"),
     ({"rate_bp": 100, "countries": "PL"}, 400, "bad_offer"),

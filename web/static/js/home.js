@@ -2,7 +2,7 @@
 // The home page: every show, with the way in for viewers, hosts and moderators, and the
 // recent replays of ended shows (GET /api/replays).
 
-import { api } from "./api.js";
+import { api, session } from "./api.js";
 import { languageSwitcher, loadMessages, t } from "./i18n.js";
 import { $, el, showError } from "./ui.js";
 
@@ -41,6 +41,7 @@ function renderReplays() {
 async function main() {
   await loadMessages("home");
   $("#language-slot").replaceWith(languageSwitcher(render));
+  $("#staff-link").hidden = session.user?.role !== "admin"; // the console itself checks again
   render();
   [{ streams }, { replays }] = await Promise.all([
     api("GET", "/api/streams"),

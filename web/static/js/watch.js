@@ -19,7 +19,7 @@ import { Cart } from "./watch_cart.js";
 import { ChatFeed } from "./watch_chat.js";
 import { DealBook } from "./watch_deals.js";
 import { Likes } from "./watch_likes.js";
-import { Player } from "./watch_player.js";
+import { WatchPlayer } from "./watch_hls.js";
 import { localTitle, PinBoard } from "./watch_products.js";
 import { fetchReplay, ReplayView } from "./watch_replay.js";
 import { RoomConnection } from "./room.js";
@@ -42,7 +42,7 @@ const refetching = new Map();
 let room = null;
 let replayView = null;
 
-const player = new Player(video, `/whep/${streamId}`, () => stage.render());
+const player = new WatchPlayer(video, streamId, () => stage.render(), $("#hls-latency")); // WebRTC, else LL-HLS
 const stage = new Stage(show, player);
 const chat = new ChatFeed($("#chat"), {
   box: $("#pinned-message"), author: $("#pinned-message-author"), text: $("#pinned-message-text"),

@@ -6,7 +6,7 @@
 // Before the show starts the relay answers `not_live`: we wait for the room's `stream_status`
 // (kick()) and poll slowly meanwhile. An ended show stops the player.
 
-import { hangUp, negotiate } from "./whip.js";
+import { hangUp, iceServers, negotiate } from "./whip.js";
 
 const FIRST_WAIT_MS = 1000;
 const LONGEST_WAIT_MS = 15000;
@@ -84,7 +84,9 @@ export class Player {
     this.close();
     this.kicked = false;
     this.set("connecting");
-    const pc = new RTCPeerConnection();
+    const servers = await iceServers();
+    if (!this.wanted || this.pc) return; // stopped, or another attempt began meanwhile
+    const pc = new RTCPeerConnection({ iceServers: servers });
     this.pc = pc;
     pc.addTransceiver("video", { direction: "recvonly" });
     pc.addTransceiver("audio", { direction: "recvonly" });
@@ -100,6 +102,7 @@ export class Player {
       if (pc !== this.pc) return;
       this.close();
       if (error.code === "stream_ended") this.stop(true);
+      else if (error.code === "webrtc_full") { this.wanted = false; this.set("full"); } // watch_hls.js
       else if (error.code === "not_live") { this.set("waiting"); this.retry(this.kicked ? 0 : NOT_LIVE_WAIT_MS); }
       else { this.set("retrying"); this.retry(this.kicked ? 0 : this.backoff()); }
     }

@@ -50,6 +50,7 @@ export class Stage {
     if (publisher === "disconnected") return { heading: t("watch.host_reconnecting"), detail: t("watch.host_reconnecting_detail"), spin: true };
     if (this.player.state === "playing") return null;
     if (this.player.state === "retrying") return { heading: t("watch.video_reconnecting"), spin: true };
+    if (this.player.state === "unsupported") return { heading: t("watch.hls_needs_h264"), detail: t("watch.hls_needs_h264_detail") };
     return { heading: t("watch.connecting"), spin: true };
   }
 

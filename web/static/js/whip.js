@@ -51,6 +51,20 @@ export async function negotiate(pc, url, bearer) {
   return new URL(response.headers.get("Location"), location.href).toString();
 }
 
+// The STUN/TURN servers for a new RTCPeerConnection (TURN with a time-limited credential:
+// ask again for each connection). None known or the server unreachable: no servers.
+/** @returns {Promise<RTCIceServer[]>} */
+export async function iceServers() {
+  try {
+    const response = await fetch("/api/ice-servers", { cache: "no-store" });
+    if (!response.ok) return [];
+    const body = await response.json();
+    return Array.isArray(body.ice_servers) ? body.ice_servers : [];
+  } catch {
+    return [];
+  }
+}
+
 export async function hangUp(sessionUrl, bearer) {
   if (!sessionUrl) return;
   const headers = bearer ? { Authorization: `Bearer ${bearer}` } : {};

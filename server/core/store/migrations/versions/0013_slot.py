@@ -1,4 +1,5 @@
-"""following and notifications: follows, reminders, opt-outs, the notification queue, password resets
+"""following and notifications: follows, reminders, opt-outs, the notification queue,
+password resets
 
 Revision ID: 0013
 Revises: 0012

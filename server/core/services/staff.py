@@ -1,0 +1,161 @@
+"""The staff console's use cases: admins find accounts and change their roles, end shows, take
+replays down and create platform coupons, each action kept in the audit log (the moderation
+audit table: who, what, on whom, when) beside the platform bans and word-list edits the room
+already keeps there. The other services apply the rules; this one checks that an admin asks and
+writes the entry once the change is made."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from server.core.domain.accounts import AccountChange
+from server.core.domain.error_codes import StaffCode
+from server.core.domain.errors import Forbidden, ValidationError
+from server.core.domain.roles import Principal, Role
+from server.core.domain.streams import StreamStatus
+from server.core.services.accounts import AccountService
+from server.core.services.coupons import CouponService, CouponTerms
+from server.core.services.moderation_audit import ModerationAuditLog
+from server.core.services.replays import ReplayService
+from server.core.services.streams import StreamService
+from server.core.store.db import Database
+from server.core.store.rows import Coupon, ModerationAudit, Stream, User
+
+MAX_QUERY_CHARS = 100
+USERS_PAGE = 50
+SHOWS_PAGE = 50
+AUDIT_PAGE = 100
+STAFF_ACTION = "staff_"  # the prefix of the console's audit actions
+
+
+class StaffService:
+    def __init__(
+        self,
+        db: Database,
+        accounts: AccountService,
+        streams: StreamService,
+        replays: ReplayService,
+        coupons: CouponService,
+        audit: ModerationAuditLog,
+    ) -> None:
+        self._db = db
+        self._accounts = accounts
+        self._streams = streams
+        self._replays = replays
+        self._coupons = coupons
+        self._audit = audit
+
+    @staticmethod
+    def authorize(who: Principal) -> None:
+        if who.role != Role.ADMIN:
+            raise Forbidden("the staff console is for admins", code=StaffCode.ADMINS_ONLY)
+
+    async def find_users(self, who: Principal, query: str | None, role: str | None) -> list[User]:
+        """Accounts whose email or display name contains `query` (any case), of `role` if
+        given; the newest first."""
+        self.authorize(who)
+        found = select(User).order_by(User.id.desc()).limit(USERS_PAGE)
+        if query:
+            if len(query) > MAX_QUERY_CHARS:
+                raise ValidationError(
+                    f"q is at most {MAX_QUERY_CHARS} characters", code=StaffCode.BAD_USER_QUERY
+                )
+            like = "%" + query.lower().replace("\\", "\\\\").replace("%", "\\%") + "%"
+            like = like.replace("_", "\\_")
+            found = found.where(
+                or_(
+                    func.lower(User.email).like(like, escape="\\"),
+                    func.lower(User.display_name).like(like, escape="\\"),
+                )
+            )
+        if role:
+            if role not in set(Role):
+                raise ValidationError("role: no such role", code=StaffCode.BAD_USER_QUERY)
+            found = found.where(User.role == role)
+        async with self._db.reading() as session:
+            return list(await session.scalars(found))
+
+    async def change_account(self, who: Principal, user_id: int, change: AccountChange) -> User:
+        """A new role (appointing hosts, coaches, moderators, admins) or a ban, audited."""
+        self.authorize(who)
+        before = await self._accounts.get(user_id)
+        user = await self._accounts.change(who, user_id, change)
+        detail: dict[str, Any] = {}
+        if change.role is not None:
+            detail |= {"role": str(change.role), "was": before.role}
+        if change.disabled is not None:
+            detail["disabled"] = change.disabled
+        await self._record(who, "staff_account", f"u:{user_id}", None, detail)
+        return user
+
+    async def shows(self, who: Principal) -> tuple[list[Stream], list[Stream]]:
+        """The live shows, and the latest ended ones (whose replays staff may take down)."""
+        self.authorize(who)
+        live = await self._streams.find(StreamStatus.LIVE, SHOWS_PAGE)
+        ended = await self._streams.find(StreamStatus.ENDED, SHOWS_PAGE)
+        return live, ended
+
+    async def end_show(self, who: Principal, stream_id: int) -> Stream:
+        """End a show (the caller then drops its media), audited."""
+        self.authorize(who)
+        stream = await self._streams.end(who, stream_id)
+        await self._record(who, "staff_end_show", f"stream:{stream_id}", stream_id, {})
+        return stream
+
+    async def take_down_replay(self, who: Principal, stream_id: int, down: bool) -> Stream:
+        """Take a show's replay down (`down`), or put it back, audited."""
+        self.authorize(who)
+        stream = await self._replays.change(who, stream_id, None, down)
+        action = "staff_take_down" if down else "staff_restore_replay"
+        await self._record(who, action, f"stream:{stream_id}", stream_id, {})
+        return stream
+
+    async def coupons(self, who: Principal) -> list[Coupon]:
+        self.authorize(who)
+        return await self._coupons.list(who)
+
+    async def create_coupon(self, who: Principal, terms: CouponTerms) -> Coupon:
+        self.authorize(who)
+        coupon = await self._coupons.create(who, terms)
+        detail = {"code": coupon.code, "scope": coupon.scope}
+        await self._record(who, "staff_coupon", f"coupon:{coupon.id}", None, detail)
+        return coupon
+
+    async def audit_log(self, who: Principal) -> list[ModerationAudit]:
+        """The newest first: the console's actions and every platform-wide one (platform bans,
+        the platform's word list)."""
+        self.authorize(who)
+        query = (
+            select(ModerationAudit)
+            .where(
+                or_(
+                    ModerationAudit.stream_id.is_(None),
+                    ModerationAudit.action.startswith(STAFF_ACTION),
+                )
+            )
+            .order_by(ModerationAudit.id.desc())
+            .limit(AUDIT_PAGE)
+        )
+        async with self._db.reading() as session:
+            return list(await session.scalars(query))
+
+    async def _record(
+        self,
+        who: Principal,
+        action: str,
+        target: str,
+        stream_id: int | None,
+        detail: Mapping[str, Any],
+    ) -> None:
+        await self._audit.record(
+            actor=who.subject,
+            action=action,
+            target=target,
+            stream_id=stream_id,
+            at=time.time(),
+            detail=detail,
+        )

@@ -1,0 +1,161 @@
+"""The staff console's doors on both backends: admins only (403 admins_only for every other
+role, 401 without a token), every change in the audit log with who and when, bad input 4xx."""
+
+from __future__ import annotations
+
+from tests import factory
+from tests.conftest import config_for
+
+READS = ("/api/staff/users", "/api/staff/shows", "/api/staff/coupons", "/api/staff/audit")
+READS += ("/api/staff/health",)
+
+
+async def me(run, token: str) -> dict:
+    status, body = await run.call("GET", "/api/me", token)
+    assert status == 200
+    return body
+
+
+async def test_only_admins_open_the_console(backend, start) -> None:
+    run = await start(config_for(backend))
+    show = await factory.show(run)
+    coach_or_mod = (show.viewer, show.host, show.seller, show.moderator)
+    writes = [
+        ("PATCH", "/api/staff/users/1", {"role": "host"}),
+        ("POST", f"/api/staff/shows/{show.stream_id}/end", None),
+        ("POST", f"/api/staff/shows/{show.stream_id}/take-down", {"down": True}),
+        ("POST", "/api/staff/coupons", {"code": "ALL10", "percent_bp": 1000, "scope": "platform"}),
+    ]
+    for token in coach_or_mod:
+        for path in READS:
+            status, body = await run.call("GET", path, token)
+            assert status == 403 and body["error"]["code"] == "admins_only", (path, body)
+        for method, path, payload in writes:
+            status, body = await run.call(method, path, token, json=payload)
+            assert status == 403 and body["error"]["code"] == "admins_only", (path, body)
+    status, body = await run.call("GET", "/api/staff/users")
+    assert status == 401
+    _, stream = await run.call("GET", f"/api/streams/{show.stream_id}")
+    assert stream["status"] == "scheduled"  # nothing changed
+    admin = await factory.admin_token(run)
+    status, body = await run.call("GET", "/api/staff/audit", admin)
+    assert status == 200 and not [e for e in body["entries"] if e["action"].startswith("staff_")]
+
+
+async def test_users_found_and_appointed_with_an_audit_entry(backend, start) -> None:
+    run = await start(config_for(backend))
+    admin = await factory.admin_token(run)
+    viewer = await factory.account(run, name="Zofia 100%_Kowalska")
+    status, body = await run.call("GET", "/api/staff/users?q=zofia 100%_", admin)
+    assert status == 200 and [u["display_name"] for u in body["users"]] == ["Zofia 100%_Kowalska"]
+    status, body = await run.call("GET", "/api/staff/users?q=100%25x", admin)
+    assert body["users"] == []  # % and _ are letters, not patterns
+    user_id = (await me(run, viewer))["subject"].split(":")[1]
+    status, body = await run.call(
+        "PATCH", f"/api/staff/users/{user_id}", admin, json={"role": "coach"}
+    )
+    assert status == 200 and body["user"]["role"] == "coach"
+    status, body = await run.call("GET", "/api/staff/users?role=coach", admin)
+    assert [u["id"] for u in body["users"]] == [int(user_id)]
+    status, body = await run.call("GET", "/api/me", viewer)
+    assert status == 401  # the role change retired its tokens
+    status, body = await run.call("GET", "/api/staff/audit", admin)
+    entry = body["entries"][0]
+    admin_subject = (await me(run, admin))["subject"]
+    assert entry["action"] == "staff_account" and entry["actor"] == admin_subject
+    assert entry["target"] == f"u:{user_id}" and entry["detail"] == {
+        "role": "coach",
+        "was": "viewer",
+    }
+    assert entry["at"].startswith("20")
+
+
+BAD = [
+    ("/api/staff/users?role=wizard", None, 400, "bad_user_query"),
+    ("/api/staff/users?q=" + "x" * 101, None, 400, "bad_user_query"),
+    ("/api/staff/users/abc", {"role": "host"}, 400, "bad_id"),
+    ("/api/staff/users/999999", {"role": "host"}, 404, "not_found"),
+    ("/api/staff/users/1", {"role": "wizard"}, 400, None),
+    ("/api/staff/users/1", {}, 400, "bad_account_change"),
+    ("/api/staff/shows/999999/end", None, 404, None),
+    ("/api/staff/shows/999999/take-down", {"down": True}, 404, None),
+    ("/api/staff/shows/1/take-down", {"down": "yes"}, 400, "bad_replay_setting"),
+    ("/api/staff/coupons", {"code": "x"}, 400, None),
+]
+
+
+async def test_bad_input_is_refused(sqlite_backend, start) -> None:
+    run = await start(config_for(sqlite_backend))
+    admin = await factory.admin_token(run)
+    for path, payload, status, code in BAD:
+        if "?" in path:
+            method = "GET"
+        elif path.startswith("/api/staff/users/"):
+            method = "PATCH"
+        else:
+            method = "POST"
+        got, body = await run.call(method, path, admin, json=payload)
+        assert got == status, (path, body)
+        if code:
+            assert body["error"]["code"] == code, (path, body)
+    _, audit = await run.call("GET", "/api/staff/audit", admin)
+    assert not [e for e in audit["entries"] if e["action"].startswith("staff_")]
+
+
+async def test_an_admin_ends_a_show_and_takes_its_replay_down(backend, start) -> None:
+    run = await start(config_for(backend))
+    admin = await factory.admin_token(run)
+    show = await factory.show(run)
+    await factory.go_live(run, show.stream_id)
+    watcher = await run.sio(show.viewer)
+    ack = await watcher.call("join", {"stream_id": show.stream_id})
+    assert ack["ok"], ack
+    status, body = await run.call("GET", "/api/staff/shows", admin)
+    (live,) = [s for s in body["live"] if s["id"] == show.stream_id]
+    assert live["status"] == "live" and live["viewers"] == 1
+    status, body = await run.call("GET", "/api/staff/health", admin)
+    assert status == 200 and body["redis"] == (backend.redis_url is not None)
+    if backend.redis_url is None:
+        assert body["nodes"] == [{"node": "this node", "shows": 1, "viewers": 1}]
+
+    status, body = await run.call("POST", f"/api/staff/shows/{show.stream_id}/end", admin)
+    assert status == 200 and body["show"]["status"] == "ended"
+    _, stream = await run.call("GET", f"/api/streams/{show.stream_id}")
+    assert stream["status"] == "ended"
+    status, body = await run.call("POST", f"/api/staff/shows/{show.stream_id}/end", admin)
+    assert status == 409  # once
+    status, body = await run.call(
+        "POST", f"/api/staff/shows/{show.stream_id}/take-down", admin, json={"down": True}
+    )
+    assert status == 200 and body["show"]["replay_taken_down"] is True
+    _, body = await run.call("GET", "/api/staff/shows", admin)
+    (ended,) = [s for s in body["ended"] if s["id"] == show.stream_id]
+    assert ended["replay_taken_down"] is True and ended["viewers"] is None
+    status, body = await run.call("GET", f"/api/streams/{show.stream_id}/replay", show.viewer)
+    assert status in (404, 409, 410)
+    _, audit = await run.call("GET", "/api/staff/audit", admin)
+    actions = [(e["action"], e["stream_id"]) for e in audit["entries"]]
+    assert actions[:2] == [
+        ("staff_take_down", show.stream_id),
+        ("staff_end_show", show.stream_id),
+    ]
+
+
+async def test_platform_coupons_from_the_console(backend, start) -> None:
+    run = await start(config_for(backend))
+    admin = await factory.admin_token(run)
+    seller = await factory.account(run, "seller")
+    await run.call("POST", "/api/sellers", seller, json={"name": "S", "country": "PL"})
+    await run.call("POST", "/api/coupons", seller, json={"code": "SHOP5", "percent_bp": 500})
+    status, body = await run.call(
+        "POST",
+        "/api/staff/coupons",
+        admin,
+        json={"code": "ALL10", "percent_bp": 1000, "scope": "platform"},
+    )
+    assert status == 201 and body["scope"] == "platform"
+    status, body = await run.call("GET", "/api/staff/coupons", admin)
+    assert {c["code"] for c in body["coupons"]} >= {"ALL10", "SHOP5"}
+    _, audit = await run.call("GET", "/api/staff/audit", admin)
+    assert audit["entries"][0]["action"] == "staff_coupon"
+    assert audit["entries"][0]["detail"] == {"code": "ALL10", "scope": "platform"}
