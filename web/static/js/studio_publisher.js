@@ -4,10 +4,13 @@
 // States: "idle" (not sending from this page), "connecting", "live" (media flowing),
 // "reconnecting" (the session dropped: a new WHIP session on the same stream, with backoff),
 // "ended". A dropped session is never DELETEd: that would end the show for everyone.
+// Video goes out as simulcast (full, half, quarter) where the browser can; while live, the
+// layers being sent are announced every 2 s as a "publisher-layers" event on document.
 
 import { api } from "./api.js";
-import { negotiate, preferH264 } from "./whip.js";
+import { addVideo, negotiate, preferH264, sentLayers } from "./whip.js";
 
+const LAYERS_MS = 2000;
 const GIVE_UP_ON_START_MS = 45000;  // a stale session of ours can take ~30 s to be dropped
 const DISCONNECTED_GRACE_MS = 4000;  // "disconnected" often heals by itself
 const FATAL = new Set(["bad_stream_key", "stream_not_found", "forbidden", "unsupported_codec", "bad_sdp"]);
@@ -28,12 +31,23 @@ export class Publisher {
     this.wanted = false;  // the host asked to be live and has not ended
     this.running = false;  // a connect loop is under way
     this.graceTimer = null;
+    this.layersTimer = null;
   }
 
   setState(state, detail = {}) {
     this.state = state;
     this.detail = detail;
     this.changed(state, detail);
+    clearInterval(this.layersTimer);
+    if (state === "live") this.layersTimer = setInterval(() => this.reportLayers(), LAYERS_MS);
+    else document.dispatchEvent(new CustomEvent("publisher-layers", { detail: { layers: [], seconds: 0 } }));
+  }
+
+  async reportLayers() {
+    const pc = this.pc;
+    if (!pc) return;
+    const layers = await sentLayers(pc).catch(() => []);
+    if (pc === this.pc) document.dispatchEvent(new CustomEvent("publisher-layers", { detail: { layers, seconds: LAYERS_MS / 1000 } }));
   }
 
   async start() {
@@ -82,8 +96,8 @@ export class Publisher {
     const pc = new RTCPeerConnection();
     this.pc = pc;
     for (const track of this.camera.stream.getTracks()) {
-      const transceiver = pc.addTransceiver(track, { direction: "sendonly", streams: [this.camera.stream] });
-      if (track.kind === "video") preferH264(transceiver);
+      if (track.kind === "video") preferH264(addVideo(pc, track, this.camera.stream));
+      else pc.addTransceiver(track, { direction: "sendonly", streams: [this.camera.stream] });
     }
     pc.addEventListener("connectionstatechange", () => this.watch(pc));
     this.session = await negotiate(pc, `/whip/${this.streamId}`, this.key);

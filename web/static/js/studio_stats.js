@@ -1,7 +1,8 @@
 // @ts-check
 // The live stats panel: viewers now and over the show (a sparkline), likes, sales, revenue and
 // commission per currency (the commission ledger, polled), and units bought as they happen
-// (stock_changed, a hint before payment lands in the ledger).
+// (stock_changed, a hint before payment lands in the ledger), and the video layers this page
+// sends (the publisher's "publisher-layers" events: simulcast's full, half and quarter).
 
 import { api } from "./api.js";
 import { formatNumber, formatPrice, locale, t } from "./i18n.js";
@@ -11,6 +12,7 @@ import { $, el } from "./ui.js";
 const POLL_MS = 4000;
 const SAMPLE_MS = 5000;
 const KEEP_MS = 24 * 3600 * 1000;
+const LAYER_ORDER = ["f", "h", "q", ""];
 
 export class Stats {
   constructor(streamId) {
@@ -25,6 +27,8 @@ export class Stats {
     this.samples = this.load();
     this.pollTimer = null;
     this.soonTimer = null;
+    this.layerBytes = new Map();  // rid -> bytes sent at the last report
+    document.addEventListener("publisher-layers", (event) => this.renderLayers(/** @type {CustomEvent} */ (event).detail));
   }
 
   load() {
@@ -127,5 +131,24 @@ export class Stats {
     } else {
       list.replaceChildren(...rows.map((row) => el("li", { "data-currency": row.currency }, formatPrice(row[field], row.currency))));
     }
+  }
+
+  // Each layer's size and bitrate since the last report; a paused one says why.
+  renderLayers({ layers, seconds }) {
+    const list = $("#stat-layers");
+    if (!list) return;
+    const rows = [...layers].sort((a, b) => LAYER_ORDER.indexOf(a.rid) - LAYER_ORDER.indexOf(b.rid)).map((layer) => {
+      const before = this.layerBytes.get(layer.rid);
+      this.layerBytes.set(layer.rid, layer.bytes);
+      const kbps = before === undefined || !seconds ? 0 : Math.max(0, Math.round((layer.bytes - before) * 8 / seconds / 1000));
+      const name = t(`studio.layer_${layer.rid || "single"}`);
+      const text = layer.active
+        ? t("studio.layer_sending", { name, width: layer.width, height: layer.height, kbps: formatNumber(kbps) })
+        : t("studio.layer_paused", { name });
+      return el("li", { "data-rid": layer.rid, "data-width": String(layer.width), class: layer.active ? "" : "muted" }, text);
+    });
+    if (!layers.length) this.layerBytes.clear();
+    list.replaceChildren(...(rows.length ? rows : [el("li", { class: "muted" }, t("studio.layers_none"))]));
+    $("#stat-layers-note").textContent = layers.length === 1 ? t("studio.layers_single") : "";
   }
 }

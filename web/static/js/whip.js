@@ -78,3 +78,44 @@ export function preferH264(transceiver) {
   const rest = caps.codecs.filter((c) => c.mimeType.toLowerCase() !== "video/h264");
   if (h264.length) transceiver.setCodecPreferences([...h264, ...rest]);
 }
+
+// Simulcast: full, half and quarter resolution, full first (a server that answers one layer
+// leaves the browser the first encoding: the full picture). Rids as the relay expects.
+const SIMULCAST = [
+  { rid: "f", maxBitrate: 1500000 },
+  { rid: "h", scaleResolutionDownBy: 2, maxBitrate: 500000 },
+  { rid: "q", scaleResolutionDownBy: 4, maxBitrate: 150000 },
+];
+
+// Add the camera's video as simulcast when the browser can send it, else as one layer.
+/**
+ * @param {RTCPeerConnection} pc
+ * @param {MediaStreamTrack} track
+ * @param {MediaStream} stream
+ * @returns {RTCRtpTransceiver}
+ */
+export function addVideo(pc, track, stream) {
+  const init = { direction: /** @type {RTCRtpTransceiverDirection} */ ("sendonly"), streams: [stream] };
+  try {
+    // A browser without simulcast throws, or keeps one encoding: one layer either way.
+    return pc.addTransceiver(track, { ...init, sendEncodings: SIMULCAST });
+  } catch { /* no simulcast here */ }
+  return pc.addTransceiver(track, init);
+}
+
+// The video layers the sender sends now, from its outbound-rtp stats ("" rid: one layer).
+/**
+ * @param {RTCPeerConnection} pc
+ * @returns {Promise<{rid: string, width: number, height: number, bytes: number, active: boolean, limited: string}[]>}
+ */
+export async function sentLayers(pc) {
+  const layers = [];
+  (await pc.getStats()).forEach((s) => {
+    if (s.type !== "outbound-rtp" || s.kind !== "video") return;
+    layers.push({
+      rid: s.rid || "", width: s.frameWidth || 0, height: s.frameHeight || 0, bytes: s.bytesSent || 0,
+      active: s.active !== false && Boolean(s.frameWidth), limited: s.qualityLimitationReason || "none",
+    });
+  });
+  return layers;
+}
