@@ -1,4 +1,6 @@
-"""Demo data for `shopcast demo`: a shop, products in several currencies, a host, a show."""
+"""Demo data for `shopcast demo`: a shop (its products in several currencies, its offers to
+hosts, where it ships), a host with a scheduled show and a few followers, a viewer with a saved
+address, a moderator, a coach and a staff (admin) account."""
 
 from __future__ import annotations
 
@@ -10,14 +12,18 @@ from datetime import timedelta
 from aiohttp import web
 from sqlalchemy import func, select
 
+from server.core.domain.addresses import check_address
 from server.core.domain.catalog import ProductInput, SellerChange
 from server.core.domain.offers import JoinPolicy
 from server.core.domain.roles import Principal, Role
+from server.core.domain.shipping import check_rates
 from server.core.services import Services
 from server.core.services.accounts import principal_of
 from server.core.services.offers import NewOffer
 from server.core.store.rows import Stream, User, utcnow
+from server.edge.http.addresses import ADDRESSES
 from server.edge.http.context import DATABASE, SERVICES
+from server.edge.http.shipping import SHIPPING
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +34,22 @@ ACCOUNTS = {
     "moderator": "moderator@demo.shopcast.test",
     "viewer": "viewer@demo.shopcast.test",
     "coach": "coach@demo.shopcast.test",
+    "admin": "admin@demo.shopcast.test",
 }
+# The demo viewer follows the host too, so going live shows them the toast.
+FANS = {"fan1@demo.shopcast.test": "Fan Olek", "fan2@demo.shopcast.test": "Fan Chiara"}
+VIEWER_ADDRESS = {
+    "name": "Ana Viewer",
+    "line1": "12 rue de la Roquette",
+    "city": "Paris",
+    "postal_code": "75011",
+    "country": "FR",
+    "phone": "+33 1 23 45 67 89",
+}
+# Where the shop (in France) ships, in its one shipping currency; not to the US or Russia, so
+# the viewer page's "does not ship to" shows for those addresses.
+SHIPPING_EUR = {"FR": 490, "ES": 690, "IT": 690, "PT": 690, "IE": 890, "PL": 990, "UA": 1490}
+SHIPPING_EUR |= {"GB": 1290}
 DRESS_SIZES = ["S", "M", "L"]
 DRESS_COLOURS = {"sand": "SND", "sage": "SGE", "navy": "NVY"}
 # The dress, sold by size and colour, comes last: the watch page's Buy button takes the
@@ -128,10 +149,12 @@ async def seed(app: web.Application) -> DemoShow:
     await accounts.register(
         ACCOUNTS["moderator"], PASSWORD, "Mod Kasia", Role.MODERATOR, granted_by=SYSTEM
     )
-    await accounts.register(ACCOUNTS["viewer"], PASSWORD, "Viewer Ana", Role.VIEWER)
+    viewer, _ = await accounts.register(ACCOUNTS["viewer"], PASSWORD, "Viewer Ana", Role.VIEWER)
     await accounts.register(
         ACCOUNTS["coach"], PASSWORD, "Coach Rita", Role.COACH, granted_by=SYSTEM
     )
+    await accounts.register(ACCOUNTS["admin"], PASSWORD, "Staff Sam", Role.ADMIN, granted_by=SYSTEM)
+    await _audience(app, principal_of(viewer), host.id)
     await services.catalog.create_seller(principal_of(seller), "Atelier Lumière", "FR")
     await services.catalog.update_seller(
         principal_of(seller), SellerChange.parse({"commission_bp": 1000})
@@ -143,6 +166,8 @@ async def seed(app: web.Application) -> DemoShow:
         )
         product_ids.append(product.id)
     await _marketplace(services, principal_of(seller), principal_of(host), product_ids)
+    rates = [{"country": c, "fee_minor": fee, "currency": "EUR"} for c, fee in SHIPPING_EUR.items()]
+    await app[SHIPPING].set_rates(principal_of(seller), check_rates(rates))
     stream = await services.streams.create(
         principal_of(host),
         "Summer picks, live",
@@ -151,6 +176,19 @@ async def seed(app: web.Application) -> DemoShow:
         scheduled_at=utcnow() + timedelta(hours=1),
     )
     return DemoShow(stream_id=stream.id)
+
+
+async def _audience(app: web.Application, viewer: Principal, host_id: int) -> None:
+    """The demo viewer's saved address (their default) and the host's followers: the viewer
+    and two fans."""
+    services = app[SERVICES]
+    await app[ADDRESSES].add(viewer, check_address(VIEWER_ADDRESS))
+    fans = [viewer]
+    for email, name in FANS.items():
+        user, _ = await services.accounts.register(email, PASSWORD, name, Role.VIEWER)
+        fans.append(principal_of(user))
+    for fan in fans:
+        await services.following.follow(fan, host_id)
 
 
 async def _marketplace(
@@ -194,6 +232,7 @@ def banner(base_url: str, stream_id: int) -> str:
         f"  all shows   : {base_url}/",
         f"  seller desk : {base_url}/seller          (sign in as {ACCOUNTS['seller']})",
         f"  coach       : {base_url}/review          (sign in as {ACCOUNTS['coach']})",
+        f"  staff       : {base_url}/staff           (sign in as {ACCOUNTS['admin']})",
         f"  password for every demo account: {PASSWORD}",
         f"  API document: {base_url}/api/openapi.json",
         "",

@@ -50,11 +50,12 @@ def test_demo_seeds_once_and_serves(tmp_path: Path) -> None:
     try:
         assert f"http://127.0.0.1:{port}/studio/1" in banner
         assert "host@demo.shopcast.test" in banner and "moderator@demo.shopcast.test" in banner
+        assert f"http://127.0.0.1:{port}/staff " in banner and "admin@demo.shopcast.test" in banner
         status, body = get(f"http://127.0.0.1:{port}/api/streams/1")
         stream = json.loads(body)
         assert status == 200 and stream["status"] == "scheduled"
         assert {p["currency"] for p in stream["lineup"]} >= {"EUR", "PLN", "UAH", "USD"}
-        for page in ("/", "/studio/1", "/watch/1", "/moderate/1"):
+        for page in ("/", "/studio/1", "/watch/1", "/moderate/1", "/staff"):
             status, html = get(f"http://127.0.0.1:{port}{page}")
             assert status == 200 and b"<html" in html.lower(), page
         assert json.loads(get(f"http://127.0.0.1:{port}/healthz")[1])["status"] == "ok"
