@@ -30,6 +30,11 @@ def error(code: StrEnum, message: str, retry_after_s: float | None = None) -> Ac
     return {"ok": False, "error": body}
 
 
+def refused(exc: DomainError) -> Ack:
+    """The ack of a refusal, as every handler answers it."""
+    return error(exc.code, exc.message, getattr(exc, "retry_after_s", None))
+
+
 def acked(handler: Handler) -> Handler:
     """Run an event handler so that every outcome is an ack: no fault reaches the client raw."""
 
@@ -38,7 +43,7 @@ def acked(handler: Handler) -> Handler:
         try:
             return await handler(self, sid, data)
         except DomainError as exc:
-            return error(exc.code, exc.message, getattr(exc, "retry_after_s", None))
+            return refused(exc)
         except Exception:
             logger.exception("event %s from %s failed", handler.__name__, sid)
             return error(

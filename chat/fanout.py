@@ -154,7 +154,7 @@ class FanoutManager(socketio.AsyncManager):
             engineio_socket = sockets.get(eio_sid)
             if engineio_socket is None:
                 continue
-            if _direct(engineio_socket, frame):
+            if write_direct(engineio_socket, frame):
                 self.frames_direct += 1
             else:
                 queued.append(eio_sid)
@@ -168,7 +168,9 @@ class FanoutRedisManager(socketio.AsyncRedisManager, FanoutManager):
     once (AsyncPubSubManager's local delivery resolves to FanoutManager.emit)."""
 
 
-def _direct(engineio_socket: Any, frame: bytes) -> bool:
+def write_direct(engineio_socket: Any, frame: bytes) -> bool:
+    """Write a ready frame straight to an Engine.IO socket's WebSocket when that cannot reorder
+    it (see the module's docstring); False: send it through Engine.IO's queue instead."""
     ws: DirectWebSocket | None = getattr(engineio_socket, "direct_ws", None)
     if ws is None or not engineio_socket.upgraded or engineio_socket.closed:
         return False

@@ -16,7 +16,7 @@ from typing import Any
 import socketio
 
 from chat import events
-from chat.acks import Ack, acked, ok
+from chat.acks import Ack, acked, ok, refused
 from chat.auctions_room import AuctionsRoom
 from chat.domain_events import DomainEventsRoom
 from chat.fingerprint import client_address, fingerprint
@@ -231,6 +231,28 @@ class StreamNamespace(
             body.address_id,
         )
         return await self._placed(principal, purchase, request.pay)
+
+    def buy_refused_inline(self, sid: str, data: Any) -> Ack | None:
+        """A `buy` this node can refuse from memory (sold out, the deal sold out), answered
+        before Socket.IO's dispatch (chat/inline_acks.py) with `on_buy`'s very ack; None: let
+        `on_buy` decide. A refusal still counts against the buyer's rate limit."""
+        member = self._members.get(sid)
+        if member is None or member.stream_id is None or member.principal is None:
+            return None
+        try:
+            request = Buy.parse(data).request()
+        except DomainError:
+            return None  # on_buy answers it
+        refusal = self._services.orders.refusal_from_memory(
+            member.principal, member.stream_id, request.items, request.idempotency_key
+        )
+        if refusal is None:
+            return None
+        try:
+            self._buy_limiter.check(member.principal.subject)
+        except DomainError as limited:
+            return refused(limited)
+        return refused(refusal)
 
     @acked
     async def on_checkout(self, sid: str, data: Any) -> Ack:

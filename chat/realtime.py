@@ -1,5 +1,6 @@
 """Builds the Socket.IO server: in-process by default, Redis pub/sub across nodes when set;
-either way a room event is framed once for this node's sockets (chat/fanout.py).
+either way a room event is framed once for this node's sockets (chat/fanout.py), and a `buy`
+this node can refuse from memory is answered as it arrives (chat/inline_acks.py).
 
 The same choice picks where moderation state lives, how bans reach other nodes' sockets and
 where viewer counts and likes are summed: in this process, or shared through Redis
@@ -16,6 +17,7 @@ import socketio
 
 from chat.config import ChatConfig
 from chat.fanout import FanoutManager, FanoutRedisManager, use_direct_websockets
+from chat.inline_acks import InlineAckServer
 from chat.moderation_bus import LocalModerationBus, ModerationBus, RedisModerationBus
 from chat.moderation_store import MemoryModerationStore, ModerationStore, RedisModerationStore
 from chat.namespace import StreamNamespace
@@ -35,7 +37,7 @@ def create_socket_server(
         if redis_url
         else FanoutManager()
     )
-    sio = socketio.AsyncServer(
+    sio = InlineAckServer(
         async_mode="aiohttp",
         client_manager=manager,
         cors_allowed_origins=same_origin(public_url),
@@ -58,6 +60,8 @@ def create_socket_server(
         store, bus, counters = MemoryModerationStore(), LocalModerationBus(), MemoryRoomCounters()
     namespace = StreamNamespace(services, config, store, bus, counters, secret)
     sio.register_namespace(namespace)
+    # A sold-out flash deal's losers are refused as their `buy` arrives (chat/inline_acks.py).
+    sio.answer_inline("buy", namespace.buy_refused_inline)
     return sio, namespace
 
 

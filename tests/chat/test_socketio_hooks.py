@@ -1,5 +1,5 @@
 """Fails loudly when a python-socketio, python-engineio or aiohttp upgrade moves the internals
-chat/fanout.py relies on (all three pinned exactly in pyproject.toml).
+chat/fanout.py and chat/inline_acks.py rely on (all three pinned exactly in pyproject.toml).
 
 Each test names the hook it guards. They run a bare `socketio.AsyncServer` served by aiohttp
 with real python-socketio clients, so a failure here points at the library, not at Shopcast.
@@ -15,6 +15,7 @@ import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
+import engineio
 import pytest
 import socketio
 from aiohttp import web
@@ -33,6 +34,7 @@ from chat.fanout import (
     text_frame,
     use_direct_websockets,
 )
+from chat.inline_acks import InlineAckServer, InlineEngineIO
 from tests.conftest import REDIS_URL, _require
 
 PINNED = {"python-socketio": "5.18.1", "python-engineio": "4.15.1", "aiohttp": "3.14.5"}
@@ -67,9 +69,11 @@ class Served:
 
 
 @contextlib.asynccontextmanager
-async def served(manager: FanoutManager) -> AsyncIterator[Served]:
+async def served(
+    manager: FanoutManager, server_class: type[socketio.AsyncServer] = socketio.AsyncServer
+) -> AsyncIterator[Served]:
     """A Socket.IO server set up as chat/realtime.py sets up Shopcast's, with one `join` event."""
-    sio = socketio.AsyncServer(
+    sio = server_class(
         async_mode="aiohttp", client_manager=manager, logger=False, engineio_logger=False
     )
     use_direct_websockets(sio)
@@ -253,3 +257,66 @@ async def test_the_redis_managers_local_delivery_reaches_fanout_emit() -> None:
         await run.sio.emit("over_redis", 1, room=ROOM)  # published, heard back, delivered
         assert await asyncio.wait_for(got.get(), 5) == 1
         assert manager.frames_direct == direct + 1, "Redis delivery skipped FanoutManager.emit"
+
+
+# python-engineio's message dispatch and python-socketio's event path (chat/inline_acks.py).
+
+
+def test_socketio_builds_its_engineio_server_from_the_class_inline_acks_gives() -> None:
+    assert inspect.signature(socketio.AsyncServer._engineio_server_class).parameters.keys() == {
+        "self"
+    }, "socketio.AsyncServer._engineio_server_class changed: InlineAckServer overrides it"
+    sio = InlineAckServer(async_mode="aiohttp")
+    assert type(sio.eio) is InlineEngineIO and sio.eio.inline == sio._answer_inline
+    assert isinstance(sio._binary_packet, dict), "socketio.AsyncServer._binary_packet moved"
+    assert list(inspect.signature(engineio.AsyncServer._trigger_event).parameters) == [
+        "self",
+        "event",
+        "args",
+        "kwargs",
+    ], "engineio.AsyncServer._trigger_event changed: InlineEngineIO overrides it"
+    assert list(inspect.signature(socketio.AsyncServer._handle_event).parameters) == [
+        "self",
+        "eio_sid",
+        "namespace",
+        "id",
+        "data",
+    ], "socketio.AsyncServer._handle_event changed: InlineAckServer hands events on to it"
+    assert inspect.iscoroutinefunction(socketio.AsyncServer._handle_event)
+    assert inspect.iscoroutinefunction(socketio.AsyncServer._handle_eio_message), (
+        "socketio no longer handles Engine.IO messages in _handle_eio_message"
+    )
+    ack = sio.packet_class(sio_packet.ACK, namespace="/", data=[{"ok": False}], id=7).encode()
+    assert ack == '37[{"ok":false}]', "socketio's ACK packet no longer encodes as 3<id>[...]"
+    decoded = sio.packet_class(encoded_packet='212["buy",{"a":1}]')
+    assert (decoded.packet_type, decoded.namespace, decoded.id) == (sio_packet.EVENT, None, 12)
+    assert decoded.data == ["buy", {"a": 1}]
+
+
+async def test_engineio_offers_each_message_and_socketio_takes_the_ones_handed_on() -> None:
+    """AsyncSocket.receive calls `server._trigger_event("message", eio_sid, data, ...)` for
+    every message, over WebSocket and long-polling; the manager finds the sid of an eio_sid;
+    an event handed to `_handle_event` reaches its handler and its ack goes back."""
+    async with served(FanoutManager(), InlineAckServer) as run:
+        seen: list[Any] = []
+
+        async def slow(sid: str, data: Any) -> Any:
+            return {"slow": data}
+
+        def answer(sid: str, data: Any) -> Any:
+            seen.append((sid, data))
+            return {"inline": data} if data != "pass" else None
+
+        run.sio.on("ask", slow)
+        run.sio.answer_inline("ask", answer)
+        for transport in ("websocket", "polling"):
+            client = await run.client(transport)
+            sid = client.get_sid()
+            assert run.manager.sid_from_eio_sid(run.manager.eio_sid_from_sid(sid, "/"), "/") == sid
+            assert run.manager.is_connected(sid, "/")
+            before = run.sio.inline_acks
+            assert await client.call("ask", 1, timeout=5) == {"inline": 1}
+            assert await client.call("ask", "pass", timeout=5) == {"slow": "pass"}
+            assert await client.call("join", {}, timeout=5) is True  # not offered: not answered
+            assert run.sio.inline_acks == before + 1
+            assert seen[-2:] == [(sid, 1), (sid, "pass")]

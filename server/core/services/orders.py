@@ -226,6 +226,53 @@ class OrderService:
                 raise SoldOut(sold_out_message(variant.stock))
         return _Chosen(item, variant, deal)
 
+    def refusal_from_memory(
+        self, principal: Principal, stream_id: int, items: Sequence[Item], key: str
+    ) -> DomainError | None:
+        """The refusal `place` would answer (sold_out, deal_sold_out), when this process knows
+        it without a round trip; None whenever it is unsure (then `place` decides). Never for a
+        key that may have an order: its retry must get that order.
+
+        It decides from the same show copy as `place` (`_copy`). With the gate: the copy picks
+        the variants and deals, and the gate's board must know a key sold out
+        (server/core/stock/gate.py). On the embedded default (no gate): the copy's stock, for a
+        key this one process knows has no order."""
+        try:
+            buyer_id = _buyer(principal)
+        except DomainError:
+            return None
+        show = self._copy_now(stream_id)
+        if show is None or show.replay or show.status != "live":
+            return None
+        items = _merged(items)
+        if not all(i.product_id in show.lineup for i in items):
+            return None
+        now = self._clock()
+        try:
+            chosen = [self._choose(show, item, now) for item in items]
+        except (SoldOut, Conflict) as refusal:  # no gate: the copy's stock refused it
+            return refusal if self._has_no_order(stream_id, buyer_id, key) else None
+        except DomainError:
+            return None
+        if self.gate is None or self.gate.failed_open_within(self.hold.total_seconds()):
+            return None  # after Redis failed, a refused key may still have an order
+        return self.gate.board_refusal(_holds(buyer_id, key, chosen))
+
+    def _copy_now(self, stream_id: int) -> _ShowCopy | None:
+        """The copy `_copy` would give `place` now, without waiting: one older than SNAPSHOT_S
+        serves while it is read again; None when there is none yet."""
+        found = self._copies.get(stream_id)
+        if found is None or self._monotonic() - found.taken >= SNAPSHOT_S:
+            self._read_soon(stream_id)
+        return found
+
+    def _has_no_order(self, stream_id: int, buyer_id: int, key: str) -> bool:
+        """Known from memory: the embedded default's one process has seen every order."""
+        known = self._keys.get(stream_id)
+        if not self._db.url.startswith("sqlite") or known is None:
+            return False
+        return (buyer_id, key) not in known
+
     async def _retried(
         self, stream_id: int, buyer_id: int, key: str, items: Sequence[Item]
     ) -> Purchase | None:
@@ -264,13 +311,7 @@ class OrderService:
     ) -> list[Hold]:
         if self.gate is None:
             return []
-        holds = []
-        for c in chosen:
-            keys = [variant_key(c.variant.id)]
-            if c.deal is not None:  # first: when the deal's units run out, say so
-                keys.insert(0, deal_key(c.deal.id))
-            holds += [Hold(hold_id(buyer_id, key, k), k, c.item.quantity) for k in keys]
-        return await self.gate.admit(holds, now)
+        return await self.gate.admit(_holds(buyer_id, key, chosen), now)
 
     async def _give_back_holds(self, holds: list[Hold]) -> None:
         if self.gate is not None and holds:
@@ -374,14 +415,19 @@ class OrderService:
         found = self._copies.get(stream_id)
         if not fresh and found is not None and self._monotonic() - found.taken < SNAPSHOT_S:
             return found
+        reading = self._read_soon(stream_id)
+        if found is not None and not fresh:
+            return found
+        return await asyncio.shield(reading)
+
+    def _read_soon(self, stream_id: int) -> asyncio.Future[_ShowCopy]:
+        """The read of the show's copy under way, started if none is."""
         reading = self._reading.get(stream_id)
         if reading is None:
             reading = asyncio.ensure_future(self._read_copy(stream_id))
             self._reading[stream_id] = reading
             reading.add_done_callback(lambda done: self._read_done(stream_id, done))
-        if found is not None and not fresh:
-            return found
-        return await asyncio.shield(reading)
+        return reading
 
     def _read_done(self, stream_id: int, done: asyncio.Future[_ShowCopy]) -> None:
         self._reading.pop(stream_id, None)
@@ -767,6 +813,16 @@ def _merged(items: Sequence[Item]) -> list[Item]:
         key = (item.product_id, item.sku.upper() if item.sku else None)
         merged[key] = merged.get(key, 0) + item.quantity
     return [Item(p, s, q) for (p, s), q in merged.items()]
+
+
+def _holds(buyer_id: int, key: str, chosen: Sequence[_Chosen]) -> list[Hold]:
+    holds = []
+    for c in chosen:
+        keys = [variant_key(c.variant.id)]
+        if c.deal is not None:  # first: when the deal's units run out, say so
+            keys.insert(0, deal_key(c.deal.id))
+        holds += [Hold(hold_id(buyer_id, key, k), k, c.item.quantity) for k in keys]
+    return holds
 
 
 def _buyer(principal: Principal) -> int:

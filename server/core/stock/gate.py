@@ -99,11 +99,9 @@ class StockGate:
         """Hold every unit asked for, or none: raises SoldOut (after giving back what it held)
         when one key has too few. Returns the holds taken; [] if Redis failed (fail open)."""
         self._start_listening()
-        if self._listening:
-            for hold in holds:
-                if self.board.refuses(hold.key, hold.reservation_id):
-                    self.refused += 1
-                    raise _sold_out(hold.key, SoldOut(sold_out_message(0)))
+        known = self.board_refusal(holds)
+        if known is not None:
+            raise known
         taken: list[Hold] = []
         try:
             for hold in holds:
@@ -126,6 +124,18 @@ class StockGate:
             return []
         self.admitted += 1
         return taken
+
+    def board_refusal(self, holds: Sequence[Hold]) -> DomainError | None:
+        """The refusal Redis would give these holds, known from memory: a key the board knows
+        sold out while the announcements are heard, of which no hold is a holder. None: ask Redis
+        (counted as refused when not None)."""
+        if not self._listening:
+            return None
+        for hold in holds:
+            if self.board.refuses(hold.key, hold.reservation_id):
+                self.refused += 1
+                return _sold_out(hold.key, SoldOut(sold_out_message(0)))
+        return None
 
     async def release(self, holds: Sequence[Hold]) -> None:
         """Unpaid, cancelled, or the order's transaction refused: the units go back."""
