@@ -6,6 +6,7 @@ import { api } from "./api.js";
 import { accountError, COUNTRIES, countryName, startPage } from "./account_common.js";
 import { setUpAddresses } from "./account_addresses.js";
 import { LANGUAGE_NAMES, LANGUAGES, t } from "./i18n.js";
+import "./live_toasts.js"; // "<host> is live" toasts for the hosts this account follows
 import { $, el, toast } from "./ui.js";
 
 /** @type {{language: string | null, country: string | null}} */

@@ -1,6 +1,7 @@
 // @ts-check
-// The live switches: slow mode, signed-in accounts only, established accounts only. Every
-// change goes out as set_modes; the room answers everyone with modes_changed.
+// The live switches: slow mode, signed-in accounts only, the host's followers only,
+// established accounts only. Every change goes out as set_modes; the room answers everyone
+// with modes_changed.
 
 import { t } from "./i18n.js";
 import { $, el, toast } from "./ui.js";
@@ -8,7 +9,7 @@ import { act, duration } from "./moderate_context.js";
 
 const AGE_PRESETS_S = [600, 3600, 86400, 604800, 2592000];  // up to MAX_ACCOUNT_AGE_S, 90 days
 const DEFAULT_SLOW_S = 30;
-let modes = { slow_mode_s: 0, registered_only: false, min_account_age_s: 0 };
+let modes = { slow_mode_s: 0, registered_only: false, followers_only: false, min_account_age_s: 0 };
 
 export function setUpModes() {
   $("#slow").addEventListener("change", () => {
@@ -20,6 +21,7 @@ export function setUpModes() {
     if ($("#slow").checked && seconds !== null) change({ slow_mode_s: seconds });
   });
   $("#registered-only").addEventListener("change", () => change({ registered_only: $("#registered-only").checked }));
+  $("#followers-only").addEventListener("change", () => change({ followers_only: $("#followers-only").checked }));
   $("#established").addEventListener("change", () => {
     change({ min_account_age_s: $("#established").checked ? Number($("#min-age").value) : 0 });
   });
@@ -55,6 +57,7 @@ export function showModes(next) {
   if (modes.slow_mode_s > 0) $("#slow-seconds").value = String(modes.slow_mode_s);
   else if (!$("#slow-seconds").value) $("#slow-seconds").value = String(DEFAULT_SLOW_S);
   $("#registered-only").checked = modes.registered_only;
+  $("#followers-only").checked = Boolean(modes.followers_only);
   $("#established").checked = modes.min_account_age_s > 0;
   fillAges();
   renderPills();
@@ -77,6 +80,9 @@ function renderPills() {
   if (modes.registered_only) {
     pills.push(el("span", { class: "pill mode", id: "mode-registered" }, t("moderate.pill.registered_only")));
   }
+  if (modes.followers_only) {
+    pills.push(el("span", { class: "pill mode", id: "mode-followers" }, t("moderate.pill.followers_only")));
+  }
   if (modes.min_account_age_s > 0) {
     pills.push(el("span", { class: "pill mode", id: "mode-established" }, t("moderate.pill.established", { duration: duration(modes.min_account_age_s) })));
   }
@@ -88,6 +94,7 @@ export function describeModes(m) {
   const parts = [];
   if (m.slow_mode_s > 0) parts.push(t("moderate.pill.slow", { duration: duration(m.slow_mode_s) }));
   if (m.registered_only) parts.push(t("moderate.pill.registered_only"));
+  if (m.followers_only) parts.push(t("moderate.pill.followers_only"));
   if (m.min_account_age_s > 0) parts.push(t("moderate.pill.established", { duration: duration(m.min_account_age_s) }));
   return parts.length ? parts.join(", ") : t("moderate.modes_off");
 }

@@ -5,6 +5,7 @@
 import { api } from "./api.js";
 import { accountError, countryName, startPage } from "./account_common.js";
 import { formatPrice, formatTime, t } from "./i18n.js";
+import "./live_toasts.js"; // "<host> is live" toasts for the hosts this account follows
 import { RoomConnection } from "./room.js";
 import { $, el, toast } from "./ui.js";
 
