@@ -69,8 +69,20 @@ class AuditEntry(Answer):
     at: Time
 
 
+class StaffBan(Answer):
+    target: str  # the subject banned: u:<id>, or a guest's g:<id>
+    by: str
+    at: Time
+    until: Time | None = None  # null: until lifted
+    reason: str
+
+
 class StaffAudit(Answer):
+    """`bans`: the platform bans in force, newest first, worked out from the log (lifted
+    through the room's platform_unban)."""
+
     entries: list[AuditEntry]
+    bans: list[StaffBan]
 
 
 class StaffCoupons(Answer):

@@ -6,8 +6,10 @@ writes the entry once the change is made."""
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -23,13 +25,46 @@ from server.core.services.moderation_audit import ModerationAuditLog
 from server.core.services.replays import ReplayService
 from server.core.services.streams import StreamService
 from server.core.store.db import Database
-from server.core.store.rows import Coupon, ModerationAudit, Stream, User
+from server.core.store.rows import Coupon, ModerationAudit, Stream, User, as_utc
 
 MAX_QUERY_CHARS = 100
 USERS_PAGE = 50
 SHOWS_PAGE = 50
 AUDIT_PAGE = 100
 STAFF_ACTION = "staff_"  # the prefix of the console's audit actions
+BAN, UNBAN = "platform_ban", "platform_unban"  # the room's audit actions (chat/permissions.py)
+BANS_READ = 2000  # the newest platform ban entries the list in force is worked out from
+
+
+@dataclass(frozen=True)
+class PlatformBan:
+    """A platform ban in force, as its audit entry recorded it."""
+
+    target: str  # the subject banned (u:<id>, or a guest's g:<id>)
+    by: str
+    at: float
+    until: float | None  # None: until lifted
+    reason: str
+
+
+def bans_in_force(entries: Iterable[ModerationAudit], now: float) -> list[PlatformBan]:
+    """The platform bans still in force, from the audit's ban and unban entries oldest first:
+    each target's last entry decides, and a timed ban ends at its `until`; the newest first.
+    (The room keeps every ban and lift there, as the moderator console reads its show's.)"""
+    last: dict[str, PlatformBan | None] = {}
+    for entry in entries:
+        if entry.target is None:
+            continue
+        if entry.action == UNBAN:
+            last[entry.target] = None
+            continue
+        detail = json.loads(entry.detail)
+        until = detail.get("until")
+        at = as_utc(entry.at).timestamp()
+        reason = str(detail.get("reason") or "")
+        last[entry.target] = PlatformBan(entry.target, entry.actor, at, until, reason)
+    live = [b for b in last.values() if b is not None and (b.until is None or now < b.until)]
+    return sorted(live, key=lambda b: -b.at)
 
 
 class StaffService:
@@ -142,6 +177,19 @@ class StaffService:
         )
         async with self._db.reading() as session:
             return list(await session.scalars(query))
+
+    async def platform_bans(self, who: Principal) -> list[PlatformBan]:
+        """The platform bans in force now (the console lifts them through the room)."""
+        self.authorize(who)
+        query = (
+            select(ModerationAudit)
+            .where(ModerationAudit.stream_id.is_(None), ModerationAudit.action.in_((BAN, UNBAN)))
+            .order_by(ModerationAudit.id.desc())
+            .limit(BANS_READ)
+        )
+        async with self._db.reading() as session:
+            newest_first = list(await session.scalars(query))
+        return bans_in_force(reversed(newest_first), time.time())
 
     async def _record(
         self,

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -14,7 +15,7 @@ from server.contract.coupons import NewCoupon
 from server.contract.serializers import audit_view, coupon_view, iso, user_view
 from server.contract.staff import TakeDown
 from server.core.domain.accounts import AccountChange
-from server.core.services.staff import StaffService
+from server.core.services.staff import PlatformBan, StaffService
 from server.core.store.rows import Stream, User, as_utc
 from server.edge.http.context import CONFIG, DATABASE, MEDIA, REDIS, ROOM, SERVICES
 from server.edge.http.errors import read_json
@@ -118,8 +119,23 @@ async def create_coupon(request: web.Request) -> web.Response:
 
 @routes.get("/api/staff/audit")
 async def audit(request: web.Request) -> web.Response:
-    entries = await request.app[STAFF].audit_log(principal(request))
-    return web.json_response({"entries": [audit_view(e) for e in entries]})
+    """The newest entries, and the platform bans in force as the log has them."""
+    who, staff = principal(request), request.app[STAFF]
+    entries = await staff.audit_log(who)
+    bans = await staff.platform_bans(who)
+    return web.json_response(
+        {"entries": [audit_view(e) for e in entries], "bans": [_ban(b) for b in bans]}
+    )
+
+
+def _ban(ban: PlatformBan) -> dict[str, Any]:
+    return {
+        "target": ban.target,
+        "by": ban.by,
+        "at": iso(datetime.fromtimestamp(ban.at, UTC)),
+        "until": None if ban.until is None else iso(datetime.fromtimestamp(ban.until, UTC)),
+        "reason": ban.reason,
+    }
 
 
 @routes.get("/api/staff/health")

@@ -159,3 +159,71 @@ async def test_platform_coupons_from_the_console(backend, start) -> None:
     _, audit = await run.call("GET", "/api/staff/audit", admin)
     assert audit["entries"][0]["action"] == "staff_coupon"
     assert audit["entries"][0]["detail"] == {"code": "ALL10", "scope": "platform"}
+
+
+async def test_platform_bans_and_words_and_disabling_are_audited(backend, start) -> None:
+    """The console's room actions (platform bans, the platform word list) and a disabled account
+    land in the staff audit log with who and when; the bans in force follow bans and lifts."""
+    run = await start(config_for(backend))
+    admin = await factory.admin_token(run)
+    admin_subject = (await me(run, admin))["subject"]
+    viewer = await factory.account(run, name="Banned Bob")
+    target = (await me(run, viewer))["subject"]
+    room = await run.sio(admin)
+    ack = await room.call("platform_ban", {"target": target, "reason": "spam"})
+    assert ack["ok"], ack
+    _, audit = await run.call("GET", "/api/staff/audit", admin)
+    (ban,) = audit["bans"]
+    assert (ban["target"], ban["by"], ban["reason"], ban["until"]) == (
+        target,
+        admin_subject,
+        "spam",
+        None,
+    )
+    word = {"term": "scamlink", "action": "block", "platform": True}
+    assert (await room.call("add_word", word))["ok"]
+    assert (await room.call("platform_unban", {"target": target}))["ok"]
+    timed = {"target": target, "duration_s": 3600}
+    assert (await room.call("platform_ban", timed))["ok"]
+    user_id = target.split(":")[1]
+    status, body = await run.call(
+        "PATCH", f"/api/staff/users/{user_id}", admin, json={"disabled": True}
+    )
+    assert status == 200 and body["user"]["disabled"] is True
+    status, body = await run.call("GET", "/api/me", viewer)
+    assert status == 403 and body["error"]["code"] == "account_disabled"
+
+    _, audit = await run.call("GET", "/api/staff/audit", admin)
+    newest = [(e["action"], e["target"], e["actor"]) for e in audit["entries"][:5]]
+    assert newest == [
+        ("staff_account", target, admin_subject),
+        ("platform_ban", target, admin_subject),
+        ("platform_unban", target, admin_subject),
+        ("edit_platform_words", "scamlink", admin_subject),
+        ("platform_ban", target, admin_subject),
+    ]
+    assert audit["entries"][0]["detail"] == {"disabled": True}
+    assert audit["entries"][3]["detail"]["op"] == "add"
+    assert all(e["at"].startswith("20") for e in audit["entries"])
+    (ban,) = audit["bans"]  # the timed one, after the lift
+    assert ban["target"] == target and ban["until"] is not None
+    assert (await room.call("platform_unban", {"target": target}))["ok"]
+    _, audit = await run.call("GET", "/api/staff/audit", admin)
+    assert audit["bans"] == []
+
+
+async def test_a_replay_put_back_is_audited(sqlite_backend, start) -> None:
+    run = await start(config_for(sqlite_backend))
+    admin = await factory.admin_token(run)
+    show = await factory.show(run)
+    await factory.go_live(run, show.stream_id)
+    assert (await run.call("POST", f"/api/staff/shows/{show.stream_id}/end", admin))[0] == 200
+    path = f"/api/staff/shows/{show.stream_id}/take-down"
+    for down in (True, False):
+        status, body = await run.call("POST", path, admin, json={"down": down})
+        assert status == 200 and body["show"]["replay_taken_down"] is down
+    _, audit = await run.call("GET", "/api/staff/audit", admin)
+    assert [e["action"] for e in audit["entries"][:2]] == [
+        "staff_restore_replay",
+        "staff_take_down",
+    ]

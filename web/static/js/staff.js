@@ -1,7 +1,7 @@
 // @ts-check
 // The staff console (/staff) for admins (docs/protocol.md, "Staff console"): shows live now with
 // their viewers (end one), ended shows (take a replay down or put it back), accounts (find,
-// change role), then the platform's bans, word list, coupons, the nodes and the audit log
+// change role, disable), then the platform's bans, word list, coupons, the nodes and the audit log
 // (js/staff_platform.js). Every change the server makes here lands in the audit log.
 
 import { api, session } from "./api.js";
@@ -84,10 +84,32 @@ function userItem(user) {
       report(error);
     }
   });
-  return el("li", { class: "staff-row" },
+  return el("li", { class: "staff-row", "data-user": String(user.id) },
     el("span", {}, `${user.display_name} · ${user.email} · u:${user.id}`),
     el("label", { for: id, class: "visually-hidden" }, words("role_of", { name: user.display_name })),
-    select);
+    select, disableButton(user));
+}
+
+// A disabled account cannot sign in, and its tokens stop working on every node.
+/** @param {any} user */
+function disableButton(user) {
+  const name = user.display_name;
+  const button = el("button", { type: "button", class: user.disabled ? "" : "danger" },
+    words(user.disabled ? "enable" : "disable"));
+  button.setAttribute("aria-label", words(user.disabled ? "enable_of" : "disable_of", { name }));
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      const changed = await api("PATCH", `/api/staff/users/${user.id}`, { disabled: !user.disabled });
+      toast(words(changed.user.disabled ? "disabled_done" : "enabled_done", { name }), "ok");
+      await findUsers();
+      await loadPlatform();
+    } catch (error) {
+      report(error);
+      button.disabled = false;
+    }
+  });
+  return button;
 }
 
 async function findUsers() {

@@ -1,7 +1,8 @@
 // @ts-check
 // The staff console's platform-wide parts: bans and the word list through the live room's own
 // moderation events (platform_ban, platform_unban, add_word/word_list with platform: true; they
-// keep their audit entries), platform coupons, the deployment's nodes and the audit log.
+// keep their audit entries; the bans in force are read from the log), platform coupons, the
+// deployment's nodes and the audit log.
 
 import { api } from "./api.js";
 import { describeError } from "./errors.js";
@@ -60,17 +61,31 @@ function couponLine(c) {
     el("span", { class: "muted" }, words("used", { count: c.used })));
 }
 
-/** @param {string} action */
-function actionName(action) {
+// An entry's action in words; the platform word list's edits by what they did.
+/** @param {any} e */
+function actionName(e) {
+  const action = e.action === "edit_platform_words" ? `${e.detail.op}_word` : e.action;
   const named = words(`action.${action}`);
-  return named === `staff.action.${action}` ? action : named;
+  return named === `staff.action.${action}` ? e.action : named;
+}
+
+/** @param {any} ban */
+function banLine(ban) {
+  const lift = el("button", { type: "button" }, words("unban"));
+  lift.setAttribute("aria-label", words("unban_of", { target: ban.target }));
+  lift.addEventListener("click", () => emit("platform_unban", { target: ban.target }, words("unbanned_done")));
+  const until = ban.until ? words("until", { time: formatTime(ban.until) }) : words("for_good");
+  return el("li", { class: "staff-row", "data-ban": ban.target },
+    el("span", {}, ban.reason ? `${ban.target} · ${ban.reason}` : ban.target),
+    el("span", { class: "muted" }, `${until} · ${ban.by}`),
+    lift);
 }
 
 /** @param {any} e */
 function auditLine(e) {
   return el("li", { class: "staff-row" },
     el("span", {}, formatTime(e.at)),
-    el("span", {}, `${e.actor} · ${actionName(e.action)}`),
+    el("span", {}, `${e.actor} · ${actionName(e)}`),
     el("span", { class: "muted" }, e.target ?? ""));
 }
 
@@ -88,6 +103,8 @@ export async function loadPlatform() {
     el("span", { class: "muted" }, words("node_line", { shows: formatNumber(n.shows), viewers: formatNumber(n.viewers) })))));
   $("#audit").replaceChildren(...(audit.entries.length
     ? audit.entries.map(auditLine) : [el("li", { class: "muted" }, words("no_audit"))]));
+  $("#bans").replaceChildren(...(audit.bans.length
+    ? audit.bans.map(banLine) : [el("li", { class: "muted" }, words("no_bans"))]));
   await loadWords();
 }
 
