@@ -23,6 +23,7 @@ import { WatchPlayer } from "./watch_hls.js";
 import { localTitle, PinBoard } from "./watch_products.js";
 import { fetchReplay, ReplayView } from "./watch_replay.js";
 import { RoomConnection } from "./room.js";
+import "./live_toasts.js"; // "<host> is live" toasts for the hosts this account follows
 import { Stage } from "./watch_stage.js";
 
 const streamId = streamIdFromPath();
