@@ -326,6 +326,7 @@ fixed("GET /metrics", "/metrics")
 fixed("GET /api/openapi.json", "/api/openapi.json")
 fixed("GET /", "/")
 fixed("GET /seller", "/seller")
+fixed("GET /offers", "/offers")
 for _page in ("studio", "watch", "moderate"):
     fixed(f"GET /{_page}/{{id}}", f"/{_page}/{{show}}")
 fixed("GET /report/{id}", "/report/{show}")

@@ -352,6 +352,7 @@ HTTP_MATRIX: dict[str, Row] = {
     "GET /api/openapi.json": row("ok"),
     "GET /": row("ok"),
     "GET /seller": row("ok"),
+    "GET /offers": row("ok"),  # the page; its data are the offers routes'
     "GET /studio/{id}": row("ok"),
     "GET /watch/{id}": row("ok"),
     "GET /moderate/{id}": row("ok"),

@@ -573,6 +573,7 @@ OPERATIONS: tuple[Operation, ...] = (
     get("/", "The home page", content="text/html"),
     get("/seller", "The seller's page", content="text/html"),
     get("/review", "The coaches' review workspace", content="text/html"),
+    get("/offers", "The hosts' offers page (the marketplace)", content="text/html"),
     get("/report/{id:\\d+}", "The report page of a show", content="text/html"),
     *(
         get(f"/{page}", f"The buyer's {page} page", content="text/html")

@@ -20,6 +20,7 @@ PAGES = {"/": "index.html", "/seller": "seller.html", "/review": "review.html"} 
 PAGES["/report/{id:\\d+}"] = "report.html"  # a show's report (its host, sellers, staff)
 # the buyers' pages: sign-up and sign-in, their account (profile, addresses), "My orders"
 PAGES |= {f"/{name}": f"{name}.html" for name in ("signup", "signin", "account", "orders")}
+PAGES["/offers"] = "offers.html"  # hosts browse sellers' offers, join them, their statements
 PAGES["/staff"] = "staff.html"  # the staff console (its data: admins only)
 PAGES["/host/{id:\\d+}"] = "host.html"  # a host's public page: follow, upcoming and past shows
 PAGES["/reset"] = "reset.html"  # a password reset: ask for a link, or use one (#token=...)

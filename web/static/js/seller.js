@@ -1,6 +1,7 @@
 // @ts-check
 // The seller desk (/seller): a seller account's shop, products with variants and stock,
-// orders to fulfil or refund, and the commission owed to hosts. API: docs/protocol.md.
+// orders to fulfil or refund, the commission owed to hosts, offers to hosts with their
+// monthly statements, and where the shop ships. API: docs/protocol.md.
 
 import { api, session } from "./api.js";
 import { languageSwitcher, loadMessages, locale, t } from "./i18n.js";
@@ -11,6 +12,9 @@ import { loadLedger, renderLedger, setUpLedger } from "./seller_ledger.js";
 import { formatRate, parseRate, rateToInput } from "./seller_money.js";
 import { loadOrders, renderOrders, setUpOrders } from "./seller_orders.js";
 import { loadProducts, setUpProducts, shopChanged } from "./seller_products.js";
+import { fillForm, loadOffers, renderOffers, setUpOffers } from "./seller_offers.js";
+import { loadShipping, renderShipping, setUpShipping } from "./seller_shipping.js";
+import { loadStatements, renderStatements, setUpStatements } from "./seller_statements.js";
 import { loadShows } from "./seller_shows.js";
 
 const COUNTRIES = [
@@ -59,7 +63,7 @@ async function openDesk() {
   show("desk");
   showShop();
   await loadShows();
-  await Promise.all([loadProducts(shop), loadOrders(), loadLedger()]);
+  await Promise.all([loadProducts(shop), loadOrders(), loadLedger(), loadOffers(shop), loadStatements(), loadShipping()]);
 }
 
 async function start() {
@@ -137,6 +141,10 @@ async function relabel() {
   await loadProducts(shop);  // titles in the new language
   renderOrders();
   renderLedger();
+  fillForm();
+  renderOffers();
+  renderStatements();
+  renderShipping();
 }
 
 async function main() {
@@ -145,6 +153,9 @@ async function main() {
   setUpProducts();
   setUpOrders(loadLedger);
   setUpLedger();
+  setUpOffers();
+  setUpStatements({ as: "seller", page: "seller" });
+  setUpShipping();
   $("#open-shop-form").addEventListener("submit", openShop);
   $("#shop-form").addEventListener("submit", saveShop);
   $("#sign-in").addEventListener("click", () => start().catch(showError));
