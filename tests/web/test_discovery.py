@@ -1,7 +1,8 @@
 """Discovery and following in Chromium (issue 18): a viewer signs up, follows a host from the
 host's page, gets the "<host> is live" toast there when the host goes live, and sets a reminder
 on the home page; a password reset from the reset page through a real SMTP server (aiosmtpd
-on loopback), the link refused in words when used twice."""
+on loopback), the link refused in words when used twice; followers-only chat switched on from
+the moderator console."""
 
 from __future__ import annotations
 
@@ -18,9 +19,10 @@ from server.core.auth import SESSION_COOKIE
 from server.core.domain.notifications import NotificationsConfig
 from server.edge.http.context import SERVICES
 from tests import factory
+from tests.chat.test_room import joined
 from tests.conftest import config_for
 from tests.server.edge.test_notifications import Inbox, free_port
-from tests.web.conftest import assert_accessible, until, until_equal
+from tests.web.conftest import assert_accessible, sign_in_context, until, until_equal
 
 PHONE = {"width": 390, "height": 844}
 TEXT = "document.querySelector({!r})?.textContent.trim() ?? ''"
@@ -192,3 +194,32 @@ async def test_a_password_reset_from_the_reset_page(sqlite_backend, start, brows
         assert page.errors == []
     finally:
         smtp.controller.stop()
+
+
+async def test_followers_only_chat_from_the_console(sqlite_backend, start, browser) -> None:
+    run = await start(config_for(sqlite_backend))
+    world = await factory.show(run)
+    await factory.go_live(run, world.stream_id)
+    _, host = await run.call("GET", "/api/me", world.host)
+    assert (await run.call("POST", f"/api/hosts/{host['user_id']}/follow", world.viewer))[0] == 200
+    context = await browser.new_context(viewport={"width": 1100, "height": 800})
+    who = {"id": host["user_id"], "display_name": host["display_name"], "role": host["role"]}
+    await sign_in_context(context, run.url, world.host, who)
+    page = await context.new_page()
+    await page.goto(f"{run.url}/moderate/{world.stream_id}")
+    await page.wait_for_selector("#console:not([aria-busy])")
+    await page.check("#followers-only")
+    await page.wait_for_selector("#mode-followers")
+    assert await page.inner_text("#mode-followers") == "Followers only"
+    await assert_accessible(page, "moderate: followers only")
+
+    follower, _, _ = await joined(run, world.viewer, world.stream_id)
+    stranger, _, _ = await joined(run, world.viewer2, world.stream_id)
+    assert (await follower.call("send_message", {"text": "I follow"}))["ok"]
+    refused = await stranger.call("send_message", {"text": "I do not"})
+    assert refused["error"]["code"] == "followers_only"
+    await page.uncheck("#followers-only")
+    await page.wait_for_selector("#mode-followers", state="detached")
+    assert (await stranger.call("send_message", {"text": "now I may"}))["ok"]
+    for client in (follower, stranger):
+        await client.disconnect()
