@@ -2,7 +2,7 @@
 host's page, gets the "<host> is live" toast there when the host goes live, and sets a reminder
 on the home page; a password reset from the reset page through a real SMTP server (aiosmtpd
 on loopback), the link refused in words when used twice; followers-only chat switched on from
-the moderator console."""
+the moderator console, and the host's follower count in the studio."""
 
 from __future__ import annotations
 
@@ -196,7 +196,9 @@ async def test_a_password_reset_from_the_reset_page(sqlite_backend, start, brows
         smtp.controller.stop()
 
 
-async def test_followers_only_chat_from_the_console(sqlite_backend, start, browser) -> None:
+async def test_followers_only_chat_and_the_follower_count_for_the_host(
+    sqlite_backend, start, browser
+) -> None:
     run = await start(config_for(sqlite_backend))
     world = await factory.show(run)
     await factory.go_live(run, world.stream_id)
@@ -223,3 +225,7 @@ async def test_followers_only_chat_from_the_console(sqlite_backend, start, brows
     assert (await stranger.call("send_message", {"text": "now I may"}))["ok"]
     for client in (follower, stranger):
         await client.disconnect()
+
+    # The host sees their follower count in the studio's header.
+    await page.goto(f"{run.url}/studio/{world.stream_id}")
+    await until_equal(page, TEXT.format("#followers"), "1 follower")

@@ -19,7 +19,7 @@ function render() {
   const name = page.host.display_name;
   document.title = t("host.page_title", { host: name });
   $("#host-name").textContent = name;
-  $("#followers").textContent = t("host.followers", { count: page.followers });
+  $("#followers").textContent = t("common.followers", { count: page.followers });
   renderFollow();
   $("#live-section").hidden = !page.live.length;
   $("#live").replaceChildren(...page.live.map((s) => liveCard("host", s)));

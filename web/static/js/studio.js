@@ -7,6 +7,7 @@ import { session, streamIdFromPath } from "./api.js";
 import { languageSwitcher, loadMessages, t } from "./i18n.js";
 import { RoomConnection } from "./room.js";
 import "./live_toasts.js"; // "<host> is live" toasts for the hosts this account follows
+import "./studio_followers.js"; // the host's follower count in the header
 import { ensureSignedIn } from "./signin.js";
 import { Camera } from "./studio_camera.js";
 import { Chat } from "./studio_chat.js";
