@@ -82,6 +82,7 @@ class DirectWebSocket(eio_aiohttp.WebSocket):
         engineio_socket = getattr(handler, "__self__", None)
         if engineio_socket is not None:
             engineio_socket.direct_ws = self
+        self._engineio_socket = engineio_socket
 
     async def send(self, message: Any) -> None:
         self.sending = True
@@ -89,6 +90,26 @@ class DirectWebSocket(eio_aiohttp.WebSocket):
             await super().send(message)
         finally:
             self.sending = False
+
+    async def wait(self) -> Any:
+        """The next message for Engine.IO's read loop. A Socket.IO message the server answers
+        inline (chat/inline_acks.py: its engineio server's `inline(eio_sid, data) -> bool`) is
+        answered here and the next one read, sparing the loop's task and timer per message.
+        Engine.IO's pings still come back through the loop, so its liveness check stays."""
+        inline = getattr(self.server, "inline", None)
+        while True:
+            data = await super().wait()
+            engineio_socket = self._engineio_socket
+            if (
+                inline is None
+                or not isinstance(data, str)
+                or not data.startswith("4")  # an Engine.IO MESSAGE
+                or engineio_socket is None
+                or not engineio_socket.upgraded
+                or engineio_socket.closed
+                or not inline(engineio_socket.sid, data[1:])
+            ):
+                return data
 
     def write(self, frame: bytes) -> bool:
         """Write a ready frame now, if nothing can be reordered by it; False: use the queue."""

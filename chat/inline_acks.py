@@ -10,7 +10,13 @@ ack written straight to the WebSocket (chat/fanout.py `write_direct`). When the 
 unsure (None) the decoded packet goes on to python-socketio's `_handle_event`, as Engine.IO
 would have sent it. Every other message is untouched but for a look at its first bytes.
 
-This relies on python-engineio's `AsyncServer._trigger_event("message", eio_sid, data)` and
+Over WebSocket the answer comes even earlier: the driver's read (chat/fanout.py
+`DirectWebSocket.wait`) offers each message to `inline` and reads the next one, so Engine.IO's
+read loop never sees an answered message (no task, no timer for it). Long-polling messages are
+offered as Engine.IO dispatches them (`InlineEngineIO`).
+
+This relies on python-engineio's `AsyncServer._trigger_event("message", eio_sid, data)`, its
+WebSocket read loop calling the driver's `wait()` and
 python-socketio's `_engineio_server_class`, `_binary_packet`, `_handle_event`,
 `manager.sid_from_eio_sid`/`is_connected` and `packet_class`, pinned in pyproject.toml;
 tests/chat/test_socketio_hooks.py fails if they move.
@@ -72,7 +78,10 @@ class InlineAckServer(socketio.AsyncServer):
         answerer = self._answerers.get(_event_name(data) or "")
         if answerer is None:
             return False
-        pkt = self.packet_class(encoded_packet=data)
+        try:
+            pkt = self.packet_class(encoded_packet=data)
+        except Exception:
+            return False  # python-socketio's own path refuses it as it always has
         if pkt.packet_type != sio_packet.EVENT or pkt.namespace not in (None, "/"):
             return False
         sid = self.manager.sid_from_eio_sid(eio_sid, "/")

@@ -309,6 +309,14 @@ async def test_engineio_offers_each_message_and_socketio_takes_the_ones_handed_o
 
         run.sio.on("ask", slow)
         run.sio.answer_inline("ask", answer)
+        dispatched: list[Any] = []
+        trigger = run.sio.eio._trigger_event
+
+        async def counted(event: str, *args: Any, **kwargs: Any) -> Any:
+            dispatched.append(event)
+            return await trigger(event, *args, **kwargs)
+
+        run.sio.eio._trigger_event = counted
         for transport in ("websocket", "polling"):
             client = await run.client(transport)
             sid = client.get_sid()
@@ -320,3 +328,7 @@ async def test_engineio_offers_each_message_and_socketio_takes_the_ones_handed_o
             assert await client.call("join", {}, timeout=5) is True  # not offered: not answered
             assert run.sio.inline_acks == before + 1
             assert seen[-2:] == [(sid, 1), (sid, "pass")]
+        # Over WebSocket the read loop saw only Socket.IO's connect and the join: the two asks
+        # were answered or handed on by DirectWebSocket.wait. Over polling Engine.IO offered
+        # all four (connect, the two asks, the join).
+        assert dispatched.count("message") == 2 + 4, dispatched
