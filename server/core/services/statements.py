@@ -93,14 +93,12 @@ async def _names(
     host_ids = {s.key.host_id for s in found}
     shop_ids = {s.key.seller_id for s in found}
     hosts = dict(
-        (await session.execute(select(User.id, User.display_name).where(User.id.in_(host_ids))))
-        .tuples()
-        .all()
+        (
+            await session.execute(select(User.id, User.display_name).where(User.id.in_(host_ids)))
+        ).all()
     )
     shops = dict(
-        (await session.execute(select(Seller.id, Seller.name).where(Seller.id.in_(shop_ids))))
-        .tuples()
-        .all()
+        (await session.execute(select(Seller.id, Seller.name).where(Seller.id.in_(shop_ids)))).all()
     )
     return hosts, shops
 

@@ -16,6 +16,7 @@ import { loadStatements, renderStatements, setUpStatements } from "./seller_stat
 let user = null;
 let offers = [];
 let mine = [];
+let shows = [];  // the host's shows not ended: where a joined offer's product can go
 
 /** @param {unknown} error */
 function failed(error) {
@@ -76,6 +77,16 @@ async function loadMine() {
   renderMine();
 }
 
+async function loadShows() {
+  if (user.role !== "host") return;
+  try {
+    const { streams } = await api("GET", "/api/streams");
+    shows = streams.filter((stream) => stream.host.id === user.id && stream.status !== "ended");
+  } catch (error) {
+    failed(error);
+  }
+}
+
 function renderOffers() {
   $("#offers-empty").hidden = offers.length > 0;
   $("#offers-count").textContent = t("offers.found", { count: offers.length });
@@ -95,7 +106,27 @@ function offerCard(offer) {
       el("h2", { id: `offer-${offer.id}-title` }, subject),
       el("p", { class: "muted" }, [offer.shop, price].filter(Boolean).join(" · ")),
       el("p", { class: "offer-terms" }, offerTerms(offer, "offers")),
-      el("div", { class: "row" }, membershipPill(offer), ...joinControls(offer, subject))));
+      el("div", { class: "row" }, membershipPill(offer), ...joinControls(offer, subject), ...lineUpControls(offer, subject))));
+}
+
+// A joined product offer: put the product in one of the host's shows (PUT …/lineup).
+function lineUpControls(offer, subject) {
+  if (offer.membership !== "approved" || offer.product_id === null || !shows.length) return [];
+  const choice = el("select", { id: `lineup-show-${offer.id}`, "aria-label": t("offers.lineup_show", { subject }) },
+    ...shows.map((stream) => el("option", { value: String(stream.id) }, stream.title)));
+  return [choice, el("button", { type: "button", id: `lineup-add-${offer.id}`, onclick: () => lineUp(offer, Number(choice.value)) }, t("offers.lineup_add"))];
+}
+
+async function lineUp(offer, streamId) {
+  const stream = shows.find((s) => s.id === streamId);
+  const ids = stream.lineup.map((product) => product.id);
+  try {
+    const changed = await api("PUT", `/api/streams/${streamId}/lineup`, { product_ids: ids.includes(offer.product_id) ? ids : [...ids, offer.product_id] });
+    Object.assign(stream, changed);
+    toast(t("offers.lined_up", { subject: offerSubject(offer, "offers"), show: stream.title }), "ok");
+  } catch (error) {
+    failed(error);
+  }
 }
 
 // Join (or apply), with the country the host shows from when the offer names countries.
@@ -151,6 +182,7 @@ async function start() {
   $("#sign-out").hidden = false;
   $("#not-host").hidden = user.role === "host";
   $("#statements").hidden = user.role !== "host";
+  await loadShows();
   await Promise.all([search(), loadMine(), user.role === "host" ? loadStatements() : null]);
 }
 
