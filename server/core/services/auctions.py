@@ -100,6 +100,7 @@ class _Known:
     terms: AuctionTerms
     seller_user_id: int | None
     host_id: int
+    stream: Stream | None  # as read then: its id, host and language do not change
 
 
 def terms_of(row: Auction) -> AuctionTerms:
@@ -137,6 +138,7 @@ class AuctionService:
         self._log_period_s = log_period_s
         self._clock_ms = clock_ms or (lambda: time.time_ns() // 1_000_000)
         self._known: dict[int, _Known] = {}
+        self._reading_known: dict[int, asyncio.Lock] = {}
         self._names: dict[int, str] = {}
         self._log: list[dict] = []
         self._writing = asyncio.Lock()
@@ -254,6 +256,14 @@ class AuctionService:
             code = decision.code or AuctionCode.AUCTION_ENDED
             raise Conflict(REFUSALS.get(code, str(code)), code=code)
         return BidAnswer(known.row, decided, name)
+
+    async def show_of(self, auction_id: int) -> Stream:
+        """The show an auction is in, as this node read it once (its id, host and language,
+        which never change): a bid asks it without a database read."""
+        stream = (await self._know(auction_id)).stream
+        if stream is None:
+            raise NotFound("no such stream", code=StreamCode.STREAM_NOT_FOUND)
+        return stream
 
     async def remove_bidder(
         self, principal: Principal | None, auction_id: int, bidder: int
@@ -475,10 +485,19 @@ class AuctionService:
 
     async def _know(self, auction_id: int) -> _Known:
         """The auction as this node keeps it: read once (its bids are the book's to decide;
-        its row is read again when it is settled here)."""
+        its row is read again when it is settled here). The first bids of a storm all miss
+        at once: one reads, the others wait for it."""
         known = self._known.get(auction_id)
         if known is not None:
             return known
+        async with self._reading_known.setdefault(auction_id, asyncio.Lock()):
+            known = self._known.get(auction_id)
+            if known is None:
+                known = await self._read_known(auction_id)
+        self._reading_known.pop(auction_id, None)
+        return known
+
+    async def _read_known(self, auction_id: int) -> _Known:
         async with self._db.reading() as session:
             row = await session.get(Auction, auction_id)
             if row is None:
@@ -486,7 +505,7 @@ class AuctionService:
             stream = await session.get(Stream, row.stream_id)
             seller_user = await _seller_user(session, row.product_id)
         host_id = stream.host_id if stream is not None else -1
-        known = _Known(row, terms_of(row), seller_user, host_id)
+        known = _Known(row, terms_of(row), seller_user, host_id, stream)
         self._known[auction_id] = known
         return known
 
