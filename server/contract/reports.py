@@ -102,6 +102,31 @@ class ProductLine(Answer):
     deals: list[DealSellThrough]
 
 
+class AuctionLine(Answer):
+    auction_id: Id
+    product_id: Id
+    title: str
+    status: Literal["running", "ended"]
+    result: str | None  # sold, reserve_not_met, no_bids, unsold; None while it runs
+    currency: str
+    start_minor: int
+    price_minor: int | None  # the final price; None while it runs
+    bids: int
+    bidders: int
+    start_s: float
+    duration_s: float
+
+
+class Auctions(Answer):
+    held: int
+    sold: int
+    unsold: int
+    running: int
+    bids: int
+    sold_value: list[Amount]
+    items: list[AuctionLine]
+
+
 class Series(Answer):
     bucket_s: int
     t: list[int]
@@ -130,6 +155,7 @@ class ShowReport(Answer):
     pins: list[PinSpan]
     sales: Sales
     products: list[ProductLine]
+    auctions: Auctions | None = None  # absent from reports stored before auctions existed
     series: Series
 
 

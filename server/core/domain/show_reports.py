@@ -14,6 +14,9 @@ buckets from its start.
 - Conversion of a product: its orders over the viewers who saw its card.
 - A scope (a seller's products) keeps only those products' lines: the sales, pins and funnel of
   the products in it; the audience figures are the show's.
+- Auctions held in the show: each with its result (sold, or why not), its final price, its
+  accepted bids and bidders; a running one has no result or final price yet. The value sold
+  is per currency, and an auction's order counts in the sales once it is paid, like any order.
 """
 
 from __future__ import annotations
@@ -26,11 +29,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from server.core.domain.auctions import Result
 from server.core.domain.error_codes import ReportCode
 from server.core.domain.errors import Conflict, Forbidden
 from server.core.domain.roles import Principal, Role
 
 BUCKET_S = 10
+SOLD = str(Result.SOLD)  # an auction's result
 # Platform staff: admins, and coaches (who review hosts' shows; the role may be absent).
 STAFF_ROLES = frozenset({str(Role.ADMIN), "coach"})
 
@@ -133,6 +138,23 @@ class Commission:
 
 
 @dataclass(frozen=True)
+class AuctionHeld:
+    """One auction of the show, as its row and its bid log have it."""
+
+    id: int
+    product_id: int
+    currency: str
+    start_minor: int
+    started_at: datetime
+    ends_at: datetime  # planned while it runs (anti-snipe moves it), the final end after
+    running: bool
+    result: str | None  # sold, reserve_not_met, no_bids, unsold (its winner never paid)
+    price_minor: int | None  # the final price once ended
+    bids: int  # accepted bids
+    bidders: int  # accounts with at least one accepted bid
+
+
+@dataclass(frozen=True)
 class ProductInfo:
     id: int
     title: str
@@ -155,6 +177,7 @@ class ShowFacts:
     deals: Sequence[Deal] = ()
     commissions: Sequence[Commission] = ()
     replay_views: Sequence[ViewerEvent] = ()  # JOIN only: one a replay viewing
+    auctions: Sequence[AuctionHeld] = ()
 
     def scoped(self, product_ids: Iterable[int] | None) -> ShowFacts:
         """Only these products' lines (None: all of them)."""
@@ -174,6 +197,7 @@ class ShowFacts:
             deals=[d for d in self.deals if d.product_id in keep],
             commissions=[c for c in self.commissions if c.product_id in keep],
             replay_views=self.replay_views,
+            auctions=[a for a in self.auctions if a.product_id in keep],
         )
 
 
@@ -449,6 +473,41 @@ def _sales(facts: ShowFacts) -> dict[str, Any]:
     }
 
 
+def _auctions(facts: ShowFacts, names: dict[int, str]) -> dict[str, Any]:
+    """Auctions held, sold and not, their bids, and each one's line in the order they started."""
+    window = facts.window
+    held = sorted(facts.auctions, key=lambda a: (a.started_at, a.id))
+    sold = [a for a in held if not a.running and a.result == SOLD]
+    value: dict[str, int] = defaultdict(int)
+    for auction in sold:
+        value[auction.currency] += auction.price_minor or 0
+    return {
+        "held": len(held),
+        "sold": len(sold),
+        "unsold": sum(1 for a in held if not a.running and a.result != SOLD),
+        "running": sum(1 for a in held if a.running),
+        "bids": sum(a.bids for a in held),
+        "sold_value": _money(value),
+        "items": [
+            {
+                "auction_id": a.id,
+                "product_id": a.product_id,
+                "title": names.get(a.product_id, ""),
+                "status": "running" if a.running else "ended",
+                "result": None if a.running else a.result,
+                "currency": a.currency,
+                "start_minor": a.start_minor,
+                "price_minor": None if a.running else a.price_minor,
+                "bids": a.bids,
+                "bidders": a.bidders,
+                "start_s": round(window.offset(a.started_at), 3),
+                "duration_s": round(max(0.0, (a.ends_at - a.started_at).total_seconds()), 3),
+            }
+            for a in held
+        ],
+    }
+
+
 def _series(facts: ShowFacts, stays: Sequence[tuple[str, datetime, datetime]]) -> dict[str, Any]:
     window = facts.window
     count = bucket_count(window)
@@ -507,5 +566,6 @@ def build_report(facts: ShowFacts) -> dict[str, Any]:
         "pins": pin_rows,
         "sales": _sales(facts),
         "products": _product_rows(facts, pin_rows),
+        "auctions": _auctions(facts, names),
         "series": _series(facts, stays),
     }

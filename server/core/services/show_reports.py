@@ -19,7 +19,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import distinct, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.domain.error_codes import StreamCode
 from server.core.domain.errors import NotFound
@@ -27,6 +28,7 @@ from server.core.domain.orders import OrderStatus
 from server.core.domain.recordings import EventKind
 from server.core.domain.roles import Principal, Role
 from server.core.domain.show_reports import (
+    AuctionHeld,
     ChatLine,
     Commission,
     Deal,
@@ -49,6 +51,8 @@ from server.core.domain.streams import StreamStatus
 from server.core.events import DomainEvent, OrderChanged, PurchasePlaced, StreamStatusChanged
 from server.core.store.db import Database
 from server.core.store.rows import (
+    Auction,
+    AuctionBid,
     Base,
     ChatMessage,
     CommissionEntry,
@@ -337,10 +341,12 @@ class ShowReports:
                     select(StreamProduct.product_id).where(StreamProduct.stream_id == sid)
                 )
             )
+            auctions = await _auctions(session, sid)
             ids = (
                 lineup
                 | {row[0].product_id for row in sold}
                 | {m.product_id for m in marks if m.product_id}
+                | {a.product_id for a in auctions}
             )
             products = list(await session.scalars(select(Product).where(Product.id.in_(ids))))
         viewer_events, product_events, likes, replays = _audience_rows(events)
@@ -357,7 +363,44 @@ class ShowReports:
             deals=[Deal(d.id, d.product_id, as_utc(d.starts_at), d.quantity) for d in deals],
             commissions=_commissions(earned),
             replay_views=replays,
+            auctions=auctions,
         )
+
+
+async def _auctions(session: AsyncSession, stream_id: int) -> list[AuctionHeld]:
+    """The show's auctions, with their accepted bids and bidders counted from the bid log."""
+    rows = list(await session.scalars(select(Auction).where(Auction.stream_id == stream_id)))
+    if not rows:
+        return []
+    counts = {
+        auction_id: (bids, bidders)
+        for auction_id, bids, bidders in await session.execute(
+            select(
+                AuctionBid.auction_id,
+                func.count(),
+                func.count(distinct(AuctionBid.bidder_id)),
+            )
+            .where(AuctionBid.auction_id.in_([r.id for r in rows]), AuctionBid.code.is_(None))
+            .group_by(AuctionBid.auction_id)
+        )
+    }
+    return [
+        AuctionHeld(
+            id=r.id,
+            product_id=r.product_id,
+            currency=r.currency,
+            start_minor=r.start_minor,
+            started_at=as_utc(r.started_at),
+            ends_at=as_utc(r.ends_at),
+            running=r.status == "running",
+            result=r.result,
+            price_minor=r.price_minor,
+            # the settled count, else the log's (written in batches while it runs)
+            bids=r.bids if r.status != "running" else counts.get(r.id, (0, 0))[0],
+            bidders=counts.get(r.id, (0, 0))[1],
+        )
+        for r in rows
+    ]
 
 
 def _audience_rows(

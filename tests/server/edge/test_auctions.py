@@ -13,8 +13,11 @@ import pytest
 import socketio
 
 from server.core.domain.auctions import AuctionTerms, Band, opening
+from server.core.domain.errors import Conflict
 from server.core.domain.roles import Principal, Role
 from server.core.services.accounts import principal_of
+from server.core.services.auctions import AuctionSpec
+from server.core.stock.auction_book import BidRequest
 from server.core.store.rows import User
 from server.edge.http.context import DATABASE, SERVICES
 from tests import factory
@@ -213,6 +216,31 @@ async def test_bad_terms_and_who_may_start(running) -> None:
     assert state["auction"]["status"] == "ended"
 
 
+async def test_muted_and_banned_buyers_are_refused_and_change_nothing(running) -> None:
+    show = await factory.show(running)
+    await factory.go_live(running, show.stream_id)
+    host, _, _ = await joined(running, show.host, show.stream_id)
+    muted, _, _ = await joined(running, show.viewer, show.stream_id)
+    services = running.app[SERVICES]
+    a = await services.accounts.authenticate(show.viewer)
+    b = await services.accounts.authenticate(show.viewer2)
+    auction = await start_auction(host, show.product_ids[0])
+    assert (await host.call("mute", {"target": a.subject, "duration_s": 60}))["ok"]
+    bid = {"auction_id": auction["id"], "amount_minor": 1000}
+    ack = await muted.call("bid", bid | {"idempotency_key": key()})
+    assert not ack["ok"] and ack["error"]["code"] == "bidder_muted", ack
+    assert (await host.call("ban", {"target": b.subject}))["ok"]
+    status, body = await running.call(
+        "POST", f"/api/auctions/{auction['id']}/bids", show.viewer2,
+        json={"amount_minor": 1000, "idempotency_key": key()},
+    )  # fmt: skip
+    assert (status, body["error"]["code"]) == (403, "bidder_banned"), body
+    state = await host.call("auction_state", {})
+    assert (state["auction"]["bids"], state["auction"]["leader"]) == (0, None), state
+    status, history = await running.call("GET", f"/api/auctions/{auction['id']}/bids", show.host)
+    assert status == 200 and history["bids"] == []
+
+
 async def test_the_next_bidder_gets_a_second_chance_when_the_winner_does_not_pay(
     running,
 ) -> None:
@@ -221,9 +249,6 @@ async def test_the_next_bidder_gets_a_second_chance_when_the_winner_does_not_pay
     services = running.app[SERVICES]
     host_principal = Principal("u:0", "ops", Role.ADMIN, 0)
     terms = AuctionTerms(1000, (Band(0, 100),), 10, 3)
-    from server.core.services.auctions import AuctionSpec
-    from server.core.stock.auction_book import BidRequest
-
     row = await services.auctions.start(host_principal, show.stream_id, AuctionSpec(
         show.product_ids[0], terms))  # fmt: skip
     a = await services.accounts.authenticate(show.viewer)
@@ -239,6 +264,52 @@ async def test_the_next_bidder_gets_a_second_chance_when_the_winner_does_not_pay
     assert offered.winner_id == b.user_id and offered.price_minor == 1200
     assert offered.order_id not in (None, won.order_id)
     assert opening(terms, 0).price_minor == 1000
+
+
+async def test_the_show_report_holds_its_auctions(running) -> None:
+    """Sold, reserve not met and still running: each in the report with its final price (none
+    while it runs), its accepted bids and bidders; only the show's people may read it."""
+    show = await factory.show(running)
+    await factory.go_live(running, show.stream_id)
+    services = running.app[SERVICES]
+    a = await services.accounts.authenticate(show.viewer)
+    b = await services.accounts.authenticate(show.viewer2)
+    mug, tee = show.product_ids
+    plain = AuctionTerms(1000, (Band(0, 100),), 10, 3)
+    sold = await services.auctions.start(None, show.stream_id, AuctionSpec(mug, plain))
+    await services.auctions.bid(b, sold.id, BidRequest(0, 1200, key()))
+    await services.auctions.bid(a, sold.id, BidRequest(0, 1500, key()))
+    with pytest.raises(Conflict):  # refused: not counted as a bid
+        await services.auctions.bid(b, sold.id, BidRequest(0, 1510, key()))
+    await services.auctions.stop(None, sold.id)
+    reserved = AuctionTerms(1000, (Band(0, 100),), 10, 3, reserve_minor=5000)
+    short = await services.auctions.start(None, show.stream_id, AuctionSpec(tee, reserved))
+    await services.auctions.bid(a, short.id, BidRequest(0, 1200, key()))
+    await services.auctions.stop(None, short.id)
+    live = await services.auctions.start(None, show.stream_id, AuctionSpec(mug, plain))
+    await services.auctions.bid(b, live.id, BidRequest(0, 1000, key()))
+    await services.auctions.flush_log()
+
+    status, report = await running.call("GET", f"/api/streams/{show.stream_id}/report", show.host)
+    assert status == 200, report
+    auctions = report["auctions"]
+    assert {k: auctions[k] for k in ("held", "sold", "unsold", "running", "bids")} == {
+        "held": 3, "sold": 1, "unsold": 1, "running": 1, "bids": 4,
+    }  # fmt: skip
+    assert auctions["sold_value"] == [{"currency": "EUR", "minor": 1500}]
+    items = {i["auction_id"]: i for i in auctions["items"]}
+    assert [i["auction_id"] for i in auctions["items"]] == [sold.id, short.id, live.id]
+    assert {k: items[sold.id][k] for k in ("product_id", "status", "result", "price_minor",
+                                           "bids", "bidders", "start_minor")} == {
+        "product_id": mug, "status": "ended", "result": "sold", "price_minor": 1500, "bids": 2,
+        "bidders": 2, "start_minor": 1000,
+    }  # fmt: skip
+    assert (items[short.id]["result"], items[short.id]["price_minor"]) == ("reserve_not_met", 1200)
+    assert (items[live.id]["status"], items[live.id]["price_minor"]) == ("running", None)
+    assert (items[live.id]["bids"], items[live.id]["bidders"]) == (1, 1)
+    assert items[sold.id]["title"] and items[sold.id]["duration_s"] >= 0
+    status, _ = await running.call("GET", f"/api/streams/{show.stream_id}/report", show.viewer)
+    assert status == 403
 
 
 async def _until(listener: Listener, name: str, check: Any, timeout: float = 5.0) -> dict:
