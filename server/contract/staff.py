@@ -79,10 +79,11 @@ class StaffBan(Answer):
 
 class StaffAudit(Answer):
     """`bans`: the platform bans in force, newest first, worked out from the log (lifted
-    through the room's platform_unban)."""
+    through the room's platform_unban); `names`: the accounts' display names."""
 
     entries: list[AuditEntry]
     bans: list[StaffBan]
+    names: dict[str, str]  # u:<id> -> display name, for the accounts they mention
 
 
 class StaffCoupons(Answer):

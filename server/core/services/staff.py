@@ -191,6 +191,15 @@ class StaffService:
             newest_first = list(await session.scalars(query))
         return bans_in_force(reversed(newest_first), time.time())
 
+    async def names(self, subjects: Iterable[str | None]) -> dict[str, str]:
+        """The display names of the accounts (`u:<id>`) among `subjects`, for the log's readers."""
+        ids = {int(s[2:]) for s in subjects if s and s.startswith("u:") and s[2:].isdigit()}
+        if not ids:
+            return {}
+        async with self._db.reading() as session:
+            rows = await session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
+            return {f"u:{user_id}": name for user_id, name in rows}
+
     async def _record(
         self,
         who: Principal,

@@ -119,12 +119,19 @@ async def create_coupon(request: web.Request) -> web.Response:
 
 @routes.get("/api/staff/audit")
 async def audit(request: web.Request) -> web.Response:
-    """The newest entries, and the platform bans in force as the log has them."""
+    """The newest entries, the platform bans in force as the log has them, and the names of
+    the accounts they mention."""
     who, staff = principal(request), request.app[STAFF]
     entries = await staff.audit_log(who)
     bans = await staff.platform_bans(who)
+    subjects = [s for e in entries for s in (e.actor, e.target)]
+    names = await staff.names(subjects + [s for b in bans for s in (b.target, b.by)])
     return web.json_response(
-        {"entries": [audit_view(e) for e in entries], "bans": [_ban(b) for b in bans]}
+        {
+            "entries": [audit_view(e) for e in entries],
+            "bans": [_ban(b) for b in bans],
+            "names": names,
+        }
     )
 
 

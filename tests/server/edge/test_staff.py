@@ -203,6 +203,7 @@ async def test_platform_bans_and_words_and_disabling_are_audited(backend, start)
         ("platform_ban", target, admin_subject),
     ]
     assert audit["entries"][0]["detail"] == {"disabled": True}
+    assert audit["names"] == {admin_subject: "Ops", target: "Banned Bob"}
     assert audit["entries"][3]["detail"]["op"] == "add"
     assert all(e["at"].startswith("20") for e in audit["entries"])
     (ban,) = audit["bans"]  # the timed one, after the lift

@@ -76,8 +76,8 @@ function banLine(ban) {
   lift.addEventListener("click", () => emit("platform_unban", { target: ban.target }, words("unbanned_done")));
   const until = ban.until ? words("until", { time: formatTime(ban.until) }) : words("for_good");
   return el("li", { class: "staff-row", "data-ban": ban.target },
-    el("span", {}, ban.reason ? `${ban.target} · ${ban.reason}` : ban.target),
-    el("span", { class: "muted" }, `${until} · ${ban.by}`),
+    el("span", {}, ban.reason ? `${who(ban.target)} · ${ban.reason}` : who(ban.target)),
+    el("span", { class: "muted" }, `${until} · ${who(ban.by)}`),
     lift);
 }
 
@@ -85,9 +85,20 @@ function banLine(ban) {
 function auditLine(e) {
   return el("li", { class: "staff-row" },
     el("span", {}, formatTime(e.at)),
-    el("span", {}, `${e.actor} · ${actionName(e)}`),
-    el("span", { class: "muted" }, e.target ?? ""));
+    el("span", {}, `${who(e.actor)} · ${actionName(e)}`),
+    el("span", { class: "muted" }, who(e.target)));
 }
+
+/** @param {number} shows @param {number} viewers */
+function counts(shows, viewers) {
+  return { shows: words("show_count", { count: shows }), viewers: words("viewers", { count: viewers }) };
+}
+
+// Who an audit entry or a ban names: the account's display name with its subject, when known.
+/** @type {Record<string, string>} */
+let names = {};
+/** @param {string | null} subject */
+const who = (subject) => (subject && names[subject] ? `${names[subject]} (${subject})` : subject ?? "");
 
 export async function loadPlatform() {
   const [coupons, health, audit] = await Promise.all([
@@ -95,12 +106,12 @@ export async function loadPlatform() {
   ]);
   $("#coupons").replaceChildren(...(coupons.coupons.length
     ? coupons.coupons.map(couponLine) : [el("li", { class: "muted" }, words("no_coupons"))]));
-  $("#media-health").textContent = words("media_line", {
-    shows: formatNumber(health.media_shows), viewers: formatNumber(health.media_viewers),
-  }) + (health.redis ? "" : ` · ${words("no_redis")}`);
+  $("#media-health").textContent = words("media_line", counts(health.media_shows, health.media_viewers))
+    + (health.redis ? "" : ` · ${words("no_redis")}`);
   $("#nodes").replaceChildren(...health.nodes.map((/** @type {any} */ n) => el("li", { class: "staff-row" },
     el("span", {}, n.node),
-    el("span", { class: "muted" }, words("node_line", { shows: formatNumber(n.shows), viewers: formatNumber(n.viewers) })))));
+    el("span", { class: "muted" }, words("node_line", counts(n.shows, n.viewers))))));
+  names = audit.names;
   $("#audit").replaceChildren(...(audit.entries.length
     ? audit.entries.map(auditLine) : [el("li", { class: "muted" }, words("no_audit"))]));
   $("#bans").replaceChildren(...(audit.bans.length
