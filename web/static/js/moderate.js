@@ -9,6 +9,7 @@ import { RoomConnection } from "./room.js";
 import { ensureSignedIn } from "./signin.js";
 import { $, showError, toast } from "./ui.js";
 import { addEntry, loadAudit, renderAudit } from "./moderate_audit.js";
+import { listenForBids, loadBids, loadEntries, renderEngagement } from "./moderate_bids.js";
 import { addMessage, removeMessages, renderChat, showMessages } from "./moderate_chat.js";
 import { desk, errorText } from "./moderate_context.js";
 import { setUpModes, showModes } from "./moderate_modes.js";
@@ -49,7 +50,7 @@ async function join() {
   const staff = state.you && STAFF.includes(state.you.standing);
   $("#tools").hidden = !staff;
   $("#not-staff").hidden = staff;
-  if (staff) await Promise.all([loadHeld(), loadWords(), loadAudit()]);
+  if (staff) await Promise.all([loadHeld(), loadWords(), loadAudit(), loadBids(), loadEntries()]);
   else $("#not-staff").textContent = t("moderate.not_staff", { name: state.you ? state.you.display_name : "" });
   $("#console").removeAttribute("aria-busy");
 }
@@ -67,6 +68,7 @@ function listen(room) {
     .on("audit_entry", ({ entry }) => addEntry(entry))
     .on("standing_changed", () => join())
     .on("connect_error", async () => { await session.clear(); location.reload(); });
+  listenForBids(room);  // auctions' bids and giveaways' entries
   room.onReconnect = join;
 }
 
@@ -79,6 +81,7 @@ function relabel() {
   refreshSanctionTexts();
   renderWords();
   renderAudit();
+  renderEngagement();
 }
 
 async function signIn() {

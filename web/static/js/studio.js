@@ -12,6 +12,7 @@ import { ensureSignedIn } from "./signin.js";
 import { Camera } from "./studio_camera.js";
 import { Chat } from "./studio_chat.js";
 import { Deals } from "./studio_deals.js";
+import { Engage } from "./studio_engage.js";
 import { refused, report } from "./studio_errors.js";
 import { KeyPanel } from "./studio_key.js";
 import { Lineup } from "./studio_lineup.js";
@@ -80,6 +81,7 @@ function rerender() {
   parts.stats.render();
   parts.lineup?.render();
   parts.chat?.render();
+  parts.engage?.render(true);
   renderOnAir();
 }
 
@@ -94,6 +96,7 @@ async function join() {
   parts.deals.apply(state.deals);
   parts.lineup.apply(state);
   parts.chat.apply(state);
+  parts.engage.apply(state);
   if (show.status === "ended") ended();
   renderOnAir();
 }
@@ -112,7 +115,8 @@ function openRoom() {
   parts.deals = new Deals(room, (productId) => parts.lineup.dealChanged(productId));
   parts.lineup = new Lineup($("#lineup"), $("#pin-count"), room, parts.deals);
   parts.chat = new Chat(room);
-  for (const part of [parts.stats, parts.deals, parts.lineup, parts.chat]) part.bind(room);
+  parts.engage = new Engage($("#engage"), room);  // auctions, giveaways, polls
+  for (const part of [parts.stats, parts.deals, parts.lineup, parts.chat, parts.engage]) part.bind(room);
   room
     .on("stream_status", ({ status, publisher }) => {
       show.status = status;

@@ -25,6 +25,9 @@ import { fetchReplay, ReplayView } from "./watch_replay.js";
 import { RoomConnection } from "./room.js";
 import "./live_toasts.js"; // "<host> is live" toasts for the hosts this account follows
 import { Stage } from "./watch_stage.js";
+import { AuctionCard } from "./watch_auction.js";
+import { GiveawayCard } from "./watch_giveaway.js";
+import { PollCard } from "./watch_poll.js";
 
 const streamId = streamIdFromPath();
 const show = {
@@ -76,6 +79,19 @@ const likes = new Likes({
     else if (!["rate_limited", "disconnected", "timeout"].includes(error.code)) toast(errorText(error));
   },
 });
+
+// Auctions, giveaways and polls (issue 16), through the same room connection.
+const engaging = {
+  emit: (name, payload) => emitRetrying(name, payload),
+  needAccount,
+  joinIn,
+  me: () => (session.user ? session.user.id ?? null : null),
+  voter: () => (session.user ? session.user.id ?? session.user.display_name : null),
+  title: (id) => (product(id) ? localTitle(product(id)) : ""),
+};
+const auction = new AuctionCard($("#auction-card"), engaging);
+const giveaway = new GiveawayCard($("#giveaway-card"), engaging);
+const poll = new PollCard($("#poll-card"), engaging);
 
 // --- who is watching ---
 
@@ -164,6 +180,16 @@ async function join() {
   for (const done of [...joinWaiters]) done(true);
   if (show.stream.status === "live") player.kick();
   cart.load();
+  loadEngagement(current);
+}
+
+// The show's running (or last) auction, giveaway and poll, asked once joined.
+async function loadEngagement(current) {
+  const [a, g, p] = await Promise.all(["auction_state", "giveaway_state", "poll_state"].map((name) => current.emit(name, {})));
+  if (current !== room) return;
+  if (a.ok) auction.set(a.auction);
+  if (g.ok) giveaway.set(g.giveaway);
+  if (p.ok) poll.set(p.poll);
 }
 
 // A product sold by variants: the event carries the product's total only, so ask for the
@@ -303,6 +329,10 @@ function openRoom() {
   on("order_confirmed", ({ order }) => orderChanged(order));
   on("order_updated", ({ order }) => orderChanged(order));
   on("stream_status", streamStatus);
+  on("auction_updated", ({ auction: a }) => auction.set(a));
+  on("auction_ended", ({ auction: a }) => auction.set(a));
+  on("giveaway_updated", ({ giveaway: g }) => giveaway.set(g));
+  on("poll_updated", ({ poll: p }) => poll.set(p));
   on("muted", () => toast(t("watch.error.muted")));
   on("banned", () => toast(t("watch.error.banned")));
   current.connect().catch(() => {}); // unreachable: it retries, and "connect" joins; refused: connect_error
@@ -397,6 +427,7 @@ function render() {
   renderSound();
   pins.refresh();
   cart.render();
+  for (const card of [auction, giveaway, poll]) card.render();
 }
 
 // Fill the screen when the picture's shape is close to the screen's (a phone host on a phone,
@@ -462,6 +493,7 @@ async function main() {
   render();
   if (!streamId) { stage.missing(); return; }
   setInterval(() => pins.tick(), 250);
+  setInterval(() => { auction.tick(); giveaway.tick(); poll.tick(); }, 250);
   setInterval(() => stage.render(), 30000); // "starts in 5 minutes" moves on
   const replay = await replayOfEndedShow();
   if (replay) startReplay(replay);

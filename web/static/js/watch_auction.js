@@ -1,0 +1,194 @@
+// @ts-check
+// The viewer page's auction card: the current price, the leader (masked by the server, e.g.
+// "Ka***"), the bid count, the time left on the server's clock (engage_clock.js), one-tap bid
+// buttons for the next amounts the server allows, buy it now, and a maximum the server bids up
+// to (docs/protocol.md "Auctions"). Each bid carries an idempotency key (watch_buy.js's
+// Intents): a bid asked again after a lost answer is decided once.
+//
+// At the end the card says the result; the winner's own page shows its order and a Pay button.
+
+import { formatPrice, t } from "./i18n.js";
+import { countdown, localEnd, msLeft } from "./engage_clock.js";
+import { parseMinor } from "./studio_deals.js";
+import { errorText, Intents, isRetryable } from "./watch_buy.js";
+import { payOrder } from "./watch_pay.js";
+import { el } from "./ui.js";
+
+/**
+ * @typedef {object} AuctionPage
+ * @property {(name: string, payload: object) => Promise<import("./room.js").Ack>} emit
+ * @property {() => Promise<boolean>} needAccount asks a guest to sign in; true once signed in
+ * @property {() => (number | null)} me this page's account id
+ * @property {(productId: number) => string} title
+ */
+
+export class AuctionCard {
+  /**
+   * @param {HTMLElement} root
+   * @param {AuctionPage} page
+   */
+  constructor(root, page) {
+    this.root = root;
+    this.page = page;
+    this.auction = null;
+    this.end = null;
+    this.intents = new Intents();
+    this.busy = false;
+    /** @type {[string, () => string] | null} the last answer's kind and text (redrawn in a new language) */
+    this.message = null;
+    this.paid = new Set(); // orders paid from this card
+    const id = (name) => ({ id: `auction-${name}` });
+    this.heading = el("h2", id("heading"));
+    this.product = el("p", { class: "engage-sub", ...id("product") });
+    this.price = el("strong", { class: "auction-price", ...id("price") });
+    this.leader = el("span", id("leader"));
+    this.bids = el("span", id("bids"));
+    this.time = el("span", { class: "engage-time", role: "timer", ...id("time") });
+    this.reserve = el("span", { class: "engage-sub", ...id("reserve") });
+    this.buttons = el("div", { class: "auction-bids", ...id("buttons") });
+    this.buyNow = el("button", { type: "button", class: "buy-button", ...id("buy-now"), onclick: () => this.bid({ buy_now: true }) });
+    this.maxInput = el("input", { ...id("max"), inputmode: "decimal", autocomplete: "off", required: "" });
+    this.maxLabel = el("label", { for: "auction-max" });
+    this.maxButton = el("button", { type: "submit", ...id("max-set") });
+    this.maxForm = el("form", { class: "auction-max", ...id("max-form"), onsubmit: (event) => this.setMax(event) },
+      this.maxLabel, el("div", { class: "row" }, this.maxInput, this.maxButton));
+    this.status = el("p", { class: "engage-status", role: "status", "aria-live": "polite", ...id("status") });
+    this.pay = el("button", { type: "button", class: "buy-button", ...id("pay"), hidden: "", onclick: () => this.payWon() });
+    root.append(
+      el("div", { class: "engage-head" }, this.heading, this.time),
+      this.product,
+      el("div", { class: "auction-line" }, this.price, el("span", { class: "engage-sub" }, this.leader, " · ", this.bids)),
+      this.reserve, this.buttons, this.buyNow, this.maxForm, this.status, this.pay,
+    );
+  }
+
+  /** @param {any} auction the server's view, or null for none */
+  set(auction) {
+    if (!auction || (this.auction && auction.id < this.auction.id)) {
+      if (!auction) { this.auction = null; this.root.hidden = true; }
+      return; // an older auction's late news
+    }
+    if (!this.auction || this.auction.id !== auction.id) this.message = null;
+    this.auction = auction;
+    this.end = auction.status === "running" ? localEnd(auction) : null;
+    this.render();
+  }
+
+  leading() {
+    return this.auction !== null && this.auction.leader_id !== null && this.auction.leader_id === this.page.me();
+  }
+
+  won() {
+    const a = this.auction;
+    return a !== null && a.status === "ended" && a.result === "sold" && this.leading() && a.order_id !== null;
+  }
+
+  render() {
+    const a = this.auction;
+    this.root.hidden = !a;
+    if (!a) return;
+    const running = a.status === "running";
+    const money = (minor) => formatPrice(minor, a.currency);
+    this.root.dataset.status = a.status;
+    this.heading.textContent = t(running ? "watch.auction.live" : "watch.auction.ended");
+    this.product.textContent = this.page.title(a.product_id);
+    this.price.textContent = money(a.price_minor);
+    this.leader.textContent = a.leader === null
+      ? t("watch.auction.no_leader")
+      : this.leading() ? t("watch.auction.you_lead") : t("watch.auction.leader", { name: a.leader });
+    this.bids.textContent = t("watch.auction.bids", { count: a.bids });
+    this.reserve.hidden = a.reserve_met === null || !running;
+    this.reserve.textContent = t(a.reserve_met ? "watch.auction.reserve_met" : "watch.auction.reserve_not_met");
+    this.buttons.replaceChildren(...(running ? a.next_bids_minor : []).map((amount) => el("button", {
+      type: "button", class: "auction-bid", "data-amount": String(amount), onclick: () => this.bid({ amount_minor: amount }),
+    }, t("watch.auction.bid", { price: money(amount) }))));
+    this.buyNow.hidden = !running || a.buy_now_minor === null;
+    if (a.buy_now_minor !== null) this.buyNow.textContent = t("watch.auction.buy_now", { price: money(a.buy_now_minor) });
+    this.maxForm.hidden = !running;
+    this.maxLabel.textContent = t("watch.auction.max_label", { currency: a.currency });
+    this.maxButton.textContent = t("watch.auction.max_set");
+    for (const button of [...this.buttons.children, this.buyNow, this.maxButton]) /** @type {HTMLButtonElement} */ (button).disabled = this.busy;
+    this.renderEnd();
+    this.tick();
+  }
+
+  // The result once ended, and the winner's order.
+  renderEnd() {
+    const a = this.auction;
+    const won = this.won();
+    this.pay.hidden = !won || this.paid.has(a.order_id);
+    this.pay.textContent = t("watch.auction.pay");
+    if (a.status === "running") {
+      const [kind, text] = this.message || ["", () => ""];
+      this.status.dataset.kind = kind;
+      this.status.textContent = text();
+      return;
+    }
+    this.status.dataset.kind = won ? "ok" : "";
+    const price = formatPrice(a.price_minor, a.currency);
+    if (won) this.status.textContent = t(this.paid.has(a.order_id) ? "watch.auction.won_paid" : "watch.auction.won", { price, id: String(a.order_id) });
+    else if (a.result === "sold") this.status.textContent = t("watch.auction.sold", { name: a.leader || "", price });
+    else this.status.textContent = t(`watch.auction.result.${a.result || "no_bids"}`);
+  }
+
+  tick() {
+    const a = this.auction;
+    if (!a || this.root.hidden) return;
+    const left = msLeft(this.end);
+    this.time.hidden = a.status !== "running";
+    this.time.textContent = countdown(left);
+    this.time.dataset.soon = String(left < a.anti_snipe_s * 1000);
+  }
+
+  /** @param {{amount_minor?: number, buy_now?: boolean, max_minor?: number}} what */
+  async bid(what) {
+    const a = this.auction;
+    if (!a || this.busy || !(await this.page.needAccount())) return;
+    const intent = `${a.id}/${JSON.stringify(what)}`;
+    this.busy = true;
+    this.render();
+    const event = "max_minor" in what ? "set_max_bid" : "bid";
+    const ack = await this.page.emit(event, { auction_id: a.id, ...what, idempotency_key: this.intents.keyFor(intent) });
+    this.intents.settle(intent, ack);
+    this.busy = false;
+    if (ack.ok) {
+      if ("max_minor" in what) this.message = ["ok", () => t("watch.auction.max_saved", { price: formatPrice(what.max_minor, a.currency) })];
+      else this.message = ["ok", () => t(ack.bid.leading ? "watch.auction.bid_leading" : "watch.auction.bid_outbid")];
+      this.set(ack.auction);
+    } else {
+      const retry = isRetryable(ack.error.code);
+      this.message = ["error", () => errorText(ack.error) + (retry ? ` ${t("watch.retry_hint")}` : "")];
+      this.render();
+    }
+  }
+
+  /** @param {Event} event */
+  async setMax(event) {
+    event.preventDefault();
+    const max = parseMinor(this.maxInput.value);
+    if (max === null || max <= 0) {
+      this.message = ["error", () => t("watch.error.bad_bid_amount")];
+      this.render();
+      return;
+    }
+    await this.bid({ max_minor: max });
+    if (this.message && this.message[0] === "ok") this.maxInput.value = "";
+  }
+
+  async payWon() {
+    const a = this.auction;
+    if (!a || !a.order_id) return;
+    this.pay.disabled = true;
+    try {
+      const order = await payOrder({ id: a.order_id });
+      if (order.status === "paid") this.paid.add(a.order_id);
+    } catch (error) {
+      this.status.dataset.kind = "error";
+      this.status.textContent = errorText(error);
+      this.pay.disabled = false;
+      return;
+    }
+    this.pay.disabled = false;
+    this.render();
+  }
+}
