@@ -227,6 +227,11 @@ class Sink:
 # -- one set-up --------------------------------------------------------------------------------
 
 
+def phase(what: str, since: float) -> None:
+    """Where a long run is, on stderr (the table and the JSON stay as they are)."""
+    print(f"{what} ({time.monotonic() - since:.1f} s)", file=sys.stderr, flush=True)
+
+
 async def measure(setup: flash.Setup, args: argparse.Namespace) -> dict:
     from aiosmtpd.controller import Controller
     from sqlalchemy.ext.asyncio import create_async_engine
@@ -259,7 +264,9 @@ async def measure(setup: flash.Setup, args: argparse.Namespace) -> dict:
         async with ClientSession() as http:
             followed = await host_with_show(http, url, "followed")
             quiet = await host_with_show(http, url, "unfollowed")
+        began = time.monotonic()
         ids = await add_followers(engine, followed["host_id"], args.followers)
+        phase(f"{setup.name}: {args.followers} followers inserted", began)
         tokens = flash.mint(env["SHOPCAST_SECRET"], ids[: args.connected])
         loads: list[Child] = []
         stack.push_async_callback(processes.stop_all, loads, 0.0)
@@ -269,6 +276,7 @@ async def measure(setup: flash.Setup, args: argparse.Namespace) -> dict:
             argv = processes.script(__file__, "followers", {"plan": plan})
             loads.append(await Child.start(f"load {n}", argv, cpus=args.load_cpus))
         ready = [await load.read() for load in loads]
+        phase(f"{setup.name}: {sum(r['connected'] for r in ready)} followers connected", began)
         db_name = urlsplit(env["SHOPCAST_DATABASE_URL"]).path[1:] if setup.postgres else None
 
         def sample() -> Sample:
