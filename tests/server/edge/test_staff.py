@@ -3,6 +3,8 @@ role, 401 without a token), every change in the audit log with who and when, bad
 
 from __future__ import annotations
 
+import asyncio
+
 from tests import factory
 from tests.conftest import config_for
 
@@ -117,6 +119,14 @@ async def test_an_admin_ends_a_show_and_takes_its_replay_down(backend, start) ->
     assert status == 200 and body["redis"] == (backend.redis_url is not None)
     if backend.redis_url is None:
         assert body["nodes"] == [{"node": "this node", "shows": 1, "viewers": 1}]
+    else:  # the node's count reaches Redis at its next counters tick
+        for _ in range(50):
+            _, body = await run.call("GET", "/api/staff/health", admin)
+            if body["nodes"]:
+                break
+            await asyncio.sleep(0.1)
+        (node,) = body["nodes"]
+        assert (node["shows"], node["viewers"]) == (1, 1) and node["node"]
 
     status, body = await run.call("POST", f"/api/staff/shows/{show.stream_id}/end", admin)
     assert status == 200 and body["show"]["status"] == "ended"
