@@ -121,3 +121,20 @@ async def test_removed_bidders_stop_and_ends_close_once(book: AuctionBook) -> No
     assert [c for c in closings if c is not None] == [stopped]
     with pytest.raises(NotFound):
         await book.bid(99, BidRequest(1, 100, "x"))
+
+
+async def test_a_storm_of_bids_on_two_auctions_and_a_missing_one_at_once(book: AuctionBook) -> None:
+    """More bids at once than one Redis pipeline takes: each auction's log is still the rules'
+    answer bid for bid, and a bid on an auction that is not there fails alone."""
+    starts = {11: opening(TERMS, now_ms()), 12: opening(TERMS, now_ms())}
+    for auction_id, start in starts.items():
+        await book.open(auction_id, TERMS, start)
+    storm = [(11 + n % 2, r) for n, r in enumerate(requests(1300, seed=3))]
+    storm.insert(700, (98, BidRequest(1, 100, "nowhere")))
+    answers = await asyncio.gather(*(book.bid(a, r) for a, r in storm), return_exceptions=True)
+    missing = [a for a in answers if isinstance(a, BaseException)]
+    assert len(missing) == 1 and isinstance(missing[0], NotFound)
+    for auction_id, start in starts.items():
+        mine = [d for (a, _), d in zip(storm, answers, strict=True) if a == auction_id]
+        assert len(mine) == 650
+        check_log(start, [d for d in mine if isinstance(d, Decided)])
