@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 # Above this many unsent bytes in a socket's transport, the reader is behind: its frames take
 # the queued path, which waits for the transport to drain, instead of piling up in memory here.
 BACKLOG_BYTES = 256 * 1024
+INLINE_TURN = 32  # messages one socket may have answered inline in a row before others run
 _TEXT_FIN = 0x81  # FIN + text opcode; server frames are never masked (RFC 6455 5.1)
 
 
@@ -97,6 +98,7 @@ class DirectWebSocket(eio_aiohttp.WebSocket):
         answered here and the next one read, sparing the loop's task and timer per message.
         Engine.IO's pings still come back through the loop, so its liveness check stays."""
         inline = getattr(self.server, "inline", None)
+        answered = 0
         while True:
             data = await super().wait()
             engineio_socket = self._engineio_socket
@@ -110,6 +112,9 @@ class DirectWebSocket(eio_aiohttp.WebSocket):
                 or not inline(engineio_socket.sid, data[1:])
             ):
                 return data
+            answered += 1
+            if answered % INLINE_TURN == 0:  # messages already buffered are read without a
+                await asyncio.sleep(0)  # pause: let the other sockets have their turn
 
     def write(self, frame: bytes) -> bool:
         """Write a ready frame now, if nothing can be reordered by it; False: use the queue."""
