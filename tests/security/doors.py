@@ -261,6 +261,14 @@ for _kind in ("whip", "whep"):
     fixed(f"OPTIONS /{_kind}/{{id}}/{{session}}", f"/{_kind}/{{show}}/nosuchsession")
 fixed("POST /whep/{id}", "/whep/{show}", data=BAD_SDP, headers=SDP)
 fixed("DELETE /whep/{id}/{session}", "/whep/{show}/nosuchsession")
+fixed(
+    "POST /whep/{id}/{session}/view",
+    "/whep/{show}/nosuchsession/view",
+    data=b'{"player_height": 360}',
+    headers={"Content-Type": "application/json"},
+)
+fixed("GET /hls/{id}/playlist.m3u8", "/hls/{show}/playlist.m3u8")
+fixed("GET /hls/{id}/{run}/{name}", "/hls/{show}/0123456789ab/0.0.m4s")
 
 
 @http("POST /whip/{id}")

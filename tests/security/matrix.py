@@ -209,6 +209,9 @@ HTTP_MATRIX: dict[str, Row] = {
     "OPTIONS /whep/{id}/{session}": row("ok"),
     "POST /whep/{id}": row("409 not_live"),
     "DELETE /whep/{id}/{session}": row("404 session_not_found"),
+    "POST /whep/{id}/{session}/view": row("404 session_not_found"),
+    "GET /hls/{id}/playlist.m3u8": row("404 not_live"),  # public: a CDN carries it
+    "GET /hls/{id}/{run}/{name}": row("404 not_live"),
     "POST /whip/{id}": row("401 bad_stream_key", host="400 bad_sdp"),
     "DELETE /whip/{id}/{session}": row("401 bad_stream_key", host="404 session_not_found"),
     # recordings: the host, platform moderators and admins

@@ -9,12 +9,14 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from media import exceptions as media_errors
+from server.contract.viewing import PlayerSize
 from server.core.auth import bearer
 from server.core.domain.error_codes import GeneralCode, StreamCode
 from server.core.domain.errors import Conflict, DomainError
 from server.core.domain.roles import Principal
 from server.core.domain.streams import StreamStatus
 from server.edge.http.context import MEDIA, SERVICES
+from server.edge.http.errors import read_json
 from server.edge.http.limits import MAX_SDP_BYTES, read_limited
 from server.edge.http.requests import path_id
 from server.edge.http.turn import ice_links
@@ -23,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 routes = web.RouteTableDef()
 SDP = "application/sdp"
+MAX_VIEW_BYTES = 256
 CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "POST, DELETE, OPTIONS",
@@ -104,6 +107,19 @@ async def watch(request: web.Request) -> web.Response:
     offer = await read_offer(request)
     session = await request.app[MEDIA].watch(str(stream_id), offer)
     return sdp_created(request, f"/whep/{stream_id}/{session.session_id}", session.sdp)
+
+
+@routes.post("/whep/{id}/{session}/view")
+async def view(request: web.Request) -> web.Response:
+    """The page's player height: the viewer's simulcast layer is never taller. Answers the
+    layer it gets and whether its link holds only audio (the page asks every few seconds)."""
+    stream_id = path_id(request)
+    size = PlayerSize.parse(await read_json(request, MAX_VIEW_BYTES))
+    state = request.app[MEDIA].view(
+        str(stream_id), request.match_info["session"], size.player_height
+    )
+    answer = {"layer": state.layer, "audio_only": state.audio_only, "layers": list(state.layers)}
+    return web.json_response(answer, headers={**CORS, "Cache-Control": "no-store"})
 
 
 @routes.delete("/whep/{id}/{session}")

@@ -28,6 +28,7 @@ from server.contract import reports as report_api
 from server.contract import shipping as shipping_api
 from server.contract import staff as staff_api
 from server.contract import turn as turn_api
+from server.contract import viewing as viewing_api
 from server.contract.body import Id
 from server.contract.shapes import Sku
 from server.edge.http import pages
@@ -566,6 +567,19 @@ OPERATIONS: tuple[Operation, ...] = (
     post("/whep/{id}", "Watch a show (WHEP): an SDP offer", status=201, content="application/sdp"),
     Operation("delete", "/whip/{id}/{session}", "End a WHIP session", status=200),
     Operation("delete", "/whep/{id}/{session}", "End a WHEP session", status=200),
+    get(
+        "/hls/{id}/playlist.m3u8",
+        "A live H.264 show's LL-HLS playlist; _HLS_msn/_HLS_part: a blocking reload",
+        content="application/vnd.apple.mpegurl",
+        query=(("_HLS_msn", STR), ("_HLS_part", STR)),
+    ),
+    get("/hls/{id}/{run}/{name}", "An LL-HLS init segment, segment or part", content="video/mp4"),
+    post(
+        "/whep/{id}/{session}/view",
+        "A WHEP viewer's player size; answers its simulcast layer, or audio only",
+        body=viewing_api.PlayerSize,
+        answer=viewing_api.ViewState,
+    ),
     *(
         Operation("options", path, "CORS preflight", status=204)
         for path in ("/whip/{id}", "/whep/{id}", "/whip/{id}/{session}", "/whep/{id}/{session}")
