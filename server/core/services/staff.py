@@ -53,7 +53,7 @@ def bans_in_force(entries: Iterable[ModerationAudit], now: float) -> list[Platfo
     (The room keeps every ban and lift there, as the moderator console reads its show's.)"""
     last: dict[str, PlatformBan | None] = {}
     for entry in entries:
-        if entry.target is None:
+        if entry.target is None or entry.action not in (BAN, UNBAN):
             continue
         if entry.action == UNBAN:
             last[entry.target] = None

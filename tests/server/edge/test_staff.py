@@ -4,7 +4,11 @@ role, 401 without a token), every change in the audit log with who and when, bad
 from __future__ import annotations
 
 import asyncio
+import json
+from datetime import UTC, datetime
 
+from server.core.services.staff import bans_in_force
+from server.core.store.rows import ModerationAudit
 from tests import factory
 from tests.conftest import config_for
 
@@ -238,3 +242,31 @@ async def test_a_replay_put_back_is_audited(sqlite_backend, start) -> None:
         "staff_restore_replay",
         "staff_take_down",
     ]
+
+
+def test_bans_in_force_follow_the_last_entry_and_expire() -> None:
+    """The list the console shows, from audit rows alone (no server): a lift ends a ban, a ban
+    after a lift counts again, a timed ban ends at its `until`, other actions are ignored."""
+    now = 1_800_000_000.0
+
+    def row(action: str, target: str, at: float, **detail: object) -> ModerationAudit:
+        when = datetime.fromtimestamp(at, UTC)
+        return ModerationAudit(
+            actor="u:1", action=action, target=target, detail=json.dumps(detail), at=when
+        )
+
+    rows = [
+        row("platform_ban", "u:2", now - 50, until=None, reason="spam"),
+        row("platform_unban", "u:2", now - 40),
+        row("platform_ban", "u:3", now - 30, until=now - 1, reason="timed, over"),
+        row("platform_ban", "g:ab", now - 20, until=now + 60, reason=""),
+        row("edit_platform_words", "scam", now - 15, op="add"),
+        row("platform_ban", "u:2", now - 10, until=None, reason="again"),
+    ]
+    found = bans_in_force(rows, now)
+    assert [(b.target, b.reason, b.until) for b in found] == [
+        ("u:2", "again", None),
+        ("g:ab", "", now + 60),
+    ]
+    assert found[0].at == now - 10 and found[0].by == "u:1"
+    assert bans_in_force(rows, now + 61)[1:] == []  # the guest's timed ban has run out

@@ -77,6 +77,7 @@ function userItem(user) {
   select.addEventListener("change", async () => {
     try {
       await api("PATCH", `/api/staff/users/${user.id}`, { role: select.value });
+      user.role = select.value;
       toast(words("role_done", { name: user.display_name }), "ok");
       await loadPlatform();
     } catch (error) {
