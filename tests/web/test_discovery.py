@@ -22,7 +22,13 @@ from tests import factory
 from tests.chat.test_room import joined
 from tests.conftest import config_for
 from tests.server.edge.test_notifications import Inbox, free_port
-from tests.web.conftest import assert_accessible, sign_in_context, until, until_equal
+from tests.web.conftest import (
+    assert_accessible,
+    screenshots,
+    sign_in_context,
+    until,
+    until_equal,
+)
 
 PHONE = {"width": 390, "height": 844}
 TEXT = "document.querySelector({!r})?.textContent.trim() ?? ''"
@@ -45,7 +51,7 @@ async def token_of(page: Any) -> str:
 
 
 async def test_a_viewer_follows_a_host_gets_the_live_toast_and_sets_a_reminder(
-    backend, start, browser
+    backend, start, browser, tmp_path
 ) -> None:
     run = await start(config_for(backend, notifications=NotificationsConfig(period_s=0.1)))
     world = await factory.show(run)
@@ -90,13 +96,17 @@ async def test_a_viewer_follows_a_host_gets_the_live_toast_and_sets_a_reminder(
     text = re.sub(r"\s+", " ", await page.inner_text(toast))
     assert text.startswith(f"{host['display_name']} is live: watch")
     assert await page.get_attribute(f"{toast} a", "href") == f"/watch/{world.stream_id}"
+    # The page's own lists move the show up to "live now".
+    await until(page, f"document.querySelector('#live li[data-stream-id=\"{world.stream_id}\"]')")
     await assert_accessible(page, "host page: live toast")
+    await page.screenshot(path=screenshots(tmp_path) / "discovery-host-toast.png")
 
     # The home page: the live show with its host's link, the upcoming one counting down.
     await page.goto(run.url + "/")
     live = f'#shows li[data-stream-id="{world.stream_id}"]'
     await until(page, f"document.querySelector({live!r})")
     assert await page.get_attribute(f"{live} a.muted", "href") == host_url
+    assert await page.inner_text(f"{live} .viewers") == "0 watching"  # nobody joined its room
     countdown = await page.inner_text(f"{upcoming} .countdown")
     assert re.fullmatch(r"Starts in (1:59:\d\d|2:00:00)", countdown), countdown
     await asyncio.sleep(1.2)
@@ -108,6 +118,7 @@ async def test_a_viewer_follows_a_host_gets_the_live_toast_and_sets_a_reminder(
     _, follows = await run.call("GET", "/api/me/follows", viewer)
     assert follows["reminders"] == [later["id"]]
     await assert_accessible(page, "home: reminder set")
+    await page.screenshot(path=screenshots(tmp_path) / "discovery-home.png", full_page=True)
 
     # In French, the same page says so in French; a tap takes the reminder back.
     await page.select_option("#language", "fr")
@@ -138,7 +149,9 @@ class SMTPServer:
         raise AssertionError(f"no email to {to}")
 
 
-async def test_a_password_reset_from_the_reset_page(sqlite_backend, start, browser) -> None:
+async def test_a_password_reset_from_the_reset_page(
+    sqlite_backend, start, browser, tmp_path
+) -> None:
     smtp = SMTPServer()
     smtp.controller.start()
     try:
@@ -186,9 +199,10 @@ async def test_a_password_reset_from_the_reset_page(sqlite_backend, start, brows
             TEXT.format("#choose-error"),
             "Ten link został już użyty. Każdy działa raz: poproś o nowy.",
         )
-        assert await page.is_visible("#ask-again a")
+        assert await page.is_visible("#choose-error") and await page.is_visible("#ask-again a")
         assert await page.is_hidden("#choose-form")
         await assert_accessible(page, "reset: link used twice")
+        await page.screenshot(path=screenshots(tmp_path) / "discovery-reset-used.png")
         login["password"] = "another new one"
         assert (await run.call("POST", "/api/auth/login", json=login))[0] == 401
         assert page.errors == []

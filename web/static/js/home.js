@@ -6,7 +6,7 @@
 
 import { api, session } from "./api.js";
 import { LANGUAGE_NAMES, LANGUAGES, languageSwitcher, loadMessages, t } from "./i18n.js";
-import { connectForLiveToasts } from "./live_toasts.js";
+import { connectForLiveToasts, HOST_LIVE_EVENT } from "./live_toasts.js";
 import { liveCard, loadMyFollows, tickCountdowns, upcomingCard } from "./show_cards.js";
 import { $, el, showError } from "./ui.js";
 
@@ -92,6 +92,7 @@ async function main() {
   await loadMyFollows();
   await load();
   connectForLiveToasts();
+  addEventListener(HOST_LIVE_EVENT, () => { load().catch(() => {}); }); // a followed host went live
   setInterval(() => tickCountdowns("home"), 1000);
   setInterval(() => { load().catch(() => {}); }, REFRESH_MS); // viewer counts, who went live
 }

@@ -6,7 +6,7 @@
 import { api, session, streamIdFromPath } from "./api.js";
 import { describeError } from "./errors.js";
 import { formatTime, languageSwitcher, loadMessages, t } from "./i18n.js";
-import { connectForLiveToasts } from "./live_toasts.js";
+import { connectForLiveToasts, HOST_LIVE_EVENT } from "./live_toasts.js";
 import { liveCard, loadMyFollows, tickCountdowns, upcomingCard } from "./show_cards.js";
 import { $, el, showError } from "./ui.js";
 
@@ -69,6 +69,11 @@ async function toggleFollow() {
   }
 }
 
+async function load() {
+  page = await api("GET", `/api/hosts/${hostId}`);
+  render();
+}
+
 async function main() {
   await loadMessages("host");
   $("#language-slot").replaceWith(languageSwitcher(render));
@@ -83,6 +88,10 @@ async function main() {
   }
   render();
   connectForLiveToasts();
+  // This host went live (the toast says so): their show moves up to "live now".
+  addEventListener(HOST_LIVE_EVENT, (event) => {
+    if (/** @type {CustomEvent} */ (event).detail.host_id === hostId) load().catch(() => {});
+  });
   setInterval(() => tickCountdowns("host"), 1000);
 }
 

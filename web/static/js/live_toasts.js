@@ -5,7 +5,8 @@
 // connection: a page imports this module (one line) and every RoomConnection it connects
 // carries the toasts. A page with no room of its own (home, a host's page, the account pages)
 // gets one connection that joins no show; it is let go as soon as the page connects its own.
-// Guests follow nobody: their pages open no connection for this.
+// Guests follow nobody: their pages open no connection for this. Each toast is also told to
+// the page as a window event (HOST_LIVE_EVENT), so a list of shows can move the show to "live".
 // Strings: common.host_live, common.host_live_watch, common.dismiss (every page loads common).
 
 import { session } from "./api.js";
@@ -22,13 +23,16 @@ const toasted = new Set(); // stream ids: two connections of one page toast a sh
 let own = null;
 let pageConnected = false;
 
-/** @param {{stream_id: number, host: string, title: string, watch_url: string}} live */
+export const HOST_LIVE_EVENT = "shopcast:host-live"; // on window, its detail the toast's payload
+
+/** @param {{stream_id: number, host_id: number, host: string, title: string, watch_url: string}} live */
 export function showLiveToast(live) {
   if (toasted.has(live.stream_id) || location.pathname === live.watch_url) return;
   toasted.add(live.stream_id);
+  dispatchEvent(new CustomEvent(HOST_LIVE_EVENT, { detail: live })); // a page may redraw its lists
   const box = $("#toasts") || document.body.appendChild(el("div", { id: "toasts", "aria-live": "polite" }));
   const item = el("div", { class: "toast live-toast", role: "status", "data-stream-id": String(live.stream_id) },
-    el("span", { class: "grow" }, t("common.host_live", { host: live.host }), " "),
+    el("span", {}, t("common.host_live", { host: live.host })),
     el("a", { href: live.watch_url, "aria-label": t("common.host_live_watch_label", { title: live.title }) }, t("common.host_live_watch")),
     el("button", { type: "button", class: "dismiss", "aria-label": t("common.dismiss"), onclick: () => item.remove() }, "×"));
   box.append(item);

@@ -62,7 +62,7 @@ export function liveCard(page, show) {
     el("span", { class: "pill live" }, t("common.live")),
     el("strong", { class: "grow" }, show.title),
     hostLink(page, show),
-    el("span", { class: "muted viewers" }, t("common.watching", { count: show.viewers ?? 0 })),
+    typeof show.viewers === "number" ? el("span", { class: "muted viewers" }, t("common.watching", { count: show.viewers })) : "", // the home page counts them
     el("a", { href: `/watch/${show.id}`, "aria-label": t(`${page}.watch_label`, { title: show.title }) }, t(`${page}.watch`)),
     ...ownLinks(page, show));
 }
