@@ -50,6 +50,8 @@ class Desk {
     this.room = room;
     this.current = null;
     this.end = null;
+    this.endEvent = ""; // the event that ends it, and its button's id: set by each desk
+    this.endId = "";
     this.form = el("form", { class: "studio-engage-form", id: `studio-${name}-form` });
     this.live = el("div", { class: "studio-engage-live", id: `studio-${name}-live`, "aria-live": "polite" });
     this.error = el("p", { class: "studio-form-error", role: "alert", id: `studio-${name}-error` });
@@ -66,6 +68,18 @@ class Desk {
     return ack;
   }
 
+  // Send, and show the answer's view (`ack.auction`, `ack.giveaway`, `ack.poll`).
+  /** @param {string} event @param {object} payload */
+  async ask(event, payload) {
+    const ack = await this.send(event, payload);
+    if (ack) this.set(ack[this.name]);
+  }
+
+  // Stop the auction, end the giveaway's window, close the poll.
+  async finish() {
+    await this.ask(this.endEvent, { [`${this.name}_id`]: this.current.id });
+  }
+
   /** @param {any} view */
   set(view) {
     if (!view || (this.current && view.id < this.current.id)) return;
@@ -78,7 +92,29 @@ class Desk {
 
   async start() {}
 
-  render() {}
+  render() {
+    if (!this.current) { this.live.replaceChildren(); this.form.hidden = false; return; }
+    this.draw(this.current);
+    this.tick();
+  }
+
+  /** @param {any} view */
+  draw(view) { this.live.replaceChildren(String(view.id)); }
+
+  // Labelled fields side by side: [id suffix, studio.engage.<key>, input] each.
+  /** @param {[string, string, HTMLElement][]} fields */
+  grid(fields) {
+    return el("div", { class: "studio-engage-grid" },
+      ...fields.map(([name, key, input]) => field(`studio-${this.name}-${name}`, t(`studio.engage.${key}`), input)));
+  }
+
+  // The countdown and the button that ends it, while it runs.
+  /** @param {boolean} running @param {string} label */
+  controls(running, label) {
+    if (!running) return "";
+    return el("div", { class: "row" }, el("span", { class: "studio-countdown", role: "timer" }),
+      el("button", { type: "button", class: "studio-danger", id: `studio-${this.name}-${this.endId}`, onclick: () => this.finish() }, label));
+  }
 
   tick() {
     const timer = this.live.querySelector(".studio-countdown");
@@ -96,6 +132,8 @@ class AuctionDesk extends Desk {
   constructor(room) {
     super("auction", room);
     this.products = [];
+    this.endEvent = "stop_auction";
+    this.endId = "stop";
   }
 
   running() { return Boolean(this.current && this.current.status === "running"); }
@@ -115,13 +153,9 @@ class AuctionDesk extends Desk {
     const id = (n) => `studio-auction-${n}`;
     this.form.replaceChildren(
       field(id("product"), t("studio.engage.product"), inputs.product),
-      el("div", { class: "studio-engage-grid" },
-        field(id("start-price"), t("studio.engage.start_price"), inputs.start),
-        field(id("increment"), t("studio.engage.increment"), inputs.increment),
-        field(id("duration"), t("studio.engage.duration"), inputs.duration),
-        field(id("reserve"), t("studio.engage.reserve"), inputs.reserve),
-        field(id("buy-now"), t("studio.engage.buy_now"), inputs.buyNow),
-        field(id("unpaid"), t("studio.engage.unpaid"), inputs.unpaid)),
+      this.grid([["start-price", "start_price", inputs.start], ["increment", "increment", inputs.increment],
+        ["duration", "duration", inputs.duration], ["reserve", "reserve", inputs.reserve],
+        ["buy-now", "buy_now", inputs.buyNow], ["unpaid", "unpaid", inputs.unpaid]]),
       el("div", { class: "row" }, inputs.sudden, el("label", { for: id("sudden") }, t("studio.engage.sudden_death"))),
       el("button", { type: "submit", class: "primary", id: id("start") }, t("studio.engage.start_auction")));
     inputs.sudden.id = id("sudden");
@@ -138,18 +172,10 @@ class AuctionDesk extends Desk {
     /** @type {Record<string, unknown>} */
     const payload = { product_id: productId, ...money, duration_s: Number(i.duration.value), sudden_death: i.sudden.checked, unpaid: i.unpaid.value };
     if (sku) payload.sku = sku;
-    const ack = await this.send("start_auction", payload);
-    if (ack) this.set(ack.auction);
+    await this.ask("start_auction", payload);
   }
 
-  async stop() {
-    const ack = await this.send("stop_auction", { auction_id: this.current.id });
-    if (ack) this.set(ack.auction);
-  }
-
-  render() {
-    const a = this.current;
-    if (!a) { this.live.replaceChildren(); this.form.hidden = false; return; }
+  draw(a) {
     const product = this.products.find((p) => p.id === a.product_id);
     const money = (minor) => formatPrice(minor, a.currency);
     const facts = el("dl", { class: "studio-engage-facts" },
@@ -160,11 +186,8 @@ class AuctionDesk extends Desk {
     const running = this.running();
     const result = running ? "" : el("p", { id: "studio-auction-result", class: "studio-engage-result" },
       a.result === "sold" ? t("studio.engage.sold", { name: a.leader || "", price: money(a.price_minor), id: String(a.order_id ?? "") }) : t(`studio.engage.result_${a.result || "no_bids"}`));
-    const stop = running ? el("button", { type: "button", class: "studio-danger", id: "studio-auction-stop", onclick: () => this.stop() }, t("studio.engage.stop_auction")) : "";
-    const timer = running ? el("span", { class: "studio-countdown", role: "timer" }) : "";
     this.panel(`${t(running ? "studio.engage.auction_running" : "studio.engage.auction_ended")}: ${product ? productTitle(product) : ""}`,
-      facts, el("div", { class: "row" }, timer, stop), result);
-    this.tick();
+      facts, this.controls(running, t("studio.engage.stop_auction")), result);
   }
 }
 
@@ -172,6 +195,8 @@ class GiveawayDesk extends Desk {
   constructor(room) {
     super("giveaway", room);
     this.products = [];
+    this.endEvent = "end_giveaway";
+    this.endId = "end";
   }
 
   running() { return Boolean(this.current && this.current.phase !== "drawn"); }
@@ -186,16 +211,11 @@ class GiveawayDesk extends Desk {
       eligibility: el("select", {}, ...["everyone", "buyers", "keyword", "followers"].map((e) => el("option", { value: e }, t(`studio.engage.eligibility_${e}`)))),
       keyword: el("input", { autocomplete: "off", maxlength: "40" }),
     };
-    const id = (n) => `studio-giveaway-${n}`;
     this.form.replaceChildren(
-      el("div", { class: "studio-engage-grid" },
-        field(id("prize"), t("studio.engage.prize"), inputs.prize),
-        field(id("prize-text"), t("studio.engage.prize_text"), inputs.text),
-        field(id("window"), t("studio.engage.window"), inputs.window),
-        field(id("winners"), t("studio.engage.winners"), inputs.winners),
-        field(id("eligibility"), t("studio.engage.eligibility"), inputs.eligibility),
-        field(id("keyword"), t("studio.engage.keyword"), inputs.keyword)),
-      el("button", { type: "submit", class: "primary", id: id("start") }, t("studio.engage.start_giveaway")));
+      this.grid([["prize", "prize", inputs.prize], ["prize-text", "prize_text", inputs.text],
+        ["window", "window", inputs.window], ["winners", "winners", inputs.winners],
+        ["eligibility", "eligibility", inputs.eligibility], ["keyword", "keyword", inputs.keyword]]),
+      el("button", { type: "submit", class: "primary", id: "studio-giveaway-start" }, t("studio.engage.start_giveaway")));
   }
 
   async start() {
@@ -204,18 +224,10 @@ class GiveawayDesk extends Desk {
     if (i.prize.value) payload.prize_product_id = Number(i.prize.value);
     else payload.prize_text = i.text.value;
     if (i.eligibility.value === "keyword") payload.keyword = i.keyword.value;
-    const ack = await this.send("start_giveaway", payload);
-    if (ack) this.set(ack.giveaway);
+    await this.ask("start_giveaway", payload);
   }
 
-  async finish() {
-    const ack = await this.send("end_giveaway", { giveaway_id: this.current.id });
-    if (ack) this.set(ack.giveaway);
-  }
-
-  render() {
-    const g = this.current;
-    if (!g) { this.live.replaceChildren(); this.form.hidden = false; return; }
+  draw(g) {
     const product = g.prize.product_id ? this.products.find((p) => p.id === g.prize.product_id) : null;
     const prize = product ? productTitle(product) : g.prize.text || "";
     const facts = el("dl", { class: "studio-engage-facts" },
@@ -226,16 +238,17 @@ class GiveawayDesk extends Desk {
     const winners = g.phase === "drawn"
       ? el("ul", { id: "studio-giveaway-winners", class: "studio-engage-winners", "aria-label": t("studio.engage.winners_drawn") }, ...(g.winners.length ? g.winners.map((w) => el("li", {}, w.display_name)) : [el("li", { class: "muted" }, t("studio.engage.no_winners"))]))
       : "";
-    const end = open ? el("button", { type: "button", class: "studio-danger", id: "studio-giveaway-end", onclick: () => this.finish() }, t("studio.engage.end_giveaway")) : "";
-    const timer = open ? el("span", { class: "studio-countdown", role: "timer" }) : "";
     const heading = t(`studio.engage.giveaway_${g.phase}`);
-    this.panel(`${heading}: ${prize}`, facts, el("div", { class: "row" }, timer, end), winners);
-    this.tick();
+    this.panel(`${heading}: ${prize}`, facts, this.controls(open, t("studio.engage.end_giveaway")), winners);
   }
 }
 
 class PollDesk extends Desk {
-  constructor(room) { super("poll", room); }
+  constructor(room) {
+    super("poll", room);
+    this.endEvent = "close_poll";
+    this.endId = "close";
+  }
 
   running() { return Boolean(this.current && this.current.open); }
 
@@ -255,25 +268,16 @@ class PollDesk extends Desk {
     const options = this.optionInputs.map((input) => input.value.trim()).filter(Boolean);
     const payload = { question: this.question.value, options };
     if (Number(this.duration.value)) payload.duration_s = Number(this.duration.value);
-    const ack = await this.send("start_poll", payload);
-    if (ack) this.set(ack.poll);
+    await this.ask("start_poll", payload);
   }
 
-  async close() {
-    const ack = await this.send("close_poll", { poll_id: this.current.id });
-    if (ack) this.set(ack.poll);
-  }
-
-  render() {
-    const p = this.current;
-    if (!p) { this.live.replaceChildren(); this.form.hidden = false; return; }
+  draw(p) {
     const results = el("ol", { class: "studio-engage-results", id: "studio-poll-results" }, ...p.options.map((o) =>
       el("li", {}, el("span", {}, o.text || ""), " ", el("strong", {}, `${o.percent}%`), " ", el("span", { class: "muted" }, t("studio.engage.votes", { count: o.votes })))));
-    const close = p.open ? el("button", { type: "button", class: "studio-danger", id: "studio-poll-close", onclick: () => this.close() }, t("studio.engage.close_poll")) : "";
-    const timer = p.open && p.ends_at ? el("span", { class: "studio-countdown", role: "timer" }) : "";
+    const controls = this.controls(p.open, t("studio.engage.close_poll"));
+    if (controls && !p.ends_at) controls.querySelector(".studio-countdown").remove(); // open until closed
     this.panel(`${t(p.open ? "studio.engage.poll_open" : "studio.engage.poll_closed")}: ${p.question}`,
-      results, el("p", { class: "muted", id: "studio-poll-total" }, t("studio.engage.votes", { count: p.total })), el("div", { class: "row" }, timer, close));
-    this.tick();
+      results, el("p", { class: "muted", id: "studio-poll-total" }, t("studio.engage.votes", { count: p.total })), controls);
   }
 }
 

@@ -8,7 +8,8 @@
 // At the end the card says the result; the winner's own page shows its order and a Pay button.
 
 import { formatPrice, t } from "./i18n.js";
-import { countdown, localEnd, msLeft } from "./engage_clock.js";
+import { msLeft } from "./engage_clock.js";
+import { EngageCard } from "./watch_engage.js";
 import { parseMinor } from "./studio_deals.js";
 import { errorText, Intents, isRetryable } from "./watch_buy.js";
 import { payOrder } from "./watch_pay.js";
@@ -22,28 +23,24 @@ import { el } from "./ui.js";
  * @property {(productId: number) => string} title
  */
 
-export class AuctionCard {
+export class AuctionCard extends EngageCard {
   /**
    * @param {HTMLElement} root
    * @param {AuctionPage} page
    */
   constructor(root, page) {
-    this.root = root;
+    super(root, "auction");
     this.page = page;
-    this.auction = null;
-    this.end = null;
     this.intents = new Intents();
     this.busy = false;
     /** @type {[string, () => string] | null} the last answer's kind and text (redrawn in a new language) */
     this.message = null;
     this.paid = new Set(); // orders paid from this card
     const id = (name) => ({ id: `auction-${name}` });
-    this.heading = el("h2", id("heading"));
     this.product = el("p", { class: "engage-sub", ...id("product") });
     this.price = el("strong", { class: "auction-price", ...id("price") });
     this.leader = el("span", id("leader"));
     this.bids = el("span", id("bids"));
-    this.time = el("span", { class: "engage-time", role: "timer", ...id("time") });
     this.reserve = el("span", { class: "engage-sub", ...id("reserve") });
     this.buttons = el("div", { class: "auction-bids", ...id("buttons") });
     this.buyNow = el("button", { type: "button", class: "buy-button", ...id("buy-now"), onclick: () => this.bid({ buy_now: true }) });
@@ -52,41 +49,43 @@ export class AuctionCard {
     this.maxButton = el("button", { type: "submit", ...id("max-set") });
     this.maxForm = el("form", { class: "auction-max", ...id("max-form"), onsubmit: (event) => this.setMax(event) },
       this.maxLabel, el("div", { class: "row" }, this.maxInput, this.maxButton));
-    this.status = el("p", { class: "engage-status", role: "status", "aria-live": "polite", ...id("status") });
     this.pay = el("button", { type: "button", class: "buy-button", ...id("pay"), hidden: "", onclick: () => this.payWon() });
     root.append(
-      el("div", { class: "engage-head" }, this.heading, this.time),
+      this.head(),
       this.product,
-      el("div", { class: "auction-line" }, this.price, el("span", { class: "engage-sub" }, this.leader, " · ", this.bids)),
+      el("div", { class: "auction-line" }, this.price, el("span", { class: "engage-sub" }, this.leader, " ", this.bids)),
       this.reserve, this.buttons, this.buyNow, this.maxForm, this.status, this.pay,
     );
   }
 
-  /** @param {any} auction the server's view, or null for none */
+  /** @param {any} auction */
+  running(auction) {
+    return auction.status === "running";
+  }
+
+  /** @param {any} auction */
   set(auction) {
-    if (!auction || (this.auction && auction.id < this.auction.id)) {
-      if (!auction) { this.auction = null; this.root.hidden = true; }
-      return; // an older auction's late news
-    }
-    if (!this.auction || this.auction.id !== auction.id) this.message = null;
-    this.auction = auction;
-    this.end = auction.status === "running" ? localEnd(auction) : null;
-    this.render();
+    if (auction && (!this.view || this.view.id !== auction.id)) this.message = null;
+    super.set(auction);
   }
 
   leading() {
-    return this.auction !== null && this.auction.leader_id !== null && this.auction.leader_id === this.page.me();
+    return this.view !== null && this.view.leader_id !== null && this.view.leader_id === this.page.me();
+  }
+
+  pending() {
+    return this.won() && !this.paid.has(this.view.order_id);
   }
 
   won() {
-    const a = this.auction;
+    const a = this.view;
     return a !== null && a.status === "ended" && a.result === "sold" && this.leading() && a.order_id !== null;
   }
 
   render() {
-    const a = this.auction;
-    this.root.hidden = !a;
-    if (!a) return;
+    const a = this.view;
+    this.root.hidden = !this.shown();
+    if (this.root.hidden) return;
     const running = a.status === "running";
     const money = (minor) => formatPrice(minor, a.currency);
     this.root.dataset.status = a.status;
@@ -96,6 +95,7 @@ export class AuctionCard {
     this.leader.textContent = a.leader === null
       ? t("watch.auction.no_leader")
       : this.leading() ? t("watch.auction.you_lead") : t("watch.auction.leader", { name: a.leader });
+    this.leader.hidden = !running; // once ended, the status line says who won
     this.bids.textContent = t("watch.auction.bids", { count: a.bids });
     this.reserve.hidden = a.reserve_met === null || !running;
     this.reserve.textContent = t(a.reserve_met ? "watch.auction.reserve_met" : "watch.auction.reserve_not_met");
@@ -114,7 +114,7 @@ export class AuctionCard {
 
   // The result once ended, and the winner's order.
   renderEnd() {
-    const a = this.auction;
+    const a = this.view;
     const won = this.won();
     this.pay.hidden = !won || this.paid.has(a.order_id);
     this.pay.textContent = t("watch.auction.pay");
@@ -132,17 +132,13 @@ export class AuctionCard {
   }
 
   tick() {
-    const a = this.auction;
-    if (!a || this.root.hidden) return;
-    const left = msLeft(this.end);
-    this.time.hidden = a.status !== "running";
-    this.time.textContent = countdown(left);
-    this.time.dataset.soon = String(left < a.anti_snipe_s * 1000);
+    super.tick();
+    if (this.view) this.time.dataset.soon = String(msLeft(this.end) < this.view.anti_snipe_s * 1000);
   }
 
   /** @param {{amount_minor?: number, buy_now?: boolean, max_minor?: number}} what */
   async bid(what) {
-    const a = this.auction;
+    const a = this.view;
     if (!a || this.busy || !(await this.page.needAccount())) return;
     const intent = `${a.id}/${JSON.stringify(what)}`;
     this.busy = true;
@@ -176,7 +172,7 @@ export class AuctionCard {
   }
 
   async payWon() {
-    const a = this.auction;
+    const a = this.view;
     if (!a || !a.order_id) return;
     this.pay.disabled = true;
     try {

@@ -6,7 +6,7 @@
 // docs/verify_giveaway.py (docs/giveaways.md).
 
 import { t } from "./i18n.js";
-import { countdown, localEnd, msLeft } from "./engage_clock.js";
+import { EngageCard } from "./watch_engage.js";
 import { errorText } from "./watch_buy.js";
 import { el } from "./ui.js";
 
@@ -20,24 +20,18 @@ import { el } from "./ui.js";
 
 const ENTERED = "shopcast.giveaway.";
 
-export class GiveawayCard {
+export class GiveawayCard extends EngageCard {
   /**
    * @param {HTMLElement} root
    * @param {GiveawayPage} page
    */
   constructor(root, page) {
-    this.root = root;
+    super(root, "giveaway");
     this.page = page;
-    this.giveaway = null;
-    this.end = null;
-    this.error = null;
     const id = (name) => ({ id: `giveaway-${name}` });
-    this.heading = el("h2", id("heading"));
-    this.time = el("span", { class: "engage-time", role: "timer", ...id("time") });
     this.prize = el("p", { class: "giveaway-prize", ...id("prize") });
     this.entrants = el("p", { class: "engage-sub", ...id("entrants") });
     this.enter = el("button", { type: "button", class: "buy-button", ...id("enter"), onclick: () => this.join() });
-    this.status = el("p", { class: "engage-status", role: "status", "aria-live": "polite", ...id("status") });
     this.winners = el("ul", { class: "giveaway-winners", ...id("winners") });
     this.proofSummary = el("summary", {});
     this.commitmentLabel = el("dt", {});
@@ -47,25 +41,19 @@ export class GiveawayCard {
     this.entries = el("a", { ...id("entries"), target: "_blank", rel: "noopener" });
     this.how = el("p", { class: "engage-sub" });
     root.append(
-      el("div", { class: "engage-head" }, this.heading, this.time),
-      this.prize, this.entrants, this.enter, this.status, this.winners,
+      this.head(), this.prize, this.entrants, this.enter, this.status, this.winners,
       el("details", { class: "giveaway-proof" }, this.proofSummary,
         el("dl", {}, this.commitmentLabel, this.commitment, this.seedLabel, this.seed), this.entries, this.how),
     );
   }
 
-  /** @param {any} giveaway the server's view, or null */
-  set(giveaway) {
-    if (!giveaway) { this.giveaway = null; this.root.hidden = true; return; }
-    if (this.giveaway && giveaway.id < this.giveaway.id) return;
-    if (!this.giveaway || this.giveaway.id !== giveaway.id) this.error = null;
-    this.giveaway = giveaway;
-    this.end = giveaway.phase === "open" ? localEnd(giveaway) : null;
-    this.render();
+  /** @param {any} giveaway */
+  running(giveaway) {
+    return giveaway.phase === "open";
   }
 
   entered() {
-    return this.giveaway !== null && localStorage.getItem(this.enteredKey(this.giveaway.id)) === "1";
+    return this.view !== null && localStorage.getItem(this.enteredKey(this.view.id)) === "1";
   }
 
   // Remembered per giveaway and account: another account on this browser has not entered.
@@ -75,9 +63,9 @@ export class GiveawayCard {
   }
 
   render() {
-    const g = this.giveaway;
-    this.root.hidden = !g;
-    if (!g) return;
+    const g = this.view;
+    this.root.hidden = !this.shown();
+    if (this.root.hidden) return;
     const open = g.phase === "open";
     const drawn = g.phase === "drawn";
     this.root.dataset.phase = g.phase;
@@ -110,17 +98,11 @@ export class GiveawayCard {
 
   iWon() {
     const me = this.page.me();
-    return me !== null && (this.giveaway.winners || []).some((w) => w.subject === `u:${me}`);
-  }
-
-  tick() {
-    if (!this.giveaway || this.root.hidden) return;
-    this.time.hidden = this.giveaway.phase !== "open";
-    this.time.textContent = countdown(msLeft(this.end));
+    return me !== null && (this.view.winners || []).some((w) => w.subject === `u:${me}`);
   }
 
   async join() {
-    const g = this.giveaway;
+    const g = this.view;
     if (!g || !(await this.page.needAccount())) return;
     this.enter.disabled = true;
     const ack = await this.page.emit("enter_giveaway", { giveaway_id: g.id });

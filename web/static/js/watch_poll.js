@@ -5,7 +5,7 @@
 // and the server refuses a second vote (already_voted) whatever the page remembers.
 
 import { t } from "./i18n.js";
-import { countdown, localEnd, msLeft } from "./engage_clock.js";
+import { EngageCard } from "./watch_engage.js";
 import { errorText } from "./watch_buy.js";
 import { el } from "./ui.js";
 
@@ -19,34 +19,23 @@ import { el } from "./ui.js";
 
 const VOTED = "shopcast.poll.";
 
-export class PollCard {
+export class PollCard extends EngageCard {
   /**
    * @param {HTMLElement} root
    * @param {PollPage} page
    */
   constructor(root, page) {
-    this.root = root;
+    super(root, "poll");
     this.page = page;
-    this.poll = null;
-    this.end = null;
-    this.error = null;
-    this.heading = el("h2", { id: "poll-heading" });
-    this.time = el("span", { class: "engage-time", role: "timer", id: "poll-time" });
     this.question = el("p", { class: "poll-question", id: "poll-question" });
     this.options = el("ul", { class: "poll-options", id: "poll-options" });
     this.total = el("p", { class: "engage-sub", id: "poll-total" });
-    this.status = el("p", { class: "engage-status", role: "status", "aria-live": "polite", id: "poll-status" });
-    root.append(el("div", { class: "engage-head" }, this.heading, this.time), this.question, this.options, this.total, this.status);
+    root.append(this.head(), this.question, this.options, this.total, this.status);
   }
 
-  /** @param {any} poll the server's view, or null */
-  set(poll) {
-    if (!poll) { this.poll = null; this.root.hidden = true; return; }
-    if (this.poll && poll.id < this.poll.id) return;
-    if (!this.poll || this.poll.id !== poll.id) this.error = null;
-    this.poll = poll;
-    this.end = poll.open ? localEnd(poll) : null;
-    this.render();
+  /** @param {any} poll */
+  running(poll) {
+    return poll.open;
   }
 
   /** @param {number} id */
@@ -55,14 +44,14 @@ export class PollCard {
   }
 
   choice() {
-    const kept = this.poll ? localStorage.getItem(this.key(this.poll.id)) : null;
+    const kept = this.view ? localStorage.getItem(this.key(this.view.id)) : null;
     return kept === null ? null : Number(kept);
   }
 
   render() {
-    const p = this.poll;
-    this.root.hidden = !p;
-    if (!p) return;
+    const p = this.view;
+    this.root.hidden = !this.shown();
+    if (this.root.hidden) return;
     const mine = this.choice();
     const voted = mine !== null;
     this.root.dataset.open = String(p.open);
@@ -87,15 +76,9 @@ export class PollCard {
     this.tick();
   }
 
-  tick() {
-    if (!this.poll || this.root.hidden) return;
-    this.time.hidden = !this.poll.open || this.end === null;
-    this.time.textContent = countdown(msLeft(this.end));
-  }
-
   /** @param {number} index */
   async vote(index) {
-    const p = this.poll;
+    const p = this.view;
     if (!p || this.page.voter() === null && !(await this.page.joinIn())) return;
     const ack = await this.page.emit("vote", { poll_id: p.id, choice: index });
     this.error = ack.ok || ack.error.code === "already_voted" ? null : ack.error;
