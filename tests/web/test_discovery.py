@@ -243,3 +243,29 @@ async def test_followers_only_chat_and_the_follower_count_for_the_host(
     # The host sees their follower count in the studio's header.
     await page.goto(f"{run.url}/studio/{world.stream_id}")
     await until_equal(page, TEXT.format("#followers"), "1 follower")
+
+
+async def test_a_page_with_its_own_connection_carries_the_toast_on_it(
+    sqlite_backend, start, browser
+) -> None:
+    """ "My orders" has a connection of its own (order_updated): the toast rides on it, and no
+    second connection is opened for it."""
+    run = await start(config_for(sqlite_backend, notifications=NotificationsConfig(period_s=0.1)))
+    world = await factory.show(run)
+    _, host = await run.call("GET", "/api/me", world.host)
+    assert (await run.call("POST", f"/api/hosts/{host['user_id']}/follow", world.viewer))[0] == 200
+    _, me = await run.call("GET", "/api/me", world.viewer)
+    context = await browser.new_context(viewport=PHONE, locale="en-US")
+    who = {"id": me["user_id"], "display_name": me["display_name"], "role": me["role"]}
+    await sign_in_context(context, run.url, world.viewer, who)
+    page = await context.new_page()
+    sockets: list[str] = []
+    page.on("websocket", lambda ws: sockets.append(ws.url))
+    await page.goto(f"{run.url}/orders")
+    await until(page, "document.body.dataset.liveToasts === 'on'")
+    await asyncio.sleep(2.0)  # past the pause after which a page without one opens its own
+    await run.app[SERVICES].streams.publisher_connected(world.stream_id)
+    toast = f'.live-toast[data-stream-id="{world.stream_id}"]'
+    await until(page, f"document.querySelector({toast!r})", timeout=10_000)
+    assert len([url for url in sockets if "/socket.io/" in url]) == 1, sockets
+    await assert_accessible(page, "my orders: live toast")
