@@ -112,6 +112,33 @@ function renderProducts() {
     el("tr", { "data-product": String(line.product_id) }, ...productCells(line))));
 }
 
+const AUCTION_COLUMNS = [["title", ""], ["result", ""], ["price", "num"], ["bids", "num"], ["bidders", "num"], ["length", "num"]];
+
+/** @param {any} line */
+function auctionCells(line) {
+  const result = line.status === "running" ? t("report.auction_running") : t(`report.auction_result_${line.result}`);
+  return [
+    el("th", { scope: "row" }, line.title),
+    el("td", {}, result),
+    el("td", { class: "num" }, line.price_minor === null ? "—" : formatPrice(line.price_minor, line.currency)),
+    el("td", { class: "num" }, formatNumber(line.bids)),
+    el("td", { class: "num" }, formatNumber(line.bidders)),
+    el("td", { class: "num" }, duration(line.duration_s)),
+  ];
+}
+
+function renderAuctions() {
+  const auctions = report.auctions;
+  $("#auctions-card").hidden = !auctions || auctions.held === 0;
+  if (!auctions || auctions.held === 0) return;
+  const counts = t("report.auctions_summary", { count: auctions.held, sold: auctions.sold, unsold: auctions.unsold, running: auctions.running });
+  const value = auctions.sold ? ` · ${t("report.auctions_value", { value: money(auctions.sold_value) })}` : "";
+  $("#auctions-summary").textContent = counts + value;
+  $("#auctions-head").replaceChildren(...AUCTION_COLUMNS.map(([key, cls]) => el("th", { scope: "col", class: cls }, t(`report.auction_col_${key}`))));
+  $("#auctions-rows").replaceChildren(...auctions.items.map((/** @type {any} */ line) =>
+    el("tr", { "data-auction": String(line.auction_id) }, ...auctionCells(line))));
+}
+
 function renderCurrencies() {
   const codes = report.series.gmv.map((/** @type {any} */ g) => g.currency);
   if (!codes.includes(currency)) currency = codes[0] || "";
@@ -137,6 +164,7 @@ function render() {
   renderFigures();
   renderPins();
   renderProducts();
+  renderAuctions();
   renderCurrencies();
 }
 
