@@ -361,7 +361,10 @@ async function buy(card) {
   const variant = card.variant;
   if (!variant || !(await needAccount())) return;
   const intent = `${card.product.id}/${variant.sku}`;
-  const payload = { product_id: card.product.id, sku: variant.sku, quantity: 1, idempotency_key: buying.keyFor(intent), pay: true };
+  const payload = {
+    product_id: card.product.id, sku: variant.sku, quantity: 1, idempotency_key: buying.keyFor(intent), pay: true,
+    ...cart.options.extrasFor(card.product.id), // the cart sheet's coupon and address (watch_checkout.js)
+  };
   card.setBusy("buy");
   const ack = show.replay ? await buyOverHttp(payload) : await emitRetrying("buy", payload);
   buying.settle(intent, ack);

@@ -2,12 +2,14 @@
 // The cart: a sheet over the video (the show keeps playing behind it), kept on the server per
 // show (GET /api/streams/{id}/cart, PUT …/cart/items), checked out and paid in one tap
 // (POST …/cart/checkout {idempotency_key, pay: true}); with a provider that needs the card
-// first (Stripe), checked out unpaid and paid through watch_pay.js.
+// first (Stripe), checked out unpaid and paid through watch_pay.js. A coupon and the address
+// it ships to go along (watch_checkout.js).
 
 import { api } from "./api.js";
 import { formatNumber, formatPrice, t } from "./i18n.js";
 import { el, toast } from "./ui.js";
 import { errorText, Intents, isRetryable, orderText } from "./watch_buy.js";
+import { CheckoutOptions } from "./watch_checkout.js";
 import { dealPhase } from "./watch_deals.js";
 import { finishPayment, needsCard, payOrder } from "./watch_pay.js";
 import { describeVariant, localTitle } from "./watch_products.js";
@@ -24,6 +26,9 @@ export class Cart {
     this.intents = new Intents();
     this.busy = false;
     this.message = null; // {kind, text()}
+    this.options = new CheckoutOptions({
+      streamId: host.streamId, product: host.product, isAccount: host.isAccount, changed: () => this.render(),
+    }, nodes.dialog);
     nodes.button.addEventListener("click", () => this.open());
     nodes.close.addEventListener("click", () => nodes.dialog.close());
     nodes.checkout.addEventListener("click", () => this.checkout());
@@ -41,6 +46,7 @@ export class Cart {
   }
 
   async load() {
+    this.options.load();
     if (!this.host.isAccount()) { this.set([]); return; }
     try {
       this.set((await api("GET", this.path)).items);
@@ -130,6 +136,8 @@ export class Cart {
     nodes.badge.hidden = !count;
     nodes.badge.textContent = count ? formatNumber(count) : "";
     nodes.button.setAttribute("aria-label", count ? t("watch.open_cart_count", { count }) : t("watch.open_cart"));
+    const ids = this.items.map((item) => item.product_id);
+    this.options.render(ids);
     if (!nodes.dialog.open) return;
     const active = /** @type {HTMLElement | null} */ (document.activeElement);
     const focused = active && active.dataset ? active.dataset.focus : null;
@@ -141,10 +149,12 @@ export class Cart {
     nodes.total.textContent = [...totals].map(([currency, minor]) => formatPrice(minor, currency)).join(" + ");
     nodes.total.parentElement.hidden = !this.items.length;
     const mixed = totals.size > 1;
-    const message = mixed ? { kind: "error", text: () => t("watch.error.mixed_currencies") } : this.message;
+    const unshipped = this.options.refusal(ids); // said before the tap, not after
+    const message = mixed ? { kind: "error", text: () => t("watch.error.mixed_currencies") }
+      : unshipped ? { kind: "error", text: () => unshipped } : this.message;
     nodes.status.textContent = message ? message.text() : "";
     nodes.status.className = `cart-status ${message ? message.kind : ""}`;
-    nodes.checkout.disabled = !this.items.length || mixed || this.busy;
+    nodes.checkout.disabled = !this.items.length || mixed || Boolean(unshipped) || this.busy;
     nodes.checkout.setAttribute("aria-busy", String(this.busy));
     nodes.checkout.textContent = this.busy ? t("watch.paying") : t("watch.checkout");
   }
@@ -164,7 +174,7 @@ export class Cart {
     let answer;
     try {
       const card = await needsCard();
-      const order = await api("POST", `${this.path}/checkout`, { idempotency_key: key, pay: !card });
+      const order = await api("POST", `${this.path}/checkout`, { idempotency_key: key, pay: !card, ...this.options.extras() });
       answer = { ok: true, order: card ? await payOrder(order) : await finishPayment(order) };
     } catch (error) {
       answer = { ok: false, error: { code: error.code, message: error.message } };
