@@ -10,6 +10,12 @@ The relay under test runs alone in its own process; its CPU time and memory come
     .venv/bin/python bench/media.py --viewers 10 50 --baseline-viewers 5 --codec vp8
     .venv/bin/python bench/media.py --viewers 50 100 --workers 2   # each also on 2 workers
 
+Simulcast: the forwarding path alone (in this process, no load generators) forwards the same
+full-layer packets once from a single-layer host and once from a q/h/f simulcast host (whose
+half and quarter layers also arrive, and whose viewers' layers are chosen twice a second),
+interleaved three times (medians); the table gives CPU per viewer per full-layer packet and
+the extra simulcast costs per viewer (target < 15 %). `--only-simulcast` runs just that.
+
 `--workers N` also runs the Shopcast relay, for each viewer count, as N worker processes on one
 port (SO_REUSEPORT, kept by the Supervisor `shopcast serve --workers N` uses), sharing the show
 through the media bus (media/bus.py) on a flushed Redis database: the publisher lands on one
@@ -28,7 +34,6 @@ import contextlib
 import json
 import math
 import os
-import socket
 import sys
 import time
 from fractions import Fraction
@@ -37,13 +42,19 @@ from pathlib import Path
 import av
 import numpy as np
 from aiohttp import ClientSession, web
-from aiortc import RTCDtlsTransport, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtp import RtpPacket, is_rtcp
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.fanout import (  # noqa: E402
+    SIMULCAST_COLUMNS,
+    fanout_only,
+    simulcast_against_single,
+    simulcast_notes,
+)
 from bench.harness import backends, processes, report, usage  # noqa: E402
 from bench.harness.processes import Child  # noqa: E402
 from bench.harness.record import Record  # noqa: E402
@@ -482,68 +493,6 @@ async def run_load(url: str, server: Child, loads: list[Child], viewers: int, co
     }
 
 
-async def fanout_only(viewers: int, packets: int = 400) -> dict:
-    """The forwarding path alone, in this process: Broadcast -> each viewer's Egress -> its own
-    SRTP session -> a real UDP socket, drained by this process (so no receiver wake-ups are
-    counted). Separates the relay's own cost from the loopback load generators'."""
-    from pylibsrtp import Policy, Session
-
-    from media.aiortc_hooks import SrtpPath
-    from media.broadcast import Broadcast, BroadcastConfig
-    from media.egress import Egress
-
-    loop = asyncio.get_running_loop()
-    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sink.bind(("127.0.0.1", 0))
-    sink.setblocking(False)
-    address = sink.getsockname()
-    transport, _ = await loop.create_datagram_endpoint(
-        asyncio.DatagramProtocol, local_addr=("127.0.0.1", 0)
-    )
-    broadcast = Broadcast(BroadcastConfig(), lambda: None)
-    broadcast.new_host({"video": ("video/H264", CLOCK)})
-    pc = RTCPeerConnection()
-    for n in range(viewers):
-        protect = Session(Policy(key=bytes(30), ssrc_type=Policy.SSRC_ANY_OUTBOUND)).protect
-
-        def send(data: bytes, protect=protect) -> None:
-            transport.sendto(protect(data), address)
-
-        sender = pc.addTransceiver("video", direction="sendonly").sender
-        path = SrtpPath(send, lambda: 0)
-
-        def path_of(_: RTCDtlsTransport, path: SrtpPath = path) -> SrtpPath:
-            return path
-
-        egress = Egress("video", sender, 96, 97, 1, 1 << 20, lambda: None, path_of)
-        broadcast.add_viewer(str(n), [egress])
-        broadcast.viewer_connected(str(n))
-    payload = b"\x7c\x05" + bytes(1100)  # an FU-A fragment of a non-key slice
-    broadcast.forward_packet("video", 0, 0, False, b"\x65" + bytes(1100), time.perf_counter())
-    before, started = os.times(), time.perf_counter()
-    for seq in range(1, packets):
-        broadcast.forward_packet(
-            "video", seq, seq * 750, seq % 4 == 0, payload, time.perf_counter()
-        )
-        with contextlib.suppress(BlockingIOError):
-            while True:
-                sink.recv(2048)
-    after, wall = os.times(), time.perf_counter() - started
-    sends = (packets - 1) * viewers
-    transport.close()
-    sink.close()
-    await pc.close()
-    return {
-        "viewers": viewers,
-        "sends": sends,
-        "us_per_send_cpu": ((after.user - before.user) + (after.system - before.system))
-        / sends
-        * 1e6,
-        "us_per_send_user": (after.user - before.user) / sends * 1e6,
-        "us_per_send_wall": wall / sends * 1e6,
-    }
-
-
 COLUMNS = [  # titled by their JSON field, not aligned
     Column(key, key, fmt)
     for key, fmt in [
@@ -598,7 +547,25 @@ def pool_notes(rows: list[dict], args: argparse.Namespace) -> list[str]:
     return lines
 
 
+async def simulcast_only(args: argparse.Namespace) -> None:
+    record = Record.begin()
+    rows = await simulcast_against_single(args.simulcast_viewers)
+    print(report.table(SIMULCAST_COLUMNS, rows, align=False))
+    notes = simulcast_notes(rows)
+    print("\n".join(notes))
+    out = (
+        args.out
+        if args.out != ROOT / "bench" / "results" / "media.json"
+        else (args.out.with_name("media_simulcast.json"))
+    )
+    report.write_json(out, {"settings": {"viewers": args.simulcast_viewers}, "simulcast": rows,
+                            "notes": notes}, record)  # fmt: skip
+
+
 async def main(args: argparse.Namespace) -> None:
+    if args.only_simulcast:
+        await simulcast_only(args)
+        return
     record = Record.begin()
     columns = (
         [COLUMNS[0], Column("workers", "workers"), *COLUMNS[1:]] if args.workers > 1 else COLUMNS
@@ -635,8 +602,12 @@ async def main(args: argparse.Namespace) -> None:
         print(f"server CPU per viewer, {name}: {ratio:.1f}x")
     for line in pool_notes(rows, args):
         print(line)
+    simulcast = await simulcast_against_single(args.simulcast_viewers)
+    print(report.table(SIMULCAST_COLUMNS, simulcast, align=False))
+    print("\n".join(simulcast_notes(simulcast)))
     settings = {k: v for k, v in vars(args).items() if k not in ("role", "out")}
-    result = {"settings": settings, "rows": rows, "ratios": ratios, "forwarding_path": micro}
+    result = {"settings": settings, "rows": rows, "ratios": ratios, "forwarding_path": micro,
+              "simulcast": simulcast}  # fmt: skip
     if args.workers > 1:
         result["notes"] = pool_notes(rows, args)
     report.write_json(args.out, result, record)
@@ -693,6 +664,13 @@ if __name__ == "__main__":
     parser.add_argument("--height", type=int, default=720)
     parser.add_argument("--bitrate", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--simulcast-viewers", type=int, nargs="+", default=[50, 200],
+                        help="simulcast fan-out against one layer, in this process")  # fmt: skip
+    parser.add_argument(
+        "--only-simulcast",
+        action="store_true",
+        help="only that comparison (bench/results/media_simulcast.json)",
+    )
     processes.add_run_options(parser, "media")
     args = parser.parse_args()
     if args.role == "server":
