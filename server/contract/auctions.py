@@ -243,6 +243,9 @@ def auction_view(
         "ends_at": (EPOCH + timedelta(milliseconds=state.ends_at_ms)).isoformat(),
         "server_time": now.isoformat(),
         "order_id": row.order_id,
+        # whom `order_id` is for, at what price: the winner, or the next bidder offered it
+        "winner_id": row.winner_id if row.order_id is not None else None,
+        "sold_minor": row.price_minor if row.order_id is not None else None,
     }
 
 

@@ -155,7 +155,8 @@ async def run_the_auction(scene: Scene, browser: Any) -> None:
     await until(a, f"{text('#auction-status')}.startsWith('Sold to Bo*** for $21.00')")
     assert not await a.is_visible("#auction-pay")
     _, ended = await run.call("GET", f"/api/auctions/{auction_id}")
-    assert ended["auction"]["leader_id"] == scene.people["bogdan"][1]["id"]
+    assert ended["auction"]["winner_id"] == scene.people["bogdan"][1]["id"]
+    assert ended["auction"]["sold_minor"] == 2100
     order_id = ended["auction"]["order_id"]
     await b.click("#auction-pay")
     await until(b, f"{text('#auction-status')}.endsWith('Order #{order_id} is paid.')")

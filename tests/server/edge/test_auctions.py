@@ -263,6 +263,9 @@ async def test_the_next_bidder_gets_a_second_chance_when_the_winner_does_not_pay
     offered = await services.auctions.get(row.id)
     assert offered.winner_id == b.user_id and offered.price_minor == 1200
     assert offered.order_id not in (None, won.order_id)
+    _, seen = await running.call("GET", f"/api/auctions/{row.id}")  # what the pages read
+    offer = {k: seen["auction"][k] for k in ("order_id", "winner_id", "sold_minor")}
+    assert offer == {"order_id": offered.order_id, "winner_id": b.user_id, "sold_minor": 1200}
     assert opening(terms, 0).price_minor == 1000
 
 

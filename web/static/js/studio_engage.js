@@ -185,7 +185,7 @@ class AuctionDesk extends Desk {
     if (a.reserve_met !== null) facts.append(el("dt", {}, t("studio.engage.reserve")), el("dd", {}, t(a.reserve_met ? "studio.engage.reserve_met" : "studio.engage.reserve_not_met")));
     const running = this.running();
     const result = running ? "" : el("p", { id: "studio-auction-result", class: "studio-engage-result" },
-      a.result === "sold" ? t("studio.engage.sold", { name: a.leader || "", price: money(a.price_minor), id: String(a.order_id ?? "") }) : t(`studio.engage.result_${a.result || "no_bids"}`));
+      a.result === "sold" ? t("studio.engage.sold", { name: a.leader || "", price: money(a.sold_minor ?? a.price_minor), id: String(a.order_id ?? "") }) : t(`studio.engage.result_${a.result || "no_bids"}`));
     this.panel(`${t(running ? "studio.engage.auction_running" : "studio.engage.auction_ended")}: ${product ? productTitle(product) : ""}`,
       facts, this.controls(running, t("studio.engage.stop_auction")), result);
   }

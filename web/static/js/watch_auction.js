@@ -77,9 +77,10 @@ export class AuctionCard extends EngageCard {
     return this.won() && !this.paid.has(this.view.order_id);
   }
 
+  // This page's account has the auction's order: the winner's, or a second chance's.
   won() {
     const a = this.view;
-    return a !== null && a.status === "ended" && a.result === "sold" && this.leading() && a.order_id !== null;
+    return a !== null && a.status === "ended" && a.order_id !== null && a.winner_id === this.page.me();
   }
 
   render() {
@@ -125,7 +126,7 @@ export class AuctionCard extends EngageCard {
       return;
     }
     this.status.dataset.kind = won ? "ok" : "";
-    const price = formatPrice(a.price_minor, a.currency);
+    const price = formatPrice(a.sold_minor ?? a.price_minor, a.currency);
     if (won) this.status.textContent = t(this.paid.has(a.order_id) ? "watch.auction.won_paid" : "watch.auction.won", { price, id: String(a.order_id) });
     else if (a.result === "sold") this.status.textContent = t("watch.auction.sold", { name: a.leader || "", price });
     else this.status.textContent = t(`watch.auction.result.${a.result || "no_bids"}`);
