@@ -226,8 +226,11 @@ async def run_the_giveaway(scene: Scene) -> None:
 async def run_the_poll(scene: Scene) -> None:
     studio, a, b = scene.studio, scene.a, scene.b
     await studio.fill("#studio-poll-question", "Which product next?")
-    await studio.fill("#studio-poll-option-0", "The dress")
-    await studio.fill("#studio-poll-option-1", "The shirt")
+    _, stream = await scene.run.call("GET", f"/api/streams/{scene.stream_id}")
+    dress, shirt = (next(p for p in stream["lineup"] if p["currency"] == c) for c in ("EUR", "UAH"))
+    await studio.select_option("#studio-poll-kind", "products")  # "which product next?"
+    await studio.select_option("#studio-poll-option-0", str(dress["id"]))
+    await studio.select_option("#studio-poll-option-1", str(shirt["id"]))
     await studio.click("#studio-poll-start")
     await until(studio, "document.querySelector('#studio-poll-close')")
     for page, choice in ((a, 0), (b, 1)):
@@ -235,8 +238,11 @@ async def run_the_poll(scene: Scene) -> None:
         await page.click(f"#poll-options button[data-choice='{choice}']")
         await until_equal(page, text("#poll-status"), "Thanks for voting!")
     shares = "[...document.querySelectorAll('#poll-options .poll-share')].map(s => s.textContent)"
+    answers = "[...document.querySelectorAll('#poll-options .poll-text')].map(s => s.textContent)"
+    titles = [p["titles"].get("en", p["title"]) for p in (dress, shirt)]
     for page in (a, b):
         await until_equal(page, shares, ["50%", "50%"])
+        assert await page.evaluate(answers) == titles
         await until_equal(page, text("#poll-total"), "2 votes")
         assert await page.is_disabled("#poll-options button[data-choice='0']")  # voted once
     assert await a.get_attribute("#poll-options button[data-choice='0']", "aria-pressed") == "true"

@@ -248,6 +248,7 @@ class PollDesk extends Desk {
     super("poll", room);
     this.endEvent = "close_poll";
     this.endId = "close";
+    this.products = [];
   }
 
   running() { return Boolean(this.current && this.current.open); }
@@ -255,25 +256,50 @@ class PollDesk extends Desk {
   buildForm() {
     const id = (n) => `studio-poll-${n}`;
     this.question = el("input", { autocomplete: "off", maxlength: "200", required: "" });
-    this.optionInputs = Array.from({ length: POLL_OPTIONS }, (_, n) => el("input", { autocomplete: "off", maxlength: "80", ...(n < 2 ? { required: "" } : {}) }));
+    this.kind = el("select", {}, ...["text", "products"].map((k) => el("option", { value: k }, t(`studio.engage.answers_${k}`))));
+    this.kind.addEventListener("change", () => this.buildOptions());
+    this.optionGrid = el("div", { class: "studio-engage-grid" });
     this.duration = choices(POLL_DURATIONS_S, (s) => (s ? span(s) : t("studio.engage.until_closed")), 0);
     this.form.replaceChildren(
       field(id("question"), t("studio.engage.question"), this.question),
-      el("div", { class: "studio-engage-grid" }, ...this.optionInputs.map((input, n) => field(id(`option-${n}`), t("studio.engage.option", { n: n + 1 }), input))),
+      field(id("kind"), t("studio.engage.answers"), this.kind),
+      this.optionGrid,
       field(id("duration"), t("studio.engage.poll_duration"), this.duration),
       el("button", { type: "submit", class: "primary", id: id("start") }, t("studio.engage.start_poll")));
+    this.buildOptions();
+  }
+
+  // Up to six answers: texts, or line-up products ("which product next?").
+  buildOptions() {
+    const products = this.kind.value === "products";
+    this.optionInputs = Array.from({ length: POLL_OPTIONS }, (_, n) => {
+      const required = n < 2 ? { required: "" } : {};
+      return products
+        ? el("select", required, el("option", { value: "" }, "—"), ...this.products.map((p) => el("option", { value: String(p.id) }, productTitle(p))))
+        : el("input", { autocomplete: "off", maxlength: "80", ...required });
+    });
+    this.optionGrid.replaceChildren(...this.optionInputs.map((input, n) => field(`studio-poll-option-${n}`, t("studio.engage.option", { n: n + 1 }), input)));
   }
 
   async start() {
-    const options = this.optionInputs.map((input) => input.value.trim()).filter(Boolean);
+    const products = this.kind.value === "products";
+    const options = this.optionInputs.map((input) => input.value.trim()).filter(Boolean)
+      .map((value) => (products ? { product_id: Number(value) } : value));
+    /** @type {Record<string, unknown>} */
     const payload = { question: this.question.value, options };
     if (Number(this.duration.value)) payload.duration_s = Number(this.duration.value);
     await this.ask("start_poll", payload);
   }
 
+  /** @param {{text: string | null, product_id: number | null}} option */
+  answer(option) {
+    const product = option.product_id ? this.products.find((p) => p.id === option.product_id) : null;
+    return product ? productTitle(product) : option.text || "";
+  }
+
   draw(p) {
     const results = el("ol", { class: "studio-engage-results", id: "studio-poll-results" }, ...p.options.map((o) =>
-      el("li", {}, el("span", {}, o.text || ""), " ", el("strong", {}, `${o.percent}%`), " ", el("span", { class: "muted" }, t("studio.engage.votes", { count: o.votes })))));
+      el("li", {}, el("span", {}, this.answer(o)), " ", el("strong", {}, `${o.percent}%`), " ", el("span", { class: "muted" }, t("studio.engage.votes", { count: o.votes })))));
     const controls = this.controls(p.open, t("studio.engage.close_poll"));
     if (controls && !p.ends_at) controls.querySelector(".studio-countdown").remove(); // open until closed
     this.panel(`${t(p.open ? "studio.engage.poll_open" : "studio.engage.poll_closed")}: ${p.question}`,
@@ -306,7 +332,7 @@ export class Engage {
 
   // After joining: the line-up for the forms, then what is running (or ran last).
   async apply(state) {
-    this.auction.products = this.giveaway.products = state.stream.lineup;
+    this.auction.products = this.giveaway.products = this.poll.products = state.stream.lineup;
     this.render(true);
     const [a, g, p] = await Promise.all(["auction_state", "giveaway_state", "poll_state"].map((name) => this.room.emit(name, {})));
     if (a.ok) this.auction.set(a.auction);
