@@ -21,9 +21,9 @@ DESK = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
-async def signed_in_page(browser, run, token: str, viewport: dict):
+async def signed_in_page(browser, run, token: str, viewport: dict, locale: str = "en-US"):
     _, me = await run.call("GET", "/api/me", token)
-    context = await browser.new_context(viewport=viewport, accept_downloads=True)
+    context = await browser.new_context(viewport=viewport, accept_downloads=True, locale=locale)
     who = {"id": me["user_id"], "display_name": me["display_name"], "role": me["role"]}
     await sign_in_context(context, run.url, token, who)
     return await context.new_page(), me["user_id"]
@@ -159,3 +159,12 @@ async def test_an_approval_offer_from_publish_to_pin_and_statement(
     assert [(r["host"], r["currency"], r["earned_minor"], r["net_minor"]) for r in rows] == [
         ("Mila Live", "EUR", "300", "300")
     ], rows
+
+    # A Polish browser reads the host's side in Polish, amounts in Polish notation.
+    polish, _ = await signed_in_page(browser, run, host, PHONE, locale="pl-PL")
+    await polish.goto(f"{run.url}/offers")
+    await polish.wait_for_selector(row)
+    assert await polish.inner_text(f"{card} .pill.member-approved") == "Dołączono"
+    assert await polish.inner_text("#statements-title") == "Twoje zestawienia prowizji"
+    assert "3,00" in await polish.inner_text(f"{row} td:nth-of-type(3)")
+    await assert_accessible(polish, "offers: in Polish")

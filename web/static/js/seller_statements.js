@@ -28,7 +28,8 @@ function build() {
       month("st-from", "st_from"), month("st-to", "st_to"), el("button", { type: "submit" }, word("refresh"))),
     el("p", { class: "muted small", id: "st-window" }),
     el("p", { class: "muted", id: "st-empty", hidden: "" }, word("st_empty")),
-    el("div", { class: "table-wrap" },
+    // Scrolls sideways on a phone: focusable, so a keyboard can scroll it too.
+    el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-labelledby": "statements-title" },
       el("table", { class: "data", id: "st-table", hidden: "" },
         el("caption", { class: "visually-hidden" }, word("statements")),
         el("thead", {}, el("tr", { id: "st-head" })),
