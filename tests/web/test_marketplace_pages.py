@@ -168,3 +168,44 @@ async def test_an_approval_offer_from_publish_to_pin_and_statement(
     assert await polish.inner_text("#statements-title") == "Twoje zestawienia prowizji"
     assert "3,00" in await polish.inner_text(f"{row} td:nth-of-type(3)")
     await assert_accessible(polish, "offers: in Polish")
+
+
+async def test_a_whole_shop_offer_joined_freely_lines_up_any_of_its_products(
+    sqlite_backend, start, browser
+) -> None:
+    run = await start(config_for(sqlite_backend))
+    seller = await factory.account(run, "seller")
+    status, _ = await run.call(
+        "POST", "/api/sellers", seller, json={"name": "Dom", "country": "PL"}
+    )
+    assert status == 201
+    ids = []
+    for title in ("Candle", "Vase"):
+        status, product = await run.call(
+            "POST",
+            "/api/products",
+            seller,
+            json={"title": title, "price_minor": 1500, "currency": "EUR", "stock": 3},
+        )
+        assert status == 201, product
+        ids.append(product["id"])
+    offer_id = await factory.offer(run, seller, rate_bp=800, category="home", join="open")
+    host = await factory.account(run, "host")
+    status, stream = await run.call(
+        "POST", "/api/streams", host, json={"title": "Dom", "language": "en", "product_ids": []}
+    )
+    assert status == 201, stream
+
+    page, _ = await signed_in_page(browser, run, host, PHONE)
+    await page.goto(f"{run.url}/offers")
+    card = f"#offer-{offer_id}"
+    await page.wait_for_selector(card)
+    assert await page.inner_text(f"{card} h2") == "All of Dom"
+    await page.click(f"{card} button.primary")  # join: open, a member at once
+    await page.wait_for_selector(f"{card} .pill.member-approved")
+    await page.select_option(f"#lineup-product-{offer_id}", str(ids[1]))
+    await page.click(f"#lineup-add-{offer_id}")
+    await until(page, "document.querySelector('#toasts').textContent.includes('in the line-up')")
+    _, shown = await run.call("GET", f"/api/streams/{stream['id']}")
+    assert [p["id"] for p in shown["lineup"]] == [ids[1]]
+    await assert_accessible(page, "offers: a whole-shop offer joined")

@@ -4,7 +4,7 @@
 // the host's own monthly commission statements. API: docs/protocol.md "Offers".
 
 import { api, session } from "./api.js";
-import { LANGUAGES, LANGUAGE_NAMES, formatPrice, languageSwitcher, loadMessages, t } from "./i18n.js";
+import { LANGUAGES, LANGUAGE_NAMES, currentLanguage, formatPrice, languageSwitcher, loadMessages, t } from "./i18n.js";
 import { ensureSignedIn } from "./signin.js";
 import { $, el, toast } from "./ui.js";
 import { describeError } from "./errors.js";
@@ -16,7 +16,8 @@ import { loadStatements, renderStatements, setUpStatements } from "./seller_stat
 let user = null;
 let offers = [];
 let mine = [];
-let shows = [];  // the host's shows not ended: where a joined offer's product can go
+let shows = []; // the host's shows not ended: where a joined offer's product can go
+const shopProducts = new Map(); // seller id → products, for whole-shop offers joined
 
 /** @param {unknown} error */
 function failed(error) {
@@ -60,6 +61,7 @@ async function search(event) {
   }
   try {
     offers = (await api("GET", `/api/offers?${query}`)).offers;
+    await loadShopProducts();
   } catch (error) {
     failed(error);
     return;
@@ -109,21 +111,44 @@ function offerCard(offer) {
       el("div", { class: "row" }, membershipPill(offer), ...joinControls(offer, subject), ...lineUpControls(offer, subject))));
 }
 
-// A joined product offer: put the product in one of the host's shows (PUT …/lineup).
+// A joined offer: put its product (or, for a whole shop, one of the shop's products) in one of
+// the host's shows (PUT …/lineup).
 function lineUpControls(offer, subject) {
-  if (offer.membership !== "approved" || offer.product_id === null || !shows.length) return [];
+  if (offer.membership !== "approved" || !shows.length) return [];
+  const parts = [];
+  let product = null;
+  if (offer.product_id === null) {
+    product = el("select", { id: `lineup-product-${offer.id}`, "aria-label": t("offers.lineup_product", { subject }) },
+      ...(shopProducts.get(offer.seller_id) || []).map((p) => el("option", { value: String(p.id) }, p.title)));
+    if (!product.options.length) return [];
+    parts.push(product);
+  }
   const choice = el("select", { id: `lineup-show-${offer.id}`, "aria-label": t("offers.lineup_show", { subject }) },
     ...shows.map((stream) => el("option", { value: String(stream.id) }, stream.title)));
-  return [choice, el("button", { type: "button", id: `lineup-add-${offer.id}`, onclick: () => lineUp(offer, Number(choice.value)) }, t("offers.lineup_add"))];
+  const chosen = () => (product ? Number(product.value) : offer.product_id);
+  const title = () => (product ? product.selectedOptions[0].textContent : subject);
+  return [...parts, choice, el("button", { type: "button", id: `lineup-add-${offer.id}`, onclick: () => lineUp(chosen(), title(), Number(choice.value)) }, t("offers.lineup_add"))];
 }
 
-async function lineUp(offer, streamId) {
+// The products of the shops whose whole-shop offers the host joined, in the page's language.
+async function loadShopProducts() {
+  const shops = new Set(offers.filter((o) => o.membership === "approved" && o.product_id === null).map((o) => o.seller_id));
+  await Promise.all([...shops].map(async (id) => {
+    try {
+      shopProducts.set(id, (await api("GET", `/api/products?seller_id=${id}&lang=${currentLanguage()}`)).products);
+    } catch {
+      // the offer's card then has nothing to line up: the studio's line-up stays as it is
+    }
+  }));
+}
+
+async function lineUp(productId, title, streamId) {
   const stream = shows.find((s) => s.id === streamId);
   const ids = stream.lineup.map((product) => product.id);
   try {
-    const changed = await api("PUT", `/api/streams/${streamId}/lineup`, { product_ids: ids.includes(offer.product_id) ? ids : [...ids, offer.product_id] });
+    const changed = await api("PUT", `/api/streams/${streamId}/lineup`, { product_ids: ids.includes(productId) ? ids : [...ids, productId] });
     Object.assign(stream, changed);
-    toast(t("offers.lined_up", { subject: offerSubject(offer, "offers"), show: stream.title }), "ok");
+    toast(t("offers.lined_up", { subject: title, show: stream.title }), "ok");
   } catch (error) {
     failed(error);
   }
@@ -148,6 +173,7 @@ async function join(offer, country) {
   try {
     const member = await api("POST", `/api/offers/${offer.id}/join`, country ? { country: country.value } : {});
     offer.membership = member.status;
+    await loadShopProducts();
     renderOffers();
     toast(t(member.status === "approved" ? "offers.joined" : "offers.applied", { subject: offerSubject(offer, "offers") }), "ok");
     await loadMine();
