@@ -254,3 +254,4 @@ async def run_the_poll(scene: Scene) -> None:
         await until_equal(page, text("#poll-heading"), "Poll closed")
     await until_equal(studio, text("#studio-poll-total"), "2 votes")
     await assert_accessible(studio, "studio: auction, giveaway and poll results")
+    await studio.screenshot(path=scene.shots / "engagement-studio.png", full_page=True)

@@ -44,14 +44,20 @@ function optionalMinor(input) {
 
 // One of the three: its start form, its live panel, the last refusal.
 class Desk {
-  /** @param {string} name @param {any} room */
-  constructor(name, room) {
+  /**
+   * @param {string} name "auction", "giveaway", "poll"
+   * @param {any} room
+   * @param {string} endEvent the event that ends it: "stop_auction", "end_giveaway", "close_poll"
+   * @param {string} endId its button's id after `studio-<name>-`
+   */
+  constructor(name, room, endEvent, endId) {
     this.name = name;
     this.room = room;
     this.current = null;
     this.end = null;
-    this.endEvent = ""; // the event that ends it, and its button's id: set by each desk
-    this.endId = "";
+    this.endEvent = endEvent;
+    this.endId = endId;
+    this.products = []; // the line-up, for the forms
     this.form = el("form", { class: "studio-engage-form", id: `studio-${name}-form` });
     this.live = el("div", { class: "studio-engage-live", id: `studio-${name}-live`, "aria-live": "polite" });
     this.error = el("p", { class: "studio-form-error", role: "alert", id: `studio-${name}-error` });
@@ -130,10 +136,7 @@ class Desk {
 
 class AuctionDesk extends Desk {
   constructor(room) {
-    super("auction", room);
-    this.products = [];
-    this.endEvent = "stop_auction";
-    this.endId = "stop";
+    super("auction", room, "stop_auction", "stop");
   }
 
   running() { return Boolean(this.current && this.current.status === "running"); }
@@ -193,10 +196,7 @@ class AuctionDesk extends Desk {
 
 class GiveawayDesk extends Desk {
   constructor(room) {
-    super("giveaway", room);
-    this.products = [];
-    this.endEvent = "end_giveaway";
-    this.endId = "end";
+    super("giveaway", room, "end_giveaway", "end");
   }
 
   running() { return Boolean(this.current && this.current.phase !== "drawn"); }
@@ -245,10 +245,7 @@ class GiveawayDesk extends Desk {
 
 class PollDesk extends Desk {
   constructor(room) {
-    super("poll", room);
-    this.endEvent = "close_poll";
-    this.endId = "close";
-    this.products = [];
+    super("poll", room, "close_poll", "close");
   }
 
   running() { return Boolean(this.current && this.current.open); }
