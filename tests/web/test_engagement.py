@@ -2,19 +2,23 @@
 the host runs each from the studio, two viewer pages (phones) bid, enter and vote through
 their room connection, and a moderator console reads the bids and removes a bidder.
 
-- Auction: one viewer sets a maximum, the other bids by the buttons and is outbid by it, then
-  sets a higher maximum and leads at the first maximum plus one increment; the console removes
+- Auction: both pages count down the server's seconds (one phone's clock is 90 minutes
+  behind); one viewer sets a maximum (it bids the reserve at once), the other bids by the
+  buttons and is outbid by it, then sets a higher maximum and leads at the first maximum plus
+  one increment; the console removes
   the outbid bidder, whose next bid is refused in words; the host stops it, and the winner's
   page shows its order at the winning price and pays it.
 - Giveaway: both pages enter, the host ends the window, both pages show the revealed seed, and
   the entries JSON the page links to verifies with docs/verify_giveaway.py's own `check`.
-- Poll: each page votes once for a different answer; both see 50 % / 50 % and two votes.
+- Poll: on two line-up products; each page votes once for a different one; both see their
+  titles, 50 % / 50 % and two votes, then the poll closed.
 """
 
 from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +32,8 @@ from tests.web.conftest import assert_accessible, screenshots, sign_in_context, 
 pytestmark = pytest.mark.slow
 
 PHONE = {"width": 390, "height": 844}
+# Ana's phone's clock is an hour and a half behind: her countdowns must not care.
+SLOW_CLOCK = "{ const real = Date.now; Date.now = () => real() - 5400000; }"
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -50,10 +56,14 @@ async def login(run: Any, email: str, password: str = PASSWORD) -> tuple[str, di
     return body["token"], body["user"]
 
 
-async def open_as(browser: Any, run: Any, who: tuple[str, dict], path: str, **options: Any) -> Any:
+async def open_as(
+    browser: Any, run: Any, who: tuple[str, dict], path: str, script: str = "", **options: Any
+) -> Any:
     context = await browser.new_context(locale="en-US", **options)
     await sign_in_context(context, run.url, *who)
     page = await context.new_page()
+    if script:
+        await page.add_init_script(script)
     await page.goto(run.url + path)
     return page
 
@@ -93,8 +103,9 @@ async def test_host_runs_an_auction_a_giveaway_and_a_poll_for_two_viewer_pages(
         viewport={"width": 1280, "height": 900},
     )  # fmt: skip
     await until(studio, "document.querySelector('#studio-auction-product option')")
-    pages = [await open_as(browser, run, people[name], f"/watch/{stream_id}", viewport=PHONE)
-             for name in ("ana", "bogdan")]  # fmt: skip
+    watch = f"/watch/{stream_id}"
+    pages = [await open_as(browser, run, people[name], watch, script, viewport=PHONE)
+             for name, script in (("ana", SLOW_CLOCK), ("bogdan", ""))]  # fmt: skip
     for page in pages:
         await until(page, "document.querySelector('#status').textContent !== '…'")
     scene = Scene(run, stream_id, studio, *pages, people, screenshots(tmp_path))
@@ -118,6 +129,13 @@ async def run_the_auction(scene: Scene, browser: Any) -> None:
     for page in (a, b):
         await until_equal(page, text("#auction-price"), "$10.00")
     await assert_accessible(b, "watch: an auction running")
+    _, found = await run.call("GET", f"/api/streams/{scene.stream_id}/auctions")
+    view = found["auctions"][0]
+    left_s = datetime.fromisoformat(view["ends_at"]) - datetime.fromisoformat(view["server_time"])
+    for page in (a, b):  # the server's countdown, whatever the device's clock says
+        shown = await page.evaluate(text("#auction-time"))
+        minutes, seconds = shown.split(":")
+        assert abs(int(minutes) * 60 + int(seconds) - left_s.total_seconds()) < 3, shown
 
     # Ana sets a maximum: it bids the reserve at once. Bogdan bids the next minimum, and her
     # maximum outbids him at once.
