@@ -16,9 +16,9 @@ read loop never sees an answered message (no task, no timer for it). Long-pollin
 offered as Engine.IO dispatches them (`InlineEngineIO`).
 
 This relies on python-engineio's `AsyncServer._trigger_event("message", eio_sid, data)`, its
-WebSocket read loop calling the driver's `wait()` and
-python-socketio's `_engineio_server_class`, `_binary_packet`, `_handle_event`,
-`manager.sid_from_eio_sid`/`is_connected` and `packet_class`, pinned in pyproject.toml;
+WebSocket read loop calling the driver's `wait()` and python-socketio's `_engineio_server_class`,
+`_binary_packet`, `_handle_event`, `manager.sid_from_eio_sid`/`is_connected` and
+`packet_class.json` with its packet layout, pinned in pyproject.toml;
 tests/chat/test_socketio_hooks.py fails if they move.
 """
 
@@ -32,7 +32,6 @@ from typing import Any
 import engineio
 import socketio
 from engineio import packet as eio_packet
-from socketio import packet as sio_packet
 
 from chat.acks import Ack
 from chat.fanout import text_frame, write_direct
@@ -75,42 +74,41 @@ class InlineAckServer(socketio.AsyncServer):
     def _answer_inline(self, eio_sid: str, data: Any) -> bool:
         if not isinstance(data, str) or eio_sid in self._binary_packet:
             return False
-        answerer = self._answerers.get(_event_name(data) or "")
-        if answerer is None:
+        head = _event_head(data)
+        answerer = self._answerers.get(head[2]) if head is not None else None
+        if head is None or answerer is None:
             return False
-        try:
-            pkt = self.packet_class(encoded_packet=data)
-        except Exception:
+        ack_id, at, name = head
+        try:  # the packet's JSON, decoded once: a text EVENT has no binary placeholders
+            args = self.packet_class.json.loads(data[at:])
+        except ValueError:
             return False  # python-socketio's own path refuses it as it always has
-        if pkt.packet_type != sio_packet.EVENT or pkt.namespace not in (None, "/"):
+        if not isinstance(args, list) or not args or args[0] != name:
             return False
         sid = self.manager.sid_from_eio_sid(eio_sid, "/")
         ack = None
-        if pkt.id is not None and sid is not None and self.manager.is_connected(sid, "/"):
-            payload = pkt.data[1] if len(pkt.data) > 1 else None
+        if sid is not None and self.manager.is_connected(sid, "/"):
             try:
-                ack = answerer(sid, payload)
+                ack = answerer(sid, args[1] if len(args) > 1 else None)
             except Exception:  # the handler's own path answers it, and logs its own faults
-                logger.exception("inline answer to %s from %s failed", pkt.data[0], sid)
-        if ack is None:
-            self._hand_on(eio_sid, pkt)
+                logger.exception("inline answer to %s from %s failed", name, sid)
+        if ack is None:  # python-socketio's own path, from the packet already decoded
+            self._in_background(self._handle_event(eio_sid, "/", ack_id, args))
         else:
-            self._send_ack(eio_sid, pkt.id, ack)
+            self._send_ack(eio_sid, ack_id, ack)
         return True
 
     def _send_ack(self, eio_sid: str, ack_id: int, ack: Ack) -> None:
-        encoded = self.packet_class(sio_packet.ACK, namespace="/", data=[ack], id=ack_id).encode()
-        message = eio_packet.Packet(eio_packet.MESSAGE, encoded)
+        """The ACK packet `3<id>[ack]` as `packet_class` encodes it (checked by
+        tests/chat/test_socketio_hooks.py), inside an Engine.IO MESSAGE (`4`)."""
+        encoded = f"3{ack_id}{self.packet_class.json.dumps([ack], separators=(',', ':'))}"
         self.inline_acks += 1
         engineio_socket = self.eio.sockets.get(eio_sid)
         if engineio_socket is not None:
-            if write_direct(engineio_socket, text_frame(message.encode().encode())):
+            if write_direct(engineio_socket, text_frame(f"4{encoded}".encode())):
                 return
+        message = eio_packet.Packet(eio_packet.MESSAGE, encoded)
         self._in_background(self.eio.send_packet(eio_sid, message))  # polling, or a backlog
-
-    def _hand_on(self, eio_sid: str, pkt: Any) -> None:
-        """python-socketio's own path for an event, from the packet already decoded."""
-        self._in_background(self._handle_event(eio_sid, pkt.namespace, pkt.id, pkt.data))
 
     def _in_background(self, step: Any) -> None:
         task = asyncio.ensure_future(step)
@@ -123,9 +121,9 @@ class InlineAckServer(socketio.AsyncServer):
             logger.error("an inline-handled message failed", exc_info=task.exception())
 
 
-def _event_name(data: str) -> str | None:
-    """The event name of a default-namespace EVENT packet with an ack id, `2<id>["name",...`,
-    read without decoding it; None for any other packet."""
+def _event_head(data: str) -> tuple[int, int, str] | None:
+    """(ack id, where its JSON starts, event name) of a default-namespace EVENT packet with an
+    ack id, `2<id>["name",...`, read without decoding it; None for any other packet."""
     if not data.startswith("2"):
         return None
     at = 1
@@ -134,4 +132,4 @@ def _event_name(data: str) -> str | None:
     if at == 1 or not data.startswith('["', at):
         return None
     end = data.find('"', at + 2)
-    return data[at + 2 : end] if end > 0 else None
+    return (int(data[1:at]), at, data[at + 2 : end]) if end > 0 else None

@@ -291,6 +291,9 @@ def test_socketio_builds_its_engineio_server_from_the_class_inline_acks_gives() 
     decoded = sio.packet_class(encoded_packet='212["buy",{"a":1}]')
     assert (decoded.packet_type, decoded.namespace, decoded.id) == (sio_packet.EVENT, None, 12)
     assert decoded.data == ["buy", {"a": 1}]
+    # InlineAckServer reads and writes that layout itself with the packet class's json module.
+    assert sio.packet_class.json.loads('212["buy",{"a":1}]'[3:]) == decoded.data
+    assert f"37{sio.packet_class.json.dumps([{'ok': False}], separators=(',', ':'))}" == ack
 
 
 async def test_engineio_offers_each_message_and_socketio_takes_the_ones_handed_on() -> None:
