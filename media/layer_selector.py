@@ -7,6 +7,12 @@ slowly: after `up_after_s` without loss it probes one layer up; a probe that mee
 `probe_s` steps back and doubles the wait (up to `longest_up_after_s`), a probe that holds
 resets it. Never above the layer the viewer's player is big enough to show, nor a layer the
 host is not sending now.
+
+REMB: up only when it exceeds the next layer's bitrate (`remb_headroom`); during a probe the
+estimate is still catching up with the new rate, so only a REMB below the layer it came from
+(or loss) fails it; otherwise a REMB clearly below the current layer (`remb_down`) steps down.
+A viewer on audio only gets no video, so its last REMB is stale: the probe back to video
+waits only for a clean spell.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ class SelectorConfig:
     longest_up_after_s: float = 30.0
     probe_s: float = 3.0
     remb_headroom: float = 1.15  # a REMB must exceed the next layer's bitrate by this to go up
+    remb_down: float = 0.9  # a REMB below this share of the layer's bitrate steps down
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,7 @@ class LayerSelector:
         """A receiver report (loss: fraction 0..1 of the last interval); the layer to send."""
         if remb_bps is not None:
             self._remb = remb_bps
-        if loss >= self._config.heavy_loss or self._over_remb(layers):
+        if loss >= self._config.heavy_loss or self._over_remb(now, layers):
             self._clean_since = now
             if now - self._last_down >= self._config.down_interval_s:
                 if now < self._probing_until:  # the probe failed: wait longer next time
@@ -100,14 +107,21 @@ class LayerSelector:
         else:
             self.ups += 1
 
-    def _over_remb(self, layers: Layers) -> bool:
+    def _over_remb(self, now: float, layers: Layers) -> bool:
         if self._remb is None or self.current < 0 or self.current >= len(layers.bitrates):
             return False
-        return self._remb < layers.bitrates[self.current] and self.current > AUDIO_ONLY
+        judged = self.current
+        if now < self._probing_until:  # the estimate is still catching up with the probe
+            judged -= 1
+            if judged < 0:
+                return False
+        return self._remb < layers.bitrates[judged] * self._config.remb_down
 
     def _remb_allows(self, layer: int, layers: Layers) -> bool:
         if self._remb is None or layer < 0 or layer >= len(layers.bitrates):
             return True
+        if self.current == AUDIO_ONLY:
+            return True  # no video reaches it: its REMB is stale, the probe will tell
         return self._remb >= layers.bitrates[layer] * self._config.remb_headroom
 
 

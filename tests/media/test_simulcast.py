@@ -122,6 +122,27 @@ def test_a_remb_below_the_layer_steps_down_and_holds_the_probe() -> None:
     assert selector.report(6.0, 0.0, THREE, remb_bps=5_000_000) == 2
 
 
+def test_during_a_probe_a_remb_still_catching_up_is_no_failure_but_loss_is() -> None:
+    config = SelectorConfig(up_after_s=1.0, probe_s=3.0)
+    selector = LayerSelector(config, start=1, now=0.0)
+    selector.max_layer = 2
+    assert selector.report(1.0, 0.0, THREE, remb_bps=1_200_000) == 2  # probe
+    assert selector.report(1.5, 0.0, THREE, remb_bps=800_000) == 2  # catching up: held
+    assert selector.report(2.5, 0.0, THREE, remb_bps=250_000) == 1  # below where it came from
+    selector = LayerSelector(config, start=1, now=0.0)
+    selector.max_layer = 2
+    assert selector.report(1.0, 0.0, THREE, remb_bps=1_200_000) == 2
+    assert selector.report(1.5, 0.2, THREE, remb_bps=1_200_000) == 1  # loss fails the probe
+    assert selector.report(4.0, 0.0, THREE, remb_bps=1_200_000) == 2  # the wait doubled: 2 s
+    assert selector.report(8.0, 0.0, THREE, remb_bps=800_000) == 1  # settled, then below 0.9x
+
+
+def test_audio_only_probes_back_to_video_whatever_its_last_remb() -> None:
+    selector = LayerSelector(SelectorConfig(up_after_s=1.0), start=0, now=0.0)
+    assert selector.report(0.0, 0.0, THREE, remb_bps=50_000) == AUDIO_ONLY
+    assert selector.report(2.0, 0.0, THREE) == 0  # its receiver gets no video: REMB is stale
+
+
 @given(st.lists(st.tuples(st.floats(0, 1), st.sampled_from([None, 50_000, 2_000_000])),
                 max_size=60), st.integers(0, 2))  # fmt: skip
 def test_the_choice_is_always_a_layer_the_rules_allow(reports, max_layer) -> None:
