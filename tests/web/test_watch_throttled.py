@@ -76,7 +76,8 @@ async def test_a_throttled_viewer_keeps_playing_at_a_lower_layer(
     await assert_accessible(page, "watch: throttled, a lower layer")
 
     # Lifted, it stays on that layer for now: a Chromium viewer's REMB never runs far ahead
-    # of what it receives, so it cannot vouch for the next layer (README "Simulcast").
+    # of what it receives, so it cannot vouch for the next layer (docs/protocol.md
+    # "Simulcast layers").
     await emulate(cdp)
 
     await emulate(cdp, loss=25)  # a quarter of the packets lost: audio only, said so
