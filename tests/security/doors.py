@@ -10,9 +10,10 @@ word after it ("POST /api/accounts role=moderator", "audit_log platform").
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from server.edge.http.context import SERVICES
 from tests.security.world import VARIANT_SKU, World, key
 
 BAD_SDP = b"v=0\r\nthis is not an offer\r\n"
@@ -541,3 +542,328 @@ async def _review_read(world: World, role: str) -> Request:
 @http("POST /api/clips/{id}/export", "GET /api/clips/{id}/export")
 async def _review_export(world: World, role: str) -> Request:
     return Request(f"/api/clips/{world.review_clip}/export")
+
+
+# -- buyers' accounts, addresses and shipping (issue 16) ------------------------------------
+
+ADDRESS = {
+    "name": "Ana",
+    "line1": "ul. Prosta 1",
+    "city": "Warszawa",
+    "postal_code": "00950",
+    "country": "PL",
+}
+RATES = {"rates": [{"country": "PL", "fee_minor": 990, "currency": "EUR"}]}
+
+fixed("GET /api/account/countries", "/api/account/countries")
+fixed("GET /api/account/profile", "/api/account/profile")
+fixed("PATCH /api/account/profile", "/api/account/profile", json={"language": "pl"})
+fixed("GET /api/account/addresses", "/api/account/addresses")
+fixed("POST /api/account/addresses", "/api/account/addresses", json=ADDRESS)
+fixed("GET /api/account/orders", "/api/account/orders")
+fixed("GET /api/seller/shipping", "/api/seller/shipping")
+fixed("PUT /api/seller/shipping", "/api/seller/shipping", json=RATES)
+fixed("GET /api/streams/{id}/shipping", "/api/streams/{show}/shipping?country=PL")
+
+
+async def _viewers_address(world: World) -> int:
+    """A new address of the viewer's (their earlier ones gone: a buyer keeps at most ten):
+    only its owner may change or delete it."""
+    for old in (await world.ok("GET", "/api/account/addresses", "viewer"))["addresses"]:
+        await world.ok("DELETE", f"/api/account/addresses/{old['id']}", "viewer")
+    found = await world.ok("POST", "/api/account/addresses", "viewer", json=ADDRESS)
+    return int(found["id"])
+
+
+@http("PUT /api/account/addresses/{id}")
+async def _replace_address(world: World, role: str) -> Request:
+    return Request(f"/api/account/addresses/{await _viewers_address(world)}", json=ADDRESS)
+
+
+@http("DELETE /api/account/addresses/{id}")
+async def _delete_address(world: World, role: str) -> Request:
+    return Request(f"/api/account/addresses/{await _viewers_address(world)}")
+
+
+# -- the offers marketplace and commission statements (issue 16) ----------------------------
+
+NEW_OFFER = {"rate_bp": 1000, "category": "other"}
+
+
+async def _offer(world: World, join: str = "open") -> int:
+    """A new whole-shop offer of the seller's."""
+    found = await world.ok("POST", "/api/offers", "seller", json=NEW_OFFER | {"join": join})
+    return int(found["id"])
+
+
+fixed("POST /api/offers", "/api/offers", json=NEW_OFFER)
+fixed("GET /api/offers", "/api/offers")
+fixed("GET /api/offers/mine", "/api/offers/mine")
+fixed("GET /api/statements", "/api/statements")
+fixed("GET /api/statements.csv", "/api/statements.csv")
+
+
+@http("PATCH /api/offers/{id}")
+async def _change_offer(world: World, role: str) -> Request:
+    return Request(f"/api/offers/{await _offer(world)}", json={"rate_bp": 1200})
+
+
+@http("POST /api/offers/{id}/join")
+async def _join_offer(world: World, role: str) -> Request:
+    return Request(f"/api/offers/{await _offer(world)}/join", json={})
+
+
+@http("POST /api/offers/{id}/members/{host_id}")
+async def _decide_member(world: World, role: str) -> Request:
+    """The host's application to a new approval-only offer of the seller's."""
+    offer = await _offer(world, "approval")
+    await world.ok("POST", f"/api/offers/{offer}/join", "host", json={})
+    host = world.subjects["host"].removeprefix("u:")
+    return Request(f"/api/offers/{offer}/members/{host}", json={"decision": "approve"})
+
+
+# -- auctions (issue 17) --------------------------------------------------------------------
+
+
+def _auction_terms(world: World) -> dict[str, Any]:
+    return {
+        "product_id": world.products[1],
+        "start_minor": 100,
+        "increment_minor": 10,
+        "duration_s": 300,
+    }
+
+
+async def _fresh_auction(world: World) -> int:
+    """A new running auction in this show (whatever ran there is stopped first)."""
+    found = await world.ok("GET", f"/api/streams/{world.show}/auctions", "none")
+    for running in found["auctions"]:
+        if running["status"] == "running":
+            await world.ok("POST", f"/api/auctions/{running['id']}/stop", "admin")
+    started = await world.ok(
+        "POST", f"/api/streams/{world.show}/auctions", "admin", json=_auction_terms(world)
+    )
+    return int(started["auction"]["id"])
+
+
+async def _stopped_auctions(world: World) -> dict[str, Any]:
+    """Terms for a new auction, nothing running in this show."""
+    found = await world.ok("GET", f"/api/streams/{world.show}/auctions", "none")
+    for running in found["auctions"]:
+        if running["status"] == "running":
+            await world.ok("POST", f"/api/auctions/{running['id']}/stop", "admin")
+    return _auction_terms(world)
+
+
+@http("POST /api/streams/{id}/auctions")
+async def _start_auction(world: World, role: str) -> Request:
+    return Request(f"/api/streams/{world.show}/auctions", json=await _stopped_auctions(world))
+
+
+fixed("GET /api/streams/{id}/auctions", "/api/streams/{show}/auctions")
+
+
+@http("GET /api/auctions/{id}")
+async def _auction(world: World, role: str) -> Request:
+    return Request(f"/api/auctions/{await _fresh_auction(world)}")
+
+
+@http("GET /api/auctions/{id}/bids")
+async def _auction_bids(world: World, role: str) -> Request:
+    return Request(f"/api/auctions/{await _fresh_auction(world)}/bids")
+
+
+@http("POST /api/auctions/{id}/bids")
+async def _place_bid(world: World, role: str) -> Request:
+    body = {"amount_minor": 100, "idempotency_key": key()}
+    return Request(f"/api/auctions/{await _fresh_auction(world)}/bids", json=body)
+
+
+@http("POST /api/auctions/{id}/stop")
+async def _stop_auction(world: World, role: str) -> Request:
+    return Request(f"/api/auctions/{await _fresh_auction(world)}/stop")
+
+
+@event("start_auction")
+async def _start_auction_event(world: World, role: str) -> Any:
+    return await _stopped_auctions(world)
+
+
+@event("stop_auction", "auction_bids")
+async def _auction_ref(world: World, role: str) -> Any:
+    return {"auction_id": await _fresh_auction(world)}
+
+
+@event("bid")
+async def _bid_event(world: World, role: str) -> Any:
+    return {
+        "auction_id": await _fresh_auction(world),
+        "amount_minor": 100,
+        "idempotency_key": key(),
+    }
+
+
+@event("set_max_bid")
+async def _max_bid_event(world: World, role: str) -> Any:
+    auction = await _fresh_auction(world)
+    return {"auction_id": auction, "max_minor": 500, "idempotency_key": key()}
+
+
+@event("remove_bidder")
+async def _remove_bidder(world: World, role: str) -> Any:
+    bidder = (await world.victim()).removeprefix("u:")
+    return {"auction_id": await _fresh_auction(world), "bidder_id": int(bidder)}
+
+
+plain("auction_state", {})
+
+
+# -- giveaways and polls (issue 17) ---------------------------------------------------------
+
+GIVEAWAY = {"prize_text": "A mug", "window_s": 600}
+POLL = {"question": "Which colour?", "options": ["red", "blue"]}
+
+
+async def _giveaway(world: World) -> int:
+    """A new giveaway in this show, its entry window open."""
+    await _settle(world, "giveaway")
+    ack = await world.as_staff("host", "start_giveaway", GIVEAWAY)
+    return int(ack["giveaway"]["id"])
+
+
+async def _poll(world: World) -> int:
+    """A new open poll in this show."""
+    await _settle(world, "poll")
+    ack = await world.as_staff("host", "start_poll", POLL)
+    return int(ack["poll"]["id"])
+
+
+async def _settle(world: World, kind: str) -> None:
+    """End the show's giveaway (or close its poll) if one still runs: one at a time."""
+    ending = {"giveaway": "end_giveaway", "poll": "close_poll"}[kind]
+    client = await world.run.sio(world.tokens["host"])
+    try:
+        assert (await client.call("join", {"stream_id": world.show}, timeout=10))["ok"]
+        latest = (await client.call(f"{kind}_state", {}, timeout=10)).get(kind)
+        if latest is not None:
+            await client.call(ending, {f"{kind}_id": latest["id"]}, timeout=10)
+    finally:
+        await client.disconnect()
+
+
+@event("start_giveaway")
+async def _start_giveaway(world: World, role: str) -> Any:
+    await _settle(world, "giveaway")
+    return GIVEAWAY
+
+
+@event("start_poll")
+async def _start_poll(world: World, role: str) -> Any:
+    await _settle(world, "poll")
+    return POLL
+
+
+plain("giveaway_state", {})
+plain("poll_state", {})
+
+
+@event("enter_giveaway", "end_giveaway")
+async def _giveaway_ref(world: World, role: str) -> Any:
+    return {"giveaway_id": await _giveaway(world)}
+
+
+@event("close_poll")
+async def _poll_ref(world: World, role: str) -> Any:
+    return {"poll_id": await _poll(world)}
+
+
+@event("vote")
+async def _vote(world: World, role: str) -> Any:
+    return {"poll_id": await _poll(world), "choice": 0}
+
+
+fixed("GET /api/streams/{id}/giveaways", "/api/streams/{show}/giveaways")
+fixed("GET /api/streams/{id}/polls", "/api/streams/{show}/polls")
+
+
+@http("GET /api/giveaways/{id}")
+async def _one_giveaway(world: World, role: str) -> Request:
+    return Request(f"/api/giveaways/{await _giveaway(world)}")
+
+
+@http("GET /api/giveaways/{id}/entries")
+async def _giveaway_entries(world: World, role: str) -> Request:
+    return Request(f"/api/giveaways/{await _giveaway(world)}/entries")
+
+
+@http("GET /api/polls/{id}")
+async def _one_poll(world: World, role: str) -> Request:
+    return Request(f"/api/polls/{await _poll(world)}")
+
+
+# -- following, reminders, unsubscribing, password reset (issue 18) -------------------------
+
+fixed("GET /api/home", "/api/home")
+fixed("GET /api/me/follows", "/api/me/follows")
+# a link nobody signed: refused for everyone alike (no token counts there)
+fixed("GET /api/unsubscribe", "/api/unsubscribe?token=forged.link")
+fixed("POST /api/unsubscribe", "/api/unsubscribe?token=forged.link")
+
+
+@http("POST /api/auth/password-reset")
+async def _reset(world: World, role: str) -> Request:
+    """A new address each knock. The matrix is about who may ask, not how often: the
+    per-client limit (tests/server/edge/test_password_reset.py) is lifted for the walk, since
+    every role knocks from the same address."""
+    resets = world.run.app[SERVICES].password_resets
+    resets._config = replace(resets._config, reset_per_address="10000/hour")
+    return Request("/api/auth/password-reset", json={"email": f"r{key()}@example.test"})
+
+
+fixed(
+    "POST /api/auth/password-reset/confirm",
+    "/api/auth/password-reset/confirm",
+    json={"token": "forged-reset-link", "password": "another horse"},
+)
+
+
+def _host_id(world: World) -> str:
+    return world.subjects["host"].removeprefix("u:")
+
+
+@http("GET /api/hosts/{id}")
+async def _host(world: World, role: str) -> Request:
+    return Request(f"/api/hosts/{_host_id(world)}")
+
+
+@http("POST /api/hosts/{id}/follow", "DELETE /api/hosts/{id}/follow")
+async def _follow(world: World, role: str) -> Request:
+    return Request(f"/api/hosts/{_host_id(world)}/follow")
+
+
+async def _scheduled_show(world: World) -> int:
+    later = "2099-01-01T18:00:00+00:00"
+    found = await world.ok(
+        "POST", "/api/streams", "host", json={"title": "Later", "scheduled_at": later}
+    )
+    return int(found["id"])
+
+
+@http("POST /api/streams/{id}/remind", "DELETE /api/streams/{id}/remind")
+async def _remind(world: World, role: str) -> Request:
+    return Request(f"/api/streams/{await _scheduled_show(world)}/remind")
+
+
+# -- the new pages ---------------------------------------------------------------------------
+
+for _page in ("signup", "signin", "account", "orders", "reset"):
+    fixed(f"GET /{_page}", f"/{_page}")
+
+
+@http("GET /host/{id}")
+async def _host_page(world: World, role: str) -> Request:
+    return Request(f"/host/{_host_id(world)}")
+
+
+for _vendor in ("hls.min.mjs", "hls.min.mjs.map"):
+    fixed(f"GET /static/vendor/{_vendor}", f"/static/vendor/{_vendor}")

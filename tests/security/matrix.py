@@ -381,6 +381,184 @@ HTTP_MATRIX: dict[str, Row] = {
         )
     },
     "GET /staff": row("ok"),  # the page; its data are the admin-only routes'
+    # a buyer's profile and addresses: any account's own, never a guest's; another's is
+    # not found (nobody learns it exists)
+    "GET /api/account/countries": row("ok"),  # where shops ship: public
+    **{
+        door: row(
+            "ok", none="401 auth_required", forged="401 bad_token", guest="403 account_required"
+        )
+        for door in (
+            "GET /api/account/profile",
+            "PATCH /api/account/profile",
+            "GET /api/account/addresses",
+            "POST /api/account/addresses",
+            "GET /api/account/orders",
+            "GET /api/me/follows",
+            "POST /api/streams/{id}/remind",
+            "DELETE /api/streams/{id}/remind",
+        )
+    },
+    **{
+        door: row(
+            "404 address_not_found",
+            none="401 auth_required",
+            forged="401 bad_token",
+            guest="403 account_required",
+            viewer="ok",
+        )
+        for door in ("PUT /api/account/addresses/{id}", "DELETE /api/account/addresses/{id}")
+    },
+    # shipping fees: a seller's own table; what a show's products cost to ship is public
+    "GET /api/seller/shipping": row(
+        "403 forbidden",
+        none="401 auth_required",
+        forged="401 bad_token",
+        seller="ok",
+        other_seller="ok",
+    ),
+    "PUT /api/seller/shipping": row(
+        "403 forbidden",
+        none="401 auth_required",
+        forged="401 bad_token",
+        seller="ok",
+        other_seller="ok",
+    ),
+    "GET /api/streams/{id}/shipping": row("ok"),
+    # offers: sellers publish and answer their own; hosts join; any account browses
+    "POST /api/offers": row(
+        "403 forbidden",
+        none="401 auth_required",
+        forged="401 bad_token",
+        seller="ok",
+        other_seller="ok",
+    ),
+    "GET /api/offers": row(
+        "ok", none="401 auth_required", forged="401 bad_token", guest="403 forbidden"
+    ),
+    "GET /api/offers/mine": row(
+        "403 forbidden",
+        none="401 auth_required",
+        forged="401 bad_token",
+        host="ok",
+        other_host="ok",
+        seller="ok",
+        other_seller="ok",
+    ),
+    "PATCH /api/offers/{id}": row(
+        "403 forbidden",
+        none="401 auth_required",
+        forged="401 bad_token",
+        seller="ok",
+        other_seller="404 offer_not_found",
+    ),
+    "POST /api/offers/{id}/join": row(
+        "403 forbidden",
+        none="401 auth_required",
+        forged="401 bad_token",
+        host="ok",
+        other_host="ok",
+    ),
+    "POST /api/offers/{id}/members/{host_id}": row(
+        "403 forbidden",
+        none="401 auth_required",
+        forged="401 bad_token",
+        seller="ok",
+        other_seller="404 offer_not_found",
+    ),
+    # commission statements: hosts and sellers see their own; admins the platform's
+    **{
+        door: row(
+            "403 forbidden",
+            none="401 auth_required",
+            forged="401 bad_token",
+            host="ok",
+            other_host="ok",
+            seller="ok",
+            other_seller="ok",
+            admin="ok",
+        )
+        for door in ("GET /api/statements", "GET /api/statements.csv")
+    },
+    # auctions over HTTP: the host, platform moderators and admins run them (the API does not
+    # know the room's appointed moderators; the room's events let them); any account but the
+    # show's host and the product's seller bids; the bid history is the staff's and the
+    # seller's (disputes)
+    "POST /api/streams/{id}/auctions": row(
+        "403 forbidden",
+        none="401 auth_required",
+        forged="401 bad_token",
+        host="ok",
+        platform_mod="ok",
+        admin="ok",
+    ),
+    "POST /api/auctions/{id}/stop": row(
+        "403 forbidden",
+        none="401 auth_required",
+        forged="401 bad_token",
+        host="ok",
+        platform_mod="ok",
+        admin="ok",
+    ),
+    "GET /api/streams/{id}/auctions": row("ok"),
+    "GET /api/auctions/{id}": row("ok"),
+    "GET /api/auctions/{id}/bids": row(
+        "403 forbidden",
+        none="401 auth_required",
+        forged="401 bad_token",
+        host="ok",
+        platform_mod="ok",
+        seller="ok",
+        admin="ok",
+    ),
+    "POST /api/auctions/{id}/bids": row(
+        "ok",
+        none="401 auth_required",
+        forged="401 bad_token",
+        guest="403 account_required",
+        host="409 own_auction",
+        seller="409 own_auction",
+    ),
+    # giveaways and polls are run from the room; over HTTP they are public reads (a
+    # giveaway's entry list is public so that anyone can check the draw)
+    "GET /api/streams/{id}/giveaways": row("ok"),
+    "GET /api/giveaways/{id}": row("ok"),
+    "GET /api/giveaways/{id}/entries": row("ok"),
+    "GET /api/streams/{id}/polls": row("ok"),
+    "GET /api/polls/{id}": row("ok"),
+    # following: public reads; following is for accounts, never one's own
+    "GET /api/home": row("ok"),
+    "GET /api/hosts/{id}": row("ok"),
+    "POST /api/hosts/{id}/follow": row(
+        "ok",
+        none="401 auth_required",
+        forged="401 bad_token",
+        guest="403 account_required",
+        host="400 own_follow",
+    ),
+    "DELETE /api/hosts/{id}/follow": row(
+        "ok", none="401 auth_required", forged="401 bad_token", guest="403 account_required"
+    ),
+    # the emails' links carry their own signature; a token counts for nothing there (and a
+    # reset request answers alike whether the address has an account)
+    "GET /api/unsubscribe": row("400 bad_unsubscribe_link"),
+    "POST /api/unsubscribe": row("400 bad_unsubscribe_link"),
+    "POST /api/auth/password-reset": row("ok"),
+    "POST /api/auth/password-reset/confirm": row("400 reset_link_invalid"),
+    # the new pages (their data are the routes above)
+    **{
+        door: row("ok")
+        for door in (
+            "GET /signup",
+            "GET /signin",
+            "GET /account",
+            "GET /orders",
+            "GET /reset",
+            "GET /host/{id}",
+            "GET /static/vendor/hls.min.mjs",
+            "GET /static/vendor/hls.min.mjs.map",
+        )
+    },
 }
 
 EVENT_MATRIX: dict[str, Row] = {
@@ -627,6 +805,50 @@ EVENT_MATRIX: dict[str, Row] = {
     "audit_log platform": row(
         "forbidden", none="auth_required", forged="refused bad_token", platform_mod="ok", admin="ok"
     ),
+    # auctions, giveaways and polls are run by the stream's staff
+    **{
+        door: row(
+            "forbidden",
+            none="auth_required",
+            forged="refused bad_token",
+            host="ok",
+            stream_mod="ok",
+            platform_mod="ok",
+            admin="ok",
+        )
+        for door in (
+            "start_auction",
+            "stop_auction",
+            "auction_bids",
+            "remove_bidder",
+            "start_giveaway",
+            "end_giveaway",
+            "start_poll",
+            "close_poll",
+        )
+    },
+    # bidding: any account but the show's host and the product's seller
+    **{
+        door: row(
+            "ok",
+            none="auth_required",
+            forged="refused bad_token",
+            guest="account_required",
+            host="own_auction",
+            seller="own_auction",
+        )
+        for door in ("bid", "set_max_bid")
+    },
+    # entering takes an account (a guest is not eligible); a guest's vote counts once per device
+    "enter_giveaway": row(
+        "ok", none="auth_required", forged="refused bad_token", guest="not_eligible"
+    ),
+    "vote": row("ok", none="auth_required", forged="refused bad_token"),
+    # what runs now: anyone who watches
+    **{
+        door: row("ok", forged="refused bad_token")
+        for door in ("auction_state", "giveaway_state", "poll_state")
+    },
 }
 
 
