@@ -176,6 +176,30 @@ class SetMaxBid(Cleaned):
         return BidRequest(0, 1, self.idempotency_key, BidKind.MAX, self.max_minor)
 
 
+class BidBody(Cleaned):
+    """POST /api/auctions/{id}/bids: a bid (PlaceBid's fields), or with `max_minor` a maximum
+    (SetMaxBid's), checked by the same rules as over the room."""
+
+    auction_id: Id
+    amount_minor: Annotated[int, Field(ge=0, le=MAX_PRICE_MINOR)] = 0
+    buy_now: bool = False
+    max_minor: Annotated[int, Field(ge=1, le=MAX_PRICE_MINOR)] | None = None
+    idempotency_key: IdempotencyKey
+
+    @classmethod
+    def rules(cls, data: object) -> object:
+        given = require_object(data, "expected an object describing the bid")
+        if "max_minor" in given:
+            return {**SetMaxBid.rules(given), "amount_minor": 0, "buy_now": False}  # type: ignore[dict-item]
+        return {**PlaceBid.rules(given), "max_minor": None}  # type: ignore[dict-item]
+
+    def request(self) -> BidRequest:
+        if self.max_minor is not None:
+            return BidRequest(0, 1, self.idempotency_key, BidKind.MAX, self.max_minor)
+        kind = BidKind.BUY_NOW if self.buy_now else BidKind.BID
+        return BidRequest(0, self.amount_minor, self.idempotency_key, kind)
+
+
 class AuctionRef(Cleaned):
     auction_id: Id
 

@@ -442,7 +442,12 @@ def test_a_shadow_banned_sender_meets_every_usual_rule() -> None:
 def test_slow_mode_allows_one_message_per_period() -> None:
     show = room()
     entry = show.set_modes(HOST, RoomModes(slow_mode_s=30), T0)
-    assert entry.detail == {"slow_mode_s": 30, "registered_only": False, "min_account_age_s": 0}
+    assert entry.detail == {
+        "slow_mode_s": 30,
+        "registered_only": False,
+        "min_account_age_s": 0,
+        "followers_only": False,
+    }
     assert say(show, VIEWER, T0).outcome == Outcome.DELIVER
     waiting = say(show, VIEWER, T0 + 29.5)
     assert (refused(waiting), waiting.retry_after_s) == ("slow_mode", 0.5)

@@ -231,7 +231,12 @@ async def test_a_muted_viewer_is_refused_with_the_time_left(running) -> None:
 async def test_room_modes_switch_live(running) -> None:
     show = await factory.show(running)
     viewer, events, state = await joined(running, show.viewer, show.stream_id, "modes_changed")
-    assert state["modes"] == {"slow_mode_s": 0, "registered_only": False, "min_account_age_s": 0}
+    assert state["modes"] == {
+        "slow_mode_s": 0,
+        "registered_only": False,
+        "min_account_age_s": 0,
+        "followers_only": False,
+    }
     guest, _, _ = await joined(running, await guest_token(running), show.stream_id)
     host, _, _ = await joined(running, show.host, show.stream_id)
 

@@ -204,7 +204,7 @@ class NotificationService:
             self._send.set()
         return queued
 
-    async def announce_pending(self) -> list[HostWentLive]:
+    async def tell_followers_of_new_shows(self) -> list[HostWentLive]:
         """Announce the shows heard going live, and any live show left unannounced (its node
         stopped before it could)."""
         heard, self._pending = self._pending, set()
@@ -445,7 +445,7 @@ class NotificationService:
         while True:
             await _wait(self._announce, self.config.period_s)
             try:
-                await self.announce_pending()
+                await self.tell_followers_of_new_shows()
                 await self.queue_reminders()
             except Exception:
                 logger.exception("announcing shows failed")

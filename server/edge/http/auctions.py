@@ -6,10 +6,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from server.contract.auctions import (
-    AuctionRef,
+    BidBody,
     NewAuction,
-    PlaceBid,
-    SetMaxBid,
     auction_view,
     bid_answer,
     bid_view,
@@ -52,8 +50,7 @@ async def place_bid(request: web.Request) -> web.Response:
     auction_id = path_id(request)
     body = await read_json(request)
     fields = {**body, "auction_id": auction_id} if isinstance(body, dict) else body
-    is_max = isinstance(body, dict) and "max_minor" in body
-    asked = SetMaxBid.parse(fields).request() if is_max else PlaceBid.parse(fields).request()
+    asked = BidBody.parse(fields).request()
     row = await services.auctions.get(auction_id)
     stream = await services.streams.get(row.stream_id)
     await request.app[ROOM].bidder_refusal(who, stream)
@@ -65,7 +62,6 @@ async def place_bid(request: web.Request) -> web.Response:
 @routes.get("/api/auctions/{id}/bids")
 async def bid_history(request: web.Request) -> web.Response:
     who, auction_id = principal(request), path_id(request)
-    AuctionRef.parse({"auction_id": auction_id})
     bids = await request.app[SERVICES].auctions.history(who, auction_id)
     return web.json_response({"bids": [bid_view(b) for b in bids]})
 

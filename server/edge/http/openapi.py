@@ -21,6 +21,7 @@ from pydantic_core import PydanticUndefined, core_schema
 import server
 from server.contract import accounts, answers, catalog, coupons, deals, orders, reviews, streams
 from server.contract import addresses as ad
+from server.contract import auctions as auction_api
 from server.contract import following as follow_api
 from server.contract import offers as offer_api
 from server.contract import replays as replay_api
@@ -465,6 +466,24 @@ OPERATIONS: tuple[Operation, ...] = (
         "The clip's file as a download, cut first if need be (Range requests work)",
         content="video/*",
     ),
+    # auctions (the room's events do the same over the open connection: docs/protocol.md)
+    auth(
+        "post",
+        "/api/streams/{id}/auctions",
+        "Start an auction on a line-up product (the host, stream staff)",
+        body=auction_api.NewAuction,
+        status=201,
+    ),
+    get("/api/streams/{id}/auctions", "A show's auctions"),
+    get("/api/auctions/{id}", "One auction, its price, leader (masked) and end"),
+    auth(
+        "post",
+        "/api/auctions/{id}/bids",
+        "Bid (amount_minor or buy_now), or set a maximum (max_minor)",
+        body=auction_api.BidBody,
+    ),
+    auth("get", "/api/auctions/{id}/bids", "The bid log, refused bids too (stream staff, seller)"),
+    auth("post", "/api/auctions/{id}/stop", "Stop an auction now (the host, stream staff)"),
     # giveaways and polls (the room's events do the rest: docs/protocol.md)
     get("/api/streams/{id}/giveaways", "A show's giveaways, each with its commitment and proof"),
     get("/api/giveaways/{id}", "One giveaway"),
@@ -577,8 +596,7 @@ OPERATIONS: tuple[Operation, ...] = (
     post(
         "/whep/{id}/{session}/view",
         "A WHEP viewer's player size; answers its simulcast layer, or audio only",
-        body=viewing_api.PlayerSize,
-        answer=viewing_api.ViewState,
+        body=viewing_api.PlayerSize,  # answers viewing_api.ViewState (docs/protocol.md)
     ),
     *(
         Operation("options", path, "CORS preflight", status=204)

@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import inspect
 import re
+import secrets
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from aiohttp import web
 from pydantic import ValidationError as PydanticError
 
 from server.contract.body import Body
 from server.core.domain.payments import EventKind
-from server.edge.http.context import SERVICES
+from server.core.services.password_resets import token_hash
+from server.core.store.rows import PasswordReset, utcnow
+from server.edge.http.context import DATABASE, SERVICES
 from server.edge.http.openapi import OPERATIONS, document, openapi_path
 from tests import factory
 from tests.security import matrix
@@ -182,7 +186,22 @@ def _replay(suffix: str) -> Callable[[World], Awaitable[tuple[int, object]]]:
 
 
 # Routes whose doors answer "ok" to nobody in the security world, knocked on here instead.
+async def _reset_confirmed(world: World) -> tuple[int, object]:
+    """A reset link's token as the email carries it (the email itself: test_password_reset.py)."""
+    token = await factory.account(world.run)
+    me = (await world.run.call("GET", "/api/me", token))[1]
+    raw = secrets.token_urlsafe(32)
+    expires = utcnow() + timedelta(minutes=5)
+    async with world.run.app[DATABASE].writing() as session:
+        session.add(
+            PasswordReset(user_id=me["user_id"], token_hash=token_hash(raw), expires_at=expires)
+        )
+    body = {"token": raw, "password": "a brand new one"}
+    return await world.run.call("POST", "/api/auth/password-reset/confirm", json=body)
+
+
 OWN_KNOCKS = {
+    "POST /api/auth/password-reset/confirm": _reset_confirmed,
     "POST /api/sellers": _new_shop,
     "POST /api/payments/{gateway}/webhook": _captured_again,
     "GET /api/streams/{id}/replay": _replay(""),
