@@ -66,14 +66,14 @@ async def login(run: Running, email: str) -> str:
     return body["token"]
 
 
-async def open_studio(start, backend, browser, locale: str = "en-US") -> Studio:
+async def open_studio(start, backend, browser, locale: str = "en-US", query: str = "") -> Studio:
     run = await start(config_for(backend))
     show = await seed(run.app)
     context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale=locale)
     await context.grant_permissions(["clipboard-read", "clipboard-write"], origin=run.url)
     page = await context.new_page()
     await page.add_init_script(SPY)
-    await page.goto(f"{run.url}/studio/{show.stream_id}")
+    await page.goto(f"{run.url}/studio/{show.stream_id}{query}")
     await page.wait_for_selector("dialog[open] #signin-email")
     await assert_accessible(page, "studio: the sign-in dialog")
     await sign_in(page, ACCOUNTS["host"])

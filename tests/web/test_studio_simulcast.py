@@ -19,7 +19,7 @@ SENT = """() => [...document.querySelectorAll('#stat-layers li[data-rid]')]
 async def test_the_studio_goes_live_with_simulcast_and_shows_its_layers(
     sqlite_backend, start, browser
 ) -> None:
-    studio = await open_studio(start, sqlite_backend, browser)
+    studio = await open_studio(start, sqlite_backend, browser, query="?simulcast=1")
     page = studio.page
     assert await page.inner_text("#stat-layers") == "Not sending video"
     await page.click("#golive")

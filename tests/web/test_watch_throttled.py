@@ -53,7 +53,7 @@ async def keeps_playing(page: Any, seconds: float = 3.0) -> int:
 async def test_a_throttled_viewer_keeps_playing_at_a_lower_layer(
     sqlite_backend, start, browser
 ) -> None:
-    studio = await open_studio(start, sqlite_backend, browser)
+    studio = await open_studio(start, sqlite_backend, browser, query="?simulcast=1")
     await studio.page.click("#golive")
     await until(studio.page, LIVE)
     widths = await until(studio.page, f"(({SENT_WIDTHS})()).length >= 2 && ({SENT_WIDTHS})()")

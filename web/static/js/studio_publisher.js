@@ -4,11 +4,15 @@
 // States: "idle" (not sending from this page), "connecting", "live" (media flowing),
 // "reconnecting" (the session dropped: a new WHIP session on the same stream, with backoff),
 // "ended". A dropped session is never DELETEd: that would end the show for everyone.
-// Video goes out as simulcast (full, half, quarter) where the browser can; while live, the
-// layers being sent are announced every 2 s as a "publisher-layers" event on document.
+// Video goes out as one layer; with ?simulcast=1 as simulcast (full, half, quarter) where the
+// browser can. Not by default yet: the relay records only the full layer, which Chromium pauses
+// while its bandwidth estimate is low, so a simulcast show could end with no recording.
+// While live, the layers being sent are announced every 2 s as a "publisher-layers" event.
 
 import { api } from "./api.js";
 import { addVideo, negotiate, preferH264, sentLayers } from "./whip.js";
+
+const SIMULCAST = new URLSearchParams(location.search).get("simulcast") === "1";
 
 const LAYERS_MS = 2000;
 const GIVE_UP_ON_START_MS = 45000;  // a stale session of ours can take ~30 s to be dropped
@@ -96,7 +100,7 @@ export class Publisher {
     const pc = new RTCPeerConnection();
     this.pc = pc;
     for (const track of this.camera.stream.getTracks()) {
-      if (track.kind === "video") preferH264(addVideo(pc, track, this.camera.stream));
+      if (track.kind === "video") preferH264(addVideo(pc, track, this.camera.stream, SIMULCAST));
       else pc.addTransceiver(track, { direction: "sendonly", streams: [this.camera.stream] });
     }
     pc.addEventListener("connectionstatechange", () => this.watch(pc));

@@ -87,15 +87,17 @@ const SIMULCAST = [
   { rid: "q", scaleResolutionDownBy: 4, maxBitrate: 150000 },
 ];
 
-// Add the camera's video as simulcast when the browser can send it, else as one layer.
+// Add the camera's video, as simulcast when asked and the browser can send it, else as one layer.
 /**
  * @param {RTCPeerConnection} pc
  * @param {MediaStreamTrack} track
  * @param {MediaStream} stream
+ * @param {boolean} simulcast
  * @returns {RTCRtpTransceiver}
  */
-export function addVideo(pc, track, stream) {
+export function addVideo(pc, track, stream, simulcast) {
   const init = { direction: /** @type {RTCRtpTransceiverDirection} */ ("sendonly"), streams: [stream] };
+  if (!simulcast) return pc.addTransceiver(track, init);
   try {
     // A browser without simulcast throws, or keeps one encoding: one layer either way.
     return pc.addTransceiver(track, { ...init, sendEncodings: SIMULCAST });
